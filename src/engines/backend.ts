@@ -1,0 +1,129 @@
+/**
+ * What an engine is to takopi: an argv builder plus a pure translator from the
+ * CLI's JSONL to takopi events. Processes belong to `engines/runner.ts`; nothing
+ * here spawns anything, which is what lets `takopi replay` run a recorded
+ * stream through exactly the code a live run uses.
+ */
+import type * as z from "zod";
+import type { ActionEvent, EventFactory, ResumeToken, TakopiEvent } from "../core/events.js";
+
+/** Per-run overrides chosen in chat (`/model`, `/reasoning`), spec §14.3. */
+export interface RunOptions {
+  model?: string;
+  reasoning?: string;
+}
+
+export interface RunRequest {
+  prompt: string;
+  /** Continue this session; null starts a new one. */
+  resume: ResumeToken | null;
+  /** The run base dir: project root or branch worktree. */
+  cwd: string;
+  options?: RunOptions;
+}
+
+/** How the process ended, as seen by the translator at end of stdout. */
+export interface ProcessExit {
+  /** Exit code, or null when killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  /** Last lines of stderr (ANSI stripped, engine noise removed), for error messages. */
+  stderrTail: string;
+}
+
+/** What the translator gets to know about the run it decodes. */
+export interface TranslatorContext {
+  /** Run base dir, used to shorten paths in titles; null in a replay without `--cwd`. */
+  cwd: string | null;
+  /** The token the run was asked to resume, if any. */
+  resume: ResumeToken | null;
+  /**
+   * A token chosen before the run starts (pi invents a session file path for a
+   * new session). Null for engines whose CLI announces the session itself.
+   */
+  presetToken: string | null;
+  /** Builds events for this run: `started`, actions, numbered warning notes, `completed`. */
+  events: EventFactory;
+  /** Debug-level diagnostics (unknown event types, schema mismatches). */
+  debug(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Decodes one run's stdout. Stateful: a new translator per run. It must never
+ * throw for odd input — the stream wrapper turns a throw into a warning, but a
+ * translator that expects anything of the CLI's output is a bug.
+ */
+export interface EngineTranslator {
+  /** One JSON value decoded from one stdout line. */
+  translate(value: unknown): TakopiEvent[];
+  /**
+   * Stdout closed without a `completed`: decide the outcome from the exit.
+   * Must return a `completed` (possibly preceded by warning notes).
+   */
+  finish(exit: ProcessExit): TakopiEvent[];
+}
+
+/** The process to spawn for one run. */
+export interface Invocation {
+  command: string;
+  args: string[];
+  /** Written to stdin, which is then closed; null closes stdin at once. */
+  stdin: string | null;
+  /** Complete environment for the child (not merged with ours again). */
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PreparedRun {
+  invocation: Invocation;
+  /** Context for this run's translator (carries the pi preset token). */
+  translatorContext: Pick<TranslatorContext, "presetToken">;
+}
+
+export interface ResumeCodec {
+  /** The resume line shown under a message, as inline code (`` `codex resume <id>` ``). */
+  formatResume(token: ResumeToken): string;
+  /** The last resume line for this engine in `text`, or null. */
+  extractResume(text: string): ResumeToken | null;
+  /** Whether one line is a resume line for this engine (it is stripped from prompts). */
+  isResumeLine(line: string): boolean;
+}
+
+export interface EngineBackend<Config = unknown> extends ResumeCodec {
+  readonly id: string;
+  /** Executable looked up on PATH. */
+  readonly cliCommand: string;
+  /** Shown when the CLI is missing. */
+  readonly installHint: string;
+  /** Validates this engine's `[<id>]` table of takopi.toml; `{}` gives the defaults. */
+  readonly configSchema: z.ZodType<Config>;
+  /**
+   * Lines of stderr that are routine noise for this CLI and would only clutter
+   * an error message (e.g. codex's PATH-alias warning under /tmp).
+   */
+  readonly stderrNoise?: readonly RegExp[];
+  prepareRun(request: RunRequest, config: Config, env: NodeJS.ProcessEnv): PreparedRun;
+  createTranslator(context: TranslatorContext): EngineTranslator;
+}
+
+/** Shorthand used by translators for the "failed (rc=N)." wording, spec §4.5. */
+export function describeExit(exit: ProcessExit): string {
+  return exit.exitCode !== null ? `rc=${exit.exitCode}` : `signal=${exit.signal ?? "unknown"}`;
+}
+
+/**
+ * The standard outcome of a CLI that exited non-zero before its result event:
+ * a warning note, then a failed `completed` whose error carries the stderr tail.
+ */
+export function failedExitEvents(
+  events: EventFactory,
+  label: string,
+  exit: ProcessExit,
+  extra: { answer?: string; usage?: Record<string, unknown> | null; resume?: ResumeToken | null } = {},
+): [ActionEvent, TakopiEvent] {
+  const message = `${label} failed (${describeExit(exit)}).`;
+  const error = exit.stderrTail ? `${message}\n${exit.stderrTail}` : message;
+  return [
+    events.note(message),
+    events.completed({ ok: false, error, answer: extra.answer ?? "", usage: extra.usage ?? null, ...(extra.resume !== undefined ? { resume: extra.resume } : {}) }),
+  ];
+}
