@@ -136,14 +136,16 @@ export class EventFactory {
     return this.#resume;
   }
 
+  /**
+   * A `started` for this engine. A second, different session is not refused
+   * here: `JsonlStream` compares every `started` with the session it expects
+   * and fails the run with a clear error.
+   */
   started(resume: ResumeToken, title?: string | null, meta?: Record<string, unknown> | null): StartedEvent {
     if (resume.engine !== this.engine) {
       throw new Error(`resume token is for engine '${resume.engine}', not '${this.engine}'`);
     }
-    if (this.#resume !== null && this.#resume.value !== resume.value) {
-      throw new Error(`resume token mismatch: ${this.#resume.value} vs ${resume.value}`);
-    }
-    this.#resume = resume;
+    this.#resume ??= resume;
     const event: StartedEvent = { type: "started", engine: this.engine, resume };
     if (title != null) event.title = title;
     if (meta != null) event.meta = meta;

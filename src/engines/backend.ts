@@ -42,6 +42,11 @@ export interface TranslatorContext {
    * new session). Null for engines whose CLI announces the session itself.
    */
   presetToken: string | null;
+  /**
+   * Session title chosen from config before the run (codex `profile`, claude
+   * `model`); null lets the translator pick one from the stream.
+   */
+  title: string | null;
   /** Builds events for this run: `started`, actions, numbered warning notes, `completed`. */
   events: EventFactory;
   /** Debug-level diagnostics (unknown event types, schema mismatches). */
@@ -75,8 +80,8 @@ export interface Invocation {
 
 export interface PreparedRun {
   invocation: Invocation;
-  /** Context for this run's translator (carries the pi preset token). */
-  translatorContext: Pick<TranslatorContext, "presetToken">;
+  /** Context for this run's translator (the pi preset token, a title from config). */
+  translatorContext: Pick<TranslatorContext, "presetToken"> & Partial<Pick<TranslatorContext, "title">>;
 }
 
 export interface ResumeCodec {

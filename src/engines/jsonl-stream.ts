@@ -27,6 +27,8 @@ export interface JsonlStreamOptions {
   resume: ResumeToken | null;
   /** Token chosen before the run (pi's new-session path). */
   presetToken?: string | null;
+  /** Session title from config (see TranslatorContext.title). */
+  title?: string | null;
   debug?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -52,6 +54,7 @@ export class JsonlStream {
       cwd: options.cwd,
       resume: options.resume,
       presetToken: options.presetToken ?? null,
+      title: options.title ?? null,
       events: this.events,
       debug: this.#debug,
     });

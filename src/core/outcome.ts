@@ -1,0 +1,29 @@
+/**
+ * What a finished run means to the person who asked (spec §8.3), with two
+ * deliberate fixes over upstream: a successful run with an empty answer is
+ * `done`, not `error` (§31.4); an error that repeats the answer is not shown twice.
+ */
+import type { CompletedEvent, ResumeToken } from "./events.js";
+
+export type RunStatus = "done" | "error";
+
+export interface RunOutcome {
+  status: RunStatus;
+  /** The body of the final message (answer, then the error when the run failed). */
+  text: string;
+  resume: ResumeToken | null;
+}
+
+export function runOutcome(completed: CompletedEvent, startedResume: ResumeToken | null = null): RunOutcome {
+  const answer = completed.answer.trim();
+  const error = completed.error?.trim() ?? "";
+  let text = answer;
+  if (!completed.ok && error !== "" && error !== answer) {
+    text = answer === "" ? error : `${answer}\n\n${error}`;
+  }
+  return {
+    status: completed.ok ? "done" : "error",
+    text,
+    resume: completed.resume ?? startedResume,
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Folds a run's events into the state the progress message shows (spec §7.1–§7.2):
+ * one line per distinct action, updated in place, in first-seen order.
+ */
+import type { Action, ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "./events.js";
+
+export interface ActionState {
+  action: Action;
+  /** `updated` when a started action was reported again before completing. */
+  displayPhase: ActionPhase;
+  ok: boolean | null;
+  /** First-seen order. */
+  seq: number;
+}
+
+export interface ProgressSnapshot {
+  engine: string;
+  /** Distinct non-turn actions seen so far (the `step N` of the header). */
+  actionCount: number;
+  actions: ActionState[];
+  resume: ResumeToken | null;
+}
+
+export class ProgressTracker {
+  readonly engine: string;
+  #resume: ResumeToken | null = null;
+  readonly #actions = new Map<string, ActionState>();
+  #seq = 0;
+
+  constructor(engine: string) {
+    this.engine = engine;
+  }
+
+  /** Records `event`; true when what the progress message shows changed. */
+  noteEvent(event: TakopiEvent): boolean {
+    switch (event.type) {
+      case "started":
+        this.#resume = event.resume;
+        return true;
+      case "completed":
+        return false;
+      case "action":
+        return this.#noteAction(event);
+    }
+  }
+
+  #noteAction(event: ActionEvent): boolean {
+    const { action, phase } = event;
+    if (action.kind === "turn" || action.id === "") return false;
+    const previous = this.#actions.get(action.id);
+    const displayPhase: ActionPhase =
+      phase === "updated" || (phase === "started" && previous !== undefined && previous.displayPhase !== "completed")
+        ? "updated"
+        : phase;
+    this.#actions.set(action.id, {
+      action,
+      displayPhase,
+      ok: event.ok ?? null,
+      seq: previous?.seq ?? this.#seq++,
+    });
+    return true;
+  }
+
+  snapshot(): ProgressSnapshot {
+    return {
+      engine: this.engine,
+      actionCount: this.#actions.size,
+      actions: [...this.#actions.values()].sort((a, b) => a.seq - b.seq),
+      resume: this.#resume,
+    };
+  }
+}

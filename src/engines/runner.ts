@@ -1,0 +1,302 @@
+/**
+ * Runs one engine CLI and turns its stdout into takopi events (spec §4).
+ *
+ * The runner owns the process: it spawns the CLI in its own process group,
+ * reads stdout line by line with bounded memory, keeps the tail of stderr for
+ * error messages, serializes runs of the same session, and on cancel (or when
+ * the consumer stops listening) terminates the whole process tree — SIGTERM,
+ * then SIGKILL after a grace period.
+ */
+import { stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { execa } from "execa";
+import { threadKey, type TakopiEvent } from "../core/events.js";
+import { DEFAULT_MAX_LINE_BYTES, splitLines, TailBuffer } from "../util/lines.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { registerLiveGroup, terminateProcessTree } from "../util/process.js";
+import type { EngineBackend, Invocation, ProcessExit, RunRequest } from "./backend.js";
+import { JsonlStream, errorText } from "./jsonl-stream.js";
+import { SessionLocks, type Release } from "./session-locks.js";
+import { cleanStderr } from "./stderr.js";
+
+export interface EngineRunnerOptions<Config> {
+  backend: EngineBackend<Config>;
+  /** The engine's validated `[<id>]` config table. */
+  config: Config;
+  /** Environment the CLI inherits; defaults to takopi's own. */
+  env?: NodeJS.ProcessEnv;
+  /** Run this executable instead of `backend.cliCommand` (an absolute path, a wrapper). */
+  command?: string;
+  /** SIGTERM → SIGKILL delay on cancel (spec §4.2: 2 s). */
+  graceMs?: number;
+  /** Longest stdout line decoded; longer ones are skipped with a warning. */
+  maxLineBytes?: number;
+  /** How much of stderr is kept for error messages. */
+  stderrTailBytes?: number;
+  /**
+   * After the CLI exits, how long stdout may stay open with nothing to read
+   * before we stop waiting for it (a tool left in the background can hold it).
+   */
+  drainIdleMs?: number;
+  log?: Logger;
+}
+
+export interface RunControl {
+  /** Aborting cancels the run: the tree is killed and the event stream ends without `completed`. */
+  signal?: AbortSignal;
+}
+
+const DEFAULTS = {
+  graceMs: 2000,
+  stderrTailBytes: 16 * 1024,
+  drainIdleMs: 1000,
+};
+
+/** An engine CLI bound to its config; `run()` may be called concurrently. */
+export class EngineRunner<Config = unknown> {
+  readonly backend: EngineBackend<Config>;
+  readonly #options: EngineRunnerOptions<Config>;
+  readonly #locks = new SessionLocks();
+  readonly #log: Logger;
+
+  constructor(options: EngineRunnerOptions<Config>) {
+    this.backend = options.backend;
+    this.#options = options;
+    this.#log = (options.log ?? silentLogger).child({ engine: options.backend.id });
+  }
+
+  get engine(): string {
+    return this.backend.id;
+  }
+
+  /** Whether a run of this session is active or waiting (spec §1.4). */
+  isBusy(token: { engine: string; value: string }): boolean {
+    return this.#locks.isBusy(threadKey(token));
+  }
+
+  /**
+   * Runs the engine and yields its events. Ends after `completed`, or without
+   * one when cancelled through `control.signal`. Breaking out of the loop
+   * early also terminates the process tree.
+   */
+  async *run(request: RunRequest, control: RunControl = {}): AsyncGenerator<TakopiEvent> {
+    const { backend, config } = this.#options;
+    const signal = control.signal;
+    if (request.resume && request.resume.engine !== backend.id) {
+      throw new Error(`resume token is for engine '${request.resume.engine}', not '${backend.id}'`);
+    }
+    const releases: Release[] = [];
+    let child: EngineProcess | undefined;
+    try {
+      if (request.resume) releases.push(await this.#locks.acquire(threadKey(request.resume)));
+      if (signal?.aborted) return;
+
+      const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);
+      const stream = new JsonlStream(backend, {
+        cwd: request.cwd,
+        resume: request.resume,
+        presetToken: prepared.translatorContext.presetToken,
+        title: prepared.translatorContext.title ?? null,
+        debug: (message, fields) => {
+          this.#log.debug(fields ?? {}, message);
+        },
+      });
+
+      const problem = await checkCwd(request.cwd);
+      if (problem !== null) {
+        yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
+        return;
+      }
+
+      const invocation = { ...prepared.invocation, command: this.#options.command ?? prepared.invocation.command };
+      this.#log.debug({ command: invocation.command, args: invocation.args, cwd: request.cwd }, "spawning engine");
+      child = spawnEngine(invocation, request.cwd, {
+        graceMs: this.#options.graceMs ?? DEFAULTS.graceMs,
+        stderrTailBytes: this.#options.stderrTailBytes ?? DEFAULTS.stderrTailBytes,
+        drainIdleMs: this.#options.drainIdleMs ?? DEFAULTS.drainIdleMs,
+      });
+      const spawnFailure = await child.spawnFailure;
+      if (spawnFailure !== null) {
+        yield stream.events.completed({
+          ok: false,
+          error: describeSpawnFailure(spawnFailure, invocation.command, backend.installHint),
+          resume: request.resume,
+        });
+        return;
+      }
+
+      const running = child;
+      const onAbort = (): void => void running.terminate();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        const limit = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+        for await (const item of splitLines(running.stdout, limit)) {
+          const events = item.type === "line" ? stream.line(item.text) : stream.oversizedLine(item.bytes, limit);
+          for (const event of events) {
+            // A new session becomes exclusive the moment it is known (spec §4.3).
+            if (event.type === "started" && releases.length === 0) {
+              releases.push(await this.#locks.acquire(threadKey(event.resume)));
+            }
+            yield event;
+          }
+        }
+        const exit = await running.exited;
+        if (running.terminated || signal?.aborted) return;
+        const stderrTail = cleanStderr(running.stderrTail(), backend.stderrNoise ?? []);
+        if (!stream.completed) this.#log.debug({ ...exit, stderrTail }, "engine ended without a result event");
+        yield* stream.end({ ...exit, stderrTail });
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+    } finally {
+      // Also await a termination already under way: the leader may be gone
+      // while tools in other sessions are still being killed.
+      if (child && (child.terminated || !child.hasExited())) await child.terminate();
+      await child?.closed;
+      for (const release of releases) release();
+    }
+  }
+}
+
+async function checkCwd(cwd: string): Promise<string | null> {
+  try {
+    const info = await stat(cwd);
+    return info.isDirectory() ? null : `working directory ${cwd} is not a directory`;
+  } catch {
+    return `working directory ${cwd} does not exist`;
+  }
+}
+
+function describeSpawnFailure(error: NodeJS.ErrnoException, command: string, installHint: string): string {
+  if (error.code === "ENOENT") return `${command} not found on PATH; install it with: ${installHint}`;
+  if (error.code === "EACCES") return `${command} is not executable (permission denied)`;
+  return `could not start ${command}: ${error.message}`;
+}
+
+interface SpawnSettings {
+  graceMs: number;
+  stderrTailBytes: number;
+  drainIdleMs: number;
+}
+
+/** A spawned engine CLI, as much of it as the runner needs. */
+interface EngineProcess {
+  stdout: AsyncIterable<Buffer>;
+  /** Null once the process is running; the error when it could not start. */
+  spawnFailure: Promise<NodeJS.ErrnoException | null>;
+  /** How the group leader exited. */
+  exited: Promise<Omit<ProcessExit, "stderrTail">>;
+  /** Settles once the process and its stdio are done with (never rejects). */
+  closed: Promise<unknown>;
+  stderrTail(): string;
+  hasExited(): boolean;
+  /** Whether we killed it (cancel, early stop). */
+  readonly terminated: boolean;
+  /** Kill the whole tree; resolves when it is done. Idempotent. */
+  terminate(): Promise<void>;
+}
+
+function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSettings): EngineProcess {
+  const subprocess = execa(invocation.command, invocation.args, {
+    cwd,
+    env: invocation.env,
+    extendEnv: false,
+    input: invocation.stdin ?? "",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    // Own process group, so a cancel can reach the tools the CLI started.
+    killDescendants: true,
+    // We run the SIGTERM → SIGKILL escalation ourselves, over the whole tree.
+    forceKillAfterDelay: false,
+    cleanup: false,
+    stripFinalNewline: false,
+  });
+  const node = subprocess.nodeChildProcess;
+  const stdout = subprocess.stdout;
+  const tail = new TailBuffer(settings.stderrTailBytes);
+  subprocess.stderr.on("data", (chunk: Buffer) => {
+    tail.push(chunk);
+  });
+
+  const spawnFailure = new Promise<NodeJS.ErrnoException | null>((resolve) => {
+    node.once("spawn", () => {
+      resolve(null);
+    });
+    node.once("error", (error: NodeJS.ErrnoException) => {
+      resolve(error);
+    });
+  });
+  let exitInfo: Omit<ProcessExit, "stderrTail"> | null = null;
+  const exited = new Promise<Omit<ProcessExit, "stderrTail">>((resolve) => {
+    node.once("exit", (code, signal) => {
+      exitInfo = { exitCode: code, signal };
+      resolve(exitInfo);
+    });
+  });
+  const closed = subprocess.then(
+    () => undefined,
+    () => undefined,
+  );
+
+  const pid = node.pid;
+  const unregister = pid === undefined ? () => false : registerLiveGroup(pid);
+  void closed.then(unregister);
+
+  // A background tool can inherit stdout and keep it open after the CLI exits.
+  // Once the CLI is gone, nothing is buffered and nothing arrives, stop reading.
+  const consumed = { bytes: 0 };
+  const bytesRead = (): number => consumed.bytes;
+  void exited.then(() => {
+    let lastBytes = bytesRead();
+    const timer = setInterval(() => {
+      if (stdout.readableEnded || stdout.destroyed) {
+        clearInterval(timer);
+        return;
+      }
+      const bytes = bytesRead();
+      if (stdout.readableLength === 0 && bytes === lastBytes) {
+        clearInterval(timer);
+        stdout.destroy();
+      }
+      lastBytes = bytes;
+    }, settings.drainIdleMs);
+    timer.unref();
+  });
+
+  let terminating: Promise<void> | null = null;
+  const engine: EngineProcess = {
+    stdout: untilClosed(stdout, consumed),
+    spawnFailure,
+    exited,
+    closed,
+    stderrTail: () => tail.text(),
+    hasExited: () => exitInfo !== null,
+    get terminated() {
+      return terminating !== null;
+    },
+    terminate() {
+      if (pid === undefined) return Promise.resolve();
+      terminating ??= terminateProcessTree(pid, { graceMs: settings.graceMs, exited }).catch((error: unknown) => {
+        // Termination is best effort; the group SIGKILL already went out.
+        process.emitWarning(`terminating engine process ${pid}: ${errorText(error)}`);
+      });
+      return terminating;
+    },
+  };
+  return engine;
+}
+
+/** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
+async function* untilClosed(stream: Readable, consumed: { bytes: number }): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of stream) {
+      const buf = chunk as Buffer;
+      consumed.bytes += buf.length;
+      yield buf;
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+  }
+}

@@ -1,0 +1,273 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { TakopiEvent } from "../../../src/core/events.js";
+import { EngineRunner } from "../../../src/engines/runner.js";
+import { listProcesses, readProcess } from "../../../src/util/process.js";
+import { passthroughBackend } from "../../support/passthrough-backend.js";
+import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";
+
+let dir: ScratchDir;
+beforeEach(async () => {
+  dir = await scratchDir();
+});
+afterEach(async () => {
+  await dir.dispose();
+});
+
+function runnerFor(command: string, options: Partial<ConstructorParameters<typeof EngineRunner>[0]> = {}) {
+  return new EngineRunner({ backend: passthroughBackend, config: { args: [] }, command, graceMs: 500, ...options });
+}
+
+async function collect(events: AsyncIterable<TakopiEvent>): Promise<TakopiEvent[]> {
+  const out: TakopiEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+/** Pids of live (non-zombie) processes whose command line contains `marker`. */
+async function processesWith(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const info of await listProcesses()) {
+    if (info.state === "Z") continue;
+    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(marker)) found.push(info.pid);
+  }
+  return found;
+}
+
+describe("EngineRunner", () => {
+  it("passes the prompt on stdin and the run dir as cwd, and translates stdout", async () => {
+    const cli = await dir.script(
+      "engine",
+      `let input = "";
+       process.stdin.on("data", (d) => (input += d));
+       process.stdin.on("end", () => {
+         console.log(JSON.stringify({ type: "started", id: "s-1" }));
+         console.log(JSON.stringify({ type: "action", id: "a1", title: process.cwd() }));
+         console.log(JSON.stringify({ type: "echo_stdin", text: input }));
+       });`,
+    );
+    const events = await collect(runnerFor(cli).run({ prompt: "hello there", resume: null, cwd: dir.path }));
+    expect(events.map((e) => e.type)).toEqual(["started", "action", "completed"]);
+    expect(events[1]).toMatchObject({ action: { title: dir.path } });
+    expect(events[2]).toMatchObject({ ok: true, answer: "hello there", resume: { engine: "passthrough", value: "s-1" } });
+  });
+
+  it("turns a malformed line into a warning and keeps going", async () => {
+    const cli = await dir.script(
+      "engine",
+      `console.log('{"type":"started","id":"s"}');
+       console.log('{not json');
+       console.log('{"type":"completed","answer":"fine"}');`,
+    );
+    const events = await collect(runnerFor(cli).run({ prompt: "", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(3);
+    expect(events[1]).toMatchObject({
+      type: "action",
+      action: { kind: "warning", title: "invalid JSON from passthrough; ignoring line", detail: { line: "{not json" } },
+      ok: false,
+    });
+    expect(events[2]).toMatchObject({ type: "completed", ok: true, answer: "fine" });
+  });
+
+  it("reports a non-zero exit with the useful end of stderr, without the noise", async () => {
+    const cli = await dir.script(
+      "engine",
+      `console.log('{"type":"started","id":"s"}');
+       console.error("NOISE: harmless warning");
+       console.error("\\u001b[31mError: session not found\\u001b[0m");
+       process.exit(3);`,
+    );
+    const events = await collect(runnerFor(cli).run({ prompt: "", resume: null, cwd: dir.path }));
+    const last = events.at(-1);
+    expect(last).toMatchObject({ type: "completed", ok: false, resume: { value: "s" } });
+    expect(last?.type === "completed" ? last.error : "").toBe("passthrough failed (rc=3).\nError: session not found");
+  });
+
+  it("explains a missing CLI instead of crashing", async () => {
+    const events = await collect(runnerFor(join(dir.path, "nope")).run({ prompt: "", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "completed", ok: false });
+    expect(events[0]?.type === "completed" ? events[0].error : "").toMatch(/nope not found on PATH; install it with: write a test script/);
+  });
+
+  it("explains a missing working directory", async () => {
+    const cli = await dir.script("engine", "");
+    const events = await collect(runnerFor(cli).run({ prompt: "", resume: null, cwd: join(dir.path, "gone") }));
+    expect(events[0]).toMatchObject({ type: "completed", ok: false, error: `working directory ${join(dir.path, "gone")} does not exist` });
+  });
+
+  it("cancel kills the whole process tree, including tools in their own session that ignore SIGTERM", async () => {
+    const marker = `takopi-cancel-${process.pid}-${Date.now()}`;
+    const pidsFile = join(dir.path, "pids.json");
+    const cli = await dir.script(
+      "engine",
+      `import { spawn } from "node:child_process";
+       import { writeFileSync } from "node:fs";
+       const keep = (args, opts = {}) => spawn(args[0], args.slice(1), { stdio: "ignore", ...opts });
+       // same process group
+       const a = keep(["sh", "-c", "sleep 300 # ${marker}"]);
+       // its own session (setsid), ignoring SIGTERM, with a child of its own
+       const b = keep(["setsid", "sh", "-c", "trap '' TERM; sh -c 'sleep 301 # ${marker}' & wait # ${marker}"]);
+       // its own process group, ignoring SIGTERM
+       const c = keep([process.execPath, "-e", "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); // ${marker}"], { detached: true });
+       writeFileSync(${JSON.stringify(pidsFile)}, JSON.stringify([process.pid, a.pid, b.pid, c.pid]));
+       console.log(JSON.stringify({ type: "started", id: "s" }));
+       console.log(JSON.stringify({ type: "action", id: "a1", title: "sleeping" }));
+       process.on("SIGTERM", () => {}); // the CLI itself ignores SIGTERM too
+       setInterval(() => {}, 1000);`,
+    );
+    const controller = new AbortController();
+    const seen: TakopiEvent[] = [];
+    const run = (async () => {
+      for await (const event of runnerFor(cli).run({ prompt: "", resume: null, cwd: dir.path }, { signal: controller.signal })) {
+        seen.push(event);
+      }
+    })();
+    await waitFor(() => seen.length >= 2, 10_000, "the engine to start");
+    await waitFor(async () => (await processesWith(marker)).length >= 4, 10_000, "all tool processes to start");
+    const pids = JSON.parse(await readFile(pidsFile, "utf8")) as number[];
+
+    controller.abort();
+    await run;
+
+    // No completed after a cancel: the bridge shows the run as cancelled.
+    expect(seen.map((e) => e.type)).toEqual(["started", "action"]);
+    for (const pid of pids) {
+      const info = await readProcess(pid);
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+      expect(info === null || info.state === "Z", `pid ${pid} survived: ${JSON.stringify(info)} ${cmdline}`).toBe(true);
+    }
+    expect(await processesWith(marker)).toEqual([]);
+  });
+
+  it("stopping early (consumer break) also kills the tree", async () => {
+    const marker = `takopi-break-${process.pid}-${Date.now()}`;
+    const cli = await dir.script(
+      "engine",
+      `import { spawn } from "node:child_process";
+       spawn("sh", ["-c", "sleep 302 # ${marker}"], { stdio: "ignore" });
+       console.log(JSON.stringify({ type: "started", id: "s" }));
+       setInterval(() => {}, 1000);`,
+    );
+    for await (const event of runnerFor(cli).run({ prompt: "", resume: null, cwd: dir.path })) {
+      expect(event.type).toBe("started");
+      await waitFor(async () => (await processesWith(marker)).length > 0, 10_000, "the tool to start");
+      break;
+    }
+    expect(await processesWith(marker)).toEqual([]);
+  });
+
+  it("does not hang when a background tool keeps stdout open after the CLI exits", async () => {
+    const marker = `takopi-bg-${process.pid}-${Date.now()}`;
+    const cli = await dir.script(
+      "engine",
+      `import { spawn } from "node:child_process";
+       // inherits our stdout and outlives us
+       spawn("sh", ["-c", "sleep 5 # ${marker}"], { stdio: ["ignore", "inherit", "ignore"], detached: true }).unref();
+       console.log(JSON.stringify({ type: "started", id: "s" }));
+       console.log(JSON.stringify({ type: "completed", answer: "done" }));`,
+    );
+    const started = Date.now();
+    const events = await collect(runnerFor(cli, { drainIdleMs: 200 }).run({ prompt: "", resume: null, cwd: dir.path }));
+    expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "done" });
+    // Returned well before the 5 s background sleep ended.
+    expect(Date.now() - started).toBeLessThan(4500);
+  });
+
+  it("runs of the same session wait for each other; new sessions run in parallel", async () => {
+    const log = join(dir.path, "log.txt");
+    // The prompt (stdin) names the run; a resumed run keeps the session it was given.
+    const cli = await dir.script(
+      "engine",
+      `import { appendFileSync } from "node:fs";
+       let tag = "";
+       process.stdin.on("data", (d) => (tag += d));
+       process.stdin.on("end", () => {
+         const at = process.argv.indexOf("--resume");
+         appendFileSync(${JSON.stringify(log)}, tag + " start\\n");
+         console.log(JSON.stringify({ type: "started", id: at >= 0 ? process.argv[at + 1] : tag }));
+         setTimeout(() => {
+           appendFileSync(${JSON.stringify(log)}, tag + " end\\n");
+           console.log(JSON.stringify({ type: "completed", answer: tag }));
+         }, 300);
+       });`,
+    );
+    const runner = runnerFor(cli);
+    const run = (tag: string, resume: string | null) =>
+      collect(runner.run({ prompt: tag, resume: resume === null ? null : { engine: "passthrough", value: resume }, cwd: dir.path }));
+    const readLog = async () => (await readFile(log, "utf8")).trim().split("\n");
+
+    await Promise.all([run("A", "shared"), run("B", "shared")]);
+    expect(await readLog()).toEqual(["A start", "A end", "B start", "B end"]);
+
+    await dir.file("log.txt", "");
+    await Promise.all([run("C", null), run("D", null)]);
+    const parallel = await readLog();
+    expect(parallel.slice(0, 2).sort()).toEqual(["C start", "D start"]);
+
+    // A new session becomes exclusive once known: resuming it waits for the first run.
+    await dir.file("log.txt", "");
+    const first = run("E", null);
+    await waitFor(async () => (await readFile(log, "utf8")).includes("E start"), 5000, "E to start");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await Promise.all([first, run("F", "E")]);
+    expect(await readLog()).toEqual(["E start", "E end", "F start", "F end"]);
+  });
+
+  it("refuses a resume token of another engine", async () => {
+    const cli = await dir.script("engine", "");
+    await expect(collect(runnerFor(cli).run({ prompt: "", resume: { engine: "codex", value: "x" }, cwd: dir.path }))).rejects.toThrow(
+      "resume token is for engine 'codex', not 'passthrough'",
+    );
+  });
+});
+
+describe("EngineRunner memory", () => {
+  let scratch: ScratchDir;
+  beforeEach(async () => {
+    scratch = await scratchDir();
+  });
+  afterEach(async () => {
+    await scratch.dispose();
+  });
+
+  it("streams 1 GB of output and a 200 MB line with bounded memory", async () => {
+    // 16384 lines of 64 KiB = 1 GiB, then one 200 MiB line (over the 32 MiB limit), then the result.
+    const cli = await scratch.script(
+      "engine",
+      `const line = Buffer.from(JSON.stringify({ type: "action", id: "a", title: "t".repeat(65536 - 40) }) + "\\n");
+       const huge = Buffer.alloc(1024 * 1024, 120);
+       let i = 0, j = 0;
+       function pump() {
+         while (i < 16384) { i++; if (!process.stdout.write(line)) return process.stdout.once("drain", pump); }
+         while (j < 200) { j++; if (!process.stdout.write(huge)) return process.stdout.once("drain", pump); }
+         if (j === 200) { j++; process.stdout.write('\\n{"type":"started","id":"big"}\\n{"type":"completed","answer":"survived"}\\n'); }
+       }
+       pump();`,
+    );
+    const runner = new EngineRunner({ backend: passthroughBackend, config: { args: [] }, command: cli });
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    let actions = 0;
+    const tail: TakopiEvent[] = [];
+    try {
+      for await (const event of runner.run({ prompt: "", resume: null, cwd: scratch.path })) {
+        if (event.type === "action" && event.action.id === "a") actions += 1;
+        else tail.push(event);
+      }
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(actions).toBe(16384);
+    expect(tail[0]).toMatchObject({ type: "action", action: { kind: "warning", title: expect.stringMatching(/printed a 200\.0 MiB line/) as unknown } });
+    expect(tail.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "survived" });
+    // Reading 1.2 GB must not cost more than a few line buffers of memory.
+    expect(peak - baseline).toBeLessThan(256 * 1024 * 1024);
+  }, 120_000);
+});
