@@ -18,6 +18,12 @@ function parseExitCode(value: string): number {
   return code;
 }
 
+function parseSignal(value: string): string {
+  const name = value.toUpperCase().startsWith("SIG") ? value.toUpperCase() : `SIG${value.toUpperCase()}`;
+  if (!/^SIG[A-Z0-9]+$/.test(name)) throw new InvalidArgumentError("expected a signal name such as SIGTERM.");
+  return name;
+}
+
 function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds < 0) throw new InvalidArgumentError("expected a number of seconds ≥ 0.");
@@ -41,6 +47,7 @@ export function buildProgram(): Command {
     .option("--cwd <dir>", "directory the run used, to shorten paths in titles")
     .option("--resume <token>", "session token the recorded run resumed")
     .option("--exit-code <n>", "exit code of the recorded run (default 0)", parseExitCode)
+    .option("--signal <name>", "the recorded run was killed by this signal (e.g. SIGTERM)", parseSignal)
     .option("--elapsed <seconds>", "elapsed time shown in the rendered header (default 0)", parseSeconds)
     .addHelpText(
       "after",
@@ -67,6 +74,7 @@ interface ReplayCliOptions {
   cwd?: string;
   resume?: string;
   exitCode?: number;
+  signal?: string;
   elapsed?: number;
 }
 

@@ -21,6 +21,7 @@ export interface ReplayCommandOptions {
   cwd?: string;
   resume?: string;
   exitCode?: number;
+  signal?: string;
   elapsed?: number;
 }
 
@@ -37,7 +38,7 @@ export async function replayCommand(file: string, options: ReplayCommandOptions)
     const events = replayStream(backend, source, {
       cwd: options.cwd ?? null,
       resume: options.resume === undefined ? null : { engine: backend.id, value: options.resume },
-      exit: { exitCode: options.exitCode ?? 0 },
+      exit: options.signal === undefined ? { exitCode: options.exitCode ?? 0, signal: null } : { exitCode: null, signal: options.signal },
       debug: (message, fields) => {
         log.debug(fields ?? {}, message);
       },

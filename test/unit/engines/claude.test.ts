@@ -213,8 +213,8 @@ describe("claude recordings in test/fixtures/engines", () => {
     else expect(started.map((event) => event.resume.value)).toEqual([init[1] ?? init[2]]);
   });
 
-  it.runIf(names.includes("claude_cancel_sigint.jsonl"))("claude_cancel_sigint: aborted tools end as a failed run", async () => {
-    const name = "claude_cancel_sigint.jsonl";
+  it.runIf(names.includes("claude_sigint_tool.jsonl"))("claude_sigint_tool: aborted tools end as a failed run", async () => {
+    const name = "claude_sigint_tool.jsonl";
     const events = await replayText(claudeBackend, readFileSync(new URL(name, RECORDED), "utf8"), { exit: recordingExit(name) });
     const done = completedOf(events);
     expect(done.ok).toBe(false);

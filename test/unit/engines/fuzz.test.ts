@@ -27,7 +27,7 @@ function recordedLines(engine: string): string[] {
   const dirs = [new URL("../../../../shared/fixtures/engines/", import.meta.url), new URL("../../fixtures/engines/", import.meta.url)];
   const lines: string[] = [];
   for (const dir of dirs) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
@@ -84,7 +84,8 @@ function mutate(line: string, rand: () => number): string {
       return JSON.stringify(value);
     }
     case 3: // random bytes flipped
-      return [...line].map((ch) => (rand() < 0.01 ? String.fromCharCode(Math.floor(rand() * 0x3000)) : ch)).join("");
+      // Code units on purpose: a flipped unit may split a surrogate pair, as a corrupted byte would.
+      return Array.from({ length: line.length }, (_, i) => (rand() < 0.01 ? String.fromCharCode(Math.floor(rand() * 0x3000)) : line.charAt(i))).join("");
     default:
       return JSON.stringify(randomValue(rand, 0));
   }

@@ -1,0 +1,332 @@
+/**
+ * Pi (`pi --print --mode json`), spec §5.4.
+ *
+ * Session tokens. A new run gets a session file path invented by takopi
+ * (`--session <path>`, {@link newPiSessionPath}), handed to the translator as
+ * the preset token. Pi ≥ 0.6x prints a `session` header first whose `id` is the
+ * session's full uuid; the translator announces *that* id (not the path, and
+ * not the 8-character prefix upstream takopi used) as the resume token:
+ * `pi --session <full uuid>` resumes it exactly (pi looks ids up by exact match
+ * before prefix match), while a prefix may become ambiguous and a path is long
+ * and tied to one machine's layout. Pi versions without the header keep the
+ * path as the token (spec §31.20). A token we were asked to resume is never
+ * rewritten.
+ *
+ * Failure and retries. Pi exits 0 when a turn fails: the failure is an
+ * assistant message with `stopReason:"error"`. With retries enabled, every
+ * attempt is its own `agent_start … agent_end` group:
+ *
+ *     agent_end(failed) auto_retry_start agent_start … agent_end(ok) auto_retry_end(success)
+ *     agent_end(failed) auto_retry_start … agent_end(failed) auto_retry_end(success:false, finalError)
+ *
+ * So a successful `agent_end` completes the run at once, but a failed one is
+ * held: dropped when `auto_retry_start` follows, emitted on
+ * `auto_retry_end(success:false)` or at the end of the stream.
+ *
+ * Cancellation: a SIGTERM'd pi exits 143 in the middle of the stream with no
+ * `agent_end`; {@link PiTranslator.finish} reports a failed run.
+ */
+import * as z from "zod";
+import type { ActionKind, ResumeToken, TakopiEvent } from "../core/events.js";
+import {
+  failedExitEvents,
+  type EngineBackend,
+  type EngineTranslator,
+  type PreparedRun,
+  type ProcessExit,
+  type RunRequest,
+  type TranslatorContext,
+} from "./backend.js";
+import {
+  AgentEndSchema,
+  AutoRetryEndSchema,
+  AutoRetryStartSchema,
+  IGNORED_TYPES,
+  LineSchema,
+  MessageEndSchema,
+  MessageSchema,
+  SessionHeaderSchema,
+  ToolExecutionEndSchema,
+  ToolExecutionStartSchema,
+  type PiMessage,
+} from "./pi-schema.js";
+import { newPiSessionPath, piResumeCodec } from "./pi-session.js";
+import { describeToolCall, isRecord } from "./tool-actions.js";
+
+const ENGINE = "pi";
+const TITLE = "pi";
+const PATH_KEYS = ["path"] as const;
+
+export const PiConfigSchema = z.object({
+  /** Passed before takopi's own arguments. */
+  extra_args: z.array(z.string()).default([]),
+  model: z.string().optional(),
+  provider: z.string().optional(),
+});
+export type PiConfig = z.infer<typeof PiConfigSchema>;
+
+/** Pi has no `--` separator: a prompt starting with `-` gets a leading space so it is not read as a flag. */
+export function sanitizePiPrompt(prompt: string): string {
+  return prompt.startsWith("-") ? ` ${prompt}` : prompt;
+}
+
+export function buildPiArgs(request: RunRequest, config: PiConfig, sessionToken: string): string[] {
+  const args = [...config.extra_args, "--print", "--mode", "json"];
+  if (config.provider !== undefined && config.provider !== "") args.push("--provider", config.provider);
+  const model = request.options?.model ?? config.model;
+  if (model !== undefined && model !== "") args.push("--model", model);
+  args.push("--session", sessionToken, sanitizePiPrompt(request.prompt));
+  return args;
+}
+
+/** The parent environment plus `NO_COLOR=1` and `CI=1`, each only when absent. */
+export function piEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  out.NO_COLOR ??= "1";
+  out.CI ??= "1";
+  return out;
+}
+
+interface Outcome {
+  answer: string;
+  error: string;
+  usage: Record<string, unknown> | null;
+}
+
+interface PendingTool {
+  kind: ActionKind;
+  title: string;
+  detail: Record<string, unknown>;
+}
+
+/** Concatenated `text` blocks, trimmed; null when there are none. */
+export function piMessageText(content: unknown): string | null {
+  if (typeof content === "string") return content.trim() || null;
+  if (!Array.isArray(content)) return null;
+  let text = "";
+  for (const block of content) {
+    if (isRecord(block) && block.type === "text" && typeof block.text === "string") text += block.text;
+  }
+  return text.trim() || null;
+}
+
+/** The error of a failed assistant message (`stopReason` error/aborted), else null. */
+export function piMessageError(message: PiMessage): string | null {
+  const reason = message.stopReason;
+  if (reason !== "error" && reason !== "aborted") return null;
+  return message.errorMessage !== undefined && message.errorMessage !== "" ? message.errorMessage : `pi run ${reason}`;
+}
+
+class PiTranslator implements EngineTranslator {
+  readonly #context: TranslatorContext;
+  #token: string | null;
+  /** Only a new session's token may be replaced by the header's id. */
+  readonly #promotable: boolean;
+  #started = false;
+  readonly #pending = new Map<string, PendingTool>();
+  /** The current attempt's last assistant text, usage and error. */
+  #text: string | null = null;
+  #usage: Record<string, unknown> | null = null;
+  #error: string | null = null;
+  /** A failed `agent_end` that a retry may still supersede. */
+  #held: Outcome | null = null;
+  /** Set by `auto_retry_start` until the retried attempt ends. */
+  #retryError: string | null = null;
+
+  constructor(context: TranslatorContext) {
+    this.#context = context;
+    this.#token = context.resume?.value ?? context.presetToken;
+    this.#promotable = context.resume === null;
+  }
+
+  translate(value: unknown): TakopiEvent[] {
+    const line = LineSchema.safeParse(value);
+    if (!line.success) {
+      this.#context.debug("pi: ignoring a line that is not an event object");
+      return [];
+    }
+    const { type } = line.data;
+    if (type === "session") return this.#session(value);
+    if (IGNORED_TYPES.has(type)) return this.#withStarted([]);
+    switch (type) {
+      case "tool_execution_start":
+        return this.#withStarted(this.#toolStart(value));
+      case "tool_execution_end":
+        return this.#withStarted(this.#toolEnd(value));
+      case "message_end":
+        return this.#withStarted(this.#messageEnd(value));
+      case "agent_end":
+        return this.#withStarted(this.#agentEnd(value));
+      case "auto_retry_start":
+        return this.#withStarted(this.#retryStart(value));
+      case "auto_retry_end":
+        return this.#withStarted(this.#retryEnd(value));
+      default:
+        this.#context.debug("pi: ignoring unknown event type", { type });
+        return [];
+    }
+  }
+
+  finish(exit: ProcessExit): TakopiEvent[] {
+    const events = this.#context.events;
+    const resume = this.#resume();
+    if (exit.exitCode !== 0) {
+      const answer = this.#held?.answer ?? this.#text ?? "";
+      return failedExitEvents(events, "pi", exit, { answer, usage: this.#held?.usage ?? this.#usage, resume });
+    }
+    if (this.#held !== null) return [events.completed({ ok: false, ...this.#held, resume })];
+    const error =
+      this.#retryError === null
+        ? "pi finished without an agent_end event"
+        : `pi finished without an agent_end event while retrying after: ${this.#retryError}`;
+    return [events.completed({ ok: false, answer: this.#text ?? "", error, usage: this.#usage, resume })];
+  }
+
+  /** The token for `completed`: the announced one, else the one the run was started with. */
+  #resume(): ResumeToken | null {
+    return this.#context.events.resume ?? (this.#token === null ? null : { engine: ENGINE, value: this.#token });
+  }
+
+  #withStarted(events: TakopiEvent[], headerCwd?: string): TakopiEvent[] {
+    if (this.#started || this.#token === null) return events;
+    this.#started = true;
+    const cwd = this.#context.cwd ?? headerCwd;
+    const meta = cwd === undefined ? null : { cwd };
+    const title = this.#context.title ?? TITLE;
+    return [this.#context.events.started({ engine: ENGINE, value: this.#token }, title, meta), ...events];
+  }
+
+  #invalid(type: string, error: z.ZodError): TakopiEvent[] {
+    const issue = error.issues[0];
+    return [
+      this.#context.events.note(`pi sent a malformed ${type} event; ignoring it`, {
+        detail: { type, issue: issue === undefined ? null : `${issue.path.join(".")}: ${issue.message}` },
+      }),
+    ];
+  }
+
+  #session(value: unknown): TakopiEvent[] {
+    const parsed = SessionHeaderSchema.safeParse(value);
+    if (!parsed.success) return this.#withStarted(this.#invalid("session", parsed.error));
+    if (!this.#started && this.#promotable) this.#token = parsed.data.id;
+    return this.#withStarted([], parsed.data.cwd);
+  }
+
+  #toolStart(value: unknown): TakopiEvent[] {
+    const parsed = ToolExecutionStartSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("tool_execution_start", parsed.error);
+    const { toolCallId: id, toolName, args: rawArgs } = parsed.data;
+    const name = toolName !== undefined && toolName !== "" ? toolName : "tool";
+    const args = isRecord(rawArgs) ? rawArgs : {};
+    const described = describeToolCall(name, args, { pathKeys: PATH_KEYS, cwd: this.#context.cwd });
+    const detail: Record<string, unknown> = { tool_name: name, args };
+    if (described.changes !== undefined) detail.changes = described.changes;
+    const tool: PendingTool = { kind: described.kind, title: described.title, detail };
+    this.#pending.set(id, tool);
+    return [this.#context.events.action({ id, ...tool, phase: "started" })];
+  }
+
+  #toolEnd(value: unknown): TakopiEvent[] {
+    const parsed = ToolExecutionEndSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("tool_execution_end", parsed.error);
+    const { toolCallId: id, toolName, result } = parsed.data;
+    const isError = parsed.data.isError ?? false;
+    const name = toolName !== undefined && toolName !== "" ? toolName : "tool";
+    const tool = this.#pending.get(id) ?? { kind: "tool", title: name, detail: {} };
+    this.#pending.delete(id);
+    const detail = { ...tool.detail, result, is_error: isError };
+    return [this.#context.events.action({ id, kind: tool.kind, title: tool.title, detail, phase: "completed", ok: !isError })];
+  }
+
+  #messageEnd(value: unknown): TakopiEvent[] {
+    const parsed = MessageEndSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("message_end", parsed.error);
+    if (parsed.data.message.role === "assistant") this.#absorb(parsed.data.message);
+    return [];
+  }
+
+  #agentEnd(value: unknown): TakopiEvent[] {
+    const parsed = AgentEndSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("agent_end", parsed.error);
+    const messages = parsed.data.messages ?? [];
+    for (let index = messages.length - 1; index >= 0; index -= 1) {
+      const message = MessageSchema.safeParse(messages[index]);
+      if (message.success && message.data.role === "assistant") {
+        this.#absorb(message.data);
+        break;
+      }
+    }
+    this.#retryError = null;
+    if (this.#error === null) {
+      return [this.#context.events.completed({ ok: true, answer: this.#text ?? "", usage: this.#usage })];
+    }
+    // Pi may retry this attempt (auto_retry_start follows); decide at auto_retry_end or EOF.
+    this.#held = { answer: this.#text ?? "", error: this.#error, usage: this.#usage };
+    this.#context.debug("pi: attempt failed; holding the outcome until a retry or the end", { error: this.#error });
+    return [];
+  }
+
+  #retryStart(value: unknown): TakopiEvent[] {
+    const parsed = AutoRetryStartSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("auto_retry_start", parsed.error);
+    const { attempt, maxAttempts, delayMs, errorMessage } = parsed.data;
+    const error = errorMessage ?? this.#held?.error ?? null;
+    // The next attempt starts from scratch.
+    this.#held = null;
+    this.#text = null;
+    this.#usage = null;
+    this.#error = null;
+    this.#retryError = error ?? "unknown error";
+    const count = attempt === undefined ? "" : maxAttempts === undefined ? ` (attempt ${attempt})` : ` (attempt ${attempt}/${maxAttempts})`;
+    const message = `retrying after error${count}${error === null ? "" : `: ${error}`}`;
+    const detail = { attempt: attempt ?? null, max_attempts: maxAttempts ?? null, delay_ms: delayMs ?? null, error };
+    return [this.#context.events.note(message, { kind: "note", ok: true, detail })];
+  }
+
+  #retryEnd(value: unknown): TakopiEvent[] {
+    const parsed = AutoRetryEndSchema.safeParse(value);
+    if (!parsed.success) return this.#invalid("auto_retry_end", parsed.error);
+    if (parsed.data.success) {
+      // Normally after the successful attempt's agent_end, which already completed the run.
+      this.#retryError = null;
+      return [];
+    }
+    const held = this.#held;
+    const error = parsed.data.finalError ?? held?.error ?? this.#error ?? this.#retryError ?? "pi retries failed";
+    const answer = held?.answer ?? this.#text ?? "";
+    const usage = held?.usage ?? this.#usage;
+    this.#held = null;
+    return [this.#context.events.completed({ ok: false, answer, error, usage })];
+  }
+
+  /** An assistant message updates text (when it has any), usage and error. */
+  #absorb(message: PiMessage): void {
+    const text = piMessageText(message.content);
+    if (text !== null) this.#text = text;
+    if (message.usage !== undefined) this.#usage = message.usage;
+    this.#error = piMessageError(message);
+  }
+}
+
+export const piBackend: EngineBackend<PiConfig> = {
+  id: ENGINE,
+  cliCommand: "pi",
+  installHint: "npm install -g @mariozechner/pi-coding-agent",
+  configSchema: PiConfigSchema,
+  ...piResumeCodec,
+  prepareRun(request: RunRequest, config: PiConfig, env: NodeJS.ProcessEnv): PreparedRun {
+    const childEnv = piEnv(env);
+    // A new session gets a file of our choosing; the translator announces it (or the header's id).
+    const token = request.resume === null ? newPiSessionPath(request.cwd, childEnv) : request.resume.value;
+    const presetToken = request.resume === null ? token : null;
+    return {
+      invocation: { command: "pi", args: buildPiArgs(request, config, token), stdin: null, env: childEnv },
+      translatorContext: { presetToken, title: null },
+    };
+  },
+  createTranslator(context: TranslatorContext): EngineTranslator {
+    return new PiTranslator(context);
+  },
+};
+
+export default piBackend;
