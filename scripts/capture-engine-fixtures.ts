@@ -1,5 +1,5 @@
 // Captures real engine output as golden fixtures:
-//   node scripts/capture-engine-fixtures.ts [codex|claude|opencode|pi …]
+//   npm run capture:engines -- [codex|claude|opencode|pi …]
 //
 // Runs each pinned engine CLI (test/engines, see scripts/install-engines.mjs)
 // against the fake LLM on 127.0.0.1, one isolated HOME and one scratch git
@@ -7,33 +7,15 @@
 // (stdout) plus <engine>_<name>.meta.json, with temp paths, the fake server's
 // port and the checkout path replaced by placeholders. README.md in that dir is
 // regenerated from all meta files present.
-//
-// Node strips this file's types; the test support modules use `.js`
-// specifiers, so a resolve hook maps them to their `.ts` files first.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { registerHooks } from "node:module";
+// Run through scripts/register-ts.mjs, which maps the `.js` specifiers of the
+// test support modules to their `.ts` files.
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import * as engineEnv from "../test/support/engine-env.js";
 import type { Engine, PiSetupOptions } from "../test/support/engine-env.js";
-import type { CancelSpec, RunState } from "../test/support/engine-run.js";
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const parent = context.parentURL;
-    if (parent?.startsWith("file:") === true && /^\.\.?\//.test(specifier) && specifier.endsWith(".js")) {
-      const ts = new URL(`${specifier.slice(0, -3)}.ts`, parent);
-      if (!existsSync(fileURLToPath(new URL(specifier, parent))) && existsSync(fileURLToPath(ts))) {
-        return nextResolve(ts.href, context);
-      }
-    }
-    return nextResolve(specifier, context);
-  },
-});
-
-const { startFakeLlm } = await import("../test/support/fake-llm.js");
-const engineEnv = await import("../test/support/engine-env.js");
-const { runEngine } = await import("../test/support/engine-run.js");
-const { summarizeEvents } = await import("../test/support/event-summary.js");
+import { runEngine, type CancelSpec, type RunState } from "../test/support/engine-run.js";
+import { summarizeEvents } from "../test/support/event-summary.js";
+import { startFakeLlm } from "../test/support/fake-llm.js";
 
 const OUT_DIR = join(engineEnv.REPO_ROOT, "test", "fixtures", "engines");
 
@@ -345,7 +327,7 @@ function writeReadme(): void {
 Real stdout (JSONL) of the pinned engine CLIs (${versionList}), each run against
 the fake LLM (\`test/support/fake-llm.ts\`) in an isolated HOME
 (\`test/support/engine-env.ts\`). Regenerate with
-\`node scripts/capture-engine-fixtures.ts [engine…]\` after \`npm run engines:install\`;
+\`npm run capture:engines -- [engine…]\` after \`npm run engines:install\`;
 this file is regenerated too.
 
 - \`<engine>_<name>.jsonl\`: the CLI's stdout, unmodified except for placeholders.

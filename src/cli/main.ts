@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UsageError } from "./errors.js";
+// Type-only: erased at run time, so --help still imports no subcommand module.
+import type { ReplayCommandOptions } from "./replay.js";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
@@ -60,22 +62,12 @@ Examples:
   takopi replay --engine codex run.jsonl
   takopi replay --engine claude --render < run.jsonl`,
     )
-    .action(async (file: string, options: ReplayCliOptions) => {
+    .action(async (file: string, options: ReplayCommandOptions) => {
       const { replayCommand } = await import("./replay.js");
       process.exitCode = await replayCommand(file, options);
     });
 
   return program;
-}
-
-interface ReplayCliOptions {
-  engine: string;
-  render?: boolean;
-  cwd?: string;
-  resume?: string;
-  exitCode?: number;
-  signal?: string;
-  elapsed?: number;
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -1,28 +1,8 @@
-// Standalone fake LLM server: `node test/support/fake-llm-main.ts`.
+// Standalone fake LLM server: `npm run fake-llm`
+// (node --import ./scripts/register-ts.mjs test/support/fake-llm-main.ts).
 // Env: PORT (default 18080; 0 = any), HOST (127.0.0.1), LOG (request log file,
 // JSON lines; unset = no log), SCENARIO (default `text`), SLOW_MS (20000).
-//
-// Node strips the types of this file natively. The library uses `.js` import
-// specifiers (module "nodenext"), so a resolve hook maps `./x.js` to `./x.ts`
-// before the library is imported dynamically.
-import { existsSync } from "node:fs";
-import { registerHooks } from "node:module";
-import { fileURLToPath } from "node:url";
-
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    const parent = context.parentURL;
-    if (parent?.startsWith("file:") === true && /^\.\.?\//.test(specifier) && specifier.endsWith(".js")) {
-      const ts = new URL(`${specifier.slice(0, -3)}.ts`, parent);
-      if (!existsSync(fileURLToPath(new URL(specifier, parent))) && existsSync(fileURLToPath(ts))) {
-        return nextResolve(ts.href, context);
-      }
-    }
-    return nextResolve(specifier, context);
-  },
-});
-
-const { startFakeLlm } = await import("./fake-llm.js");
+import { startFakeLlm } from "./fake-llm.js";
 
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
