@@ -1,55 +1,24 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EventFactory, type ActionEvent, type CompletedEvent, type TakopiEvent } from "../../../src/core/events.js";
+import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
 import { claudeBackend } from "../../../src/engines/claude.js";
-import { replayText, type ReplayOptions } from "../../../src/engines/replay.js";
+import { replayText } from "../../../src/engines/replay.js";
+import {
+  actionsOf,
+  completedOf,
+  eventLines,
+  jsonl,
+  readRecording,
+  recordingExit,
+  recordingNames,
+  replaySharedRecording,
+  sharedExitCode,
+  sharedFixture,
+  startedTokens,
+} from "../../support/recordings.js";
 
-const SHARED = new URL("../../../../shared/fixtures/", import.meta.url);
-const RECORDED = new URL("../../fixtures/engines/", import.meta.url);
+/** The recordings' cwd (a placeholder kept in the JSON). */
 const CWD = "$SCRATCH/engines/repo-claude";
-
-function shared(path: string): string {
-  return readFileSync(new URL(path, SHARED), "utf8");
-}
-
-function recordedExit(name: string): number {
-  const match = /^# exit code: (\d+)/m.exec(shared(`engines/${name}.cmd.txt`));
-  if (match?.[1] === undefined) throw new Error(`no exit code in ${name}.cmd.txt`);
-  return Number(match[1]);
-}
-
-async function replayFixture(name: string, options: ReplayOptions = {}): Promise<TakopiEvent[]> {
-  return replayText(claudeBackend, shared(`engines/${name}.jsonl`), {
-    cwd: CWD,
-    exit: { exitCode: recordedExit(name), stderrTail: shared(`engines/${name}.stderr.txt`).trim() },
-    ...options,
-  });
-}
-
-function jsonl(...values: unknown[]): string {
-  return values.map((value) => JSON.stringify(value)).join("\n");
-}
-
-function summary(events: TakopiEvent[]): string[] {
-  return events.map((event) => {
-    if (event.type === "started") return `started ${event.resume.value} ${event.title ?? ""}`;
-    if (event.type === "completed") return `completed ok=${event.ok}`;
-    const ok = event.ok == null ? "" : event.ok ? " ✓" : " ✗";
-    return `${event.phase} ${event.action.kind} ${event.action.id}: ${event.action.title}${ok}`;
-  });
-}
-
-function completedOf(events: TakopiEvent[]): CompletedEvent {
-  const done = events.filter((event): event is CompletedEvent => event.type === "completed");
-  expect(done).toHaveLength(1);
-  expect(events.at(-1)).toBe(done[0]);
-  return done[0] as CompletedEvent;
-}
-
-function actionsOf(events: TakopiEvent[]): ActionEvent[] {
-  return events.filter((event): event is ActionEvent => event.type === "action");
-}
 
 const SESSION = "5e55-10n";
 const INIT = { type: "system", subtype: "init", session_id: SESSION, model: "claude-test", cwd: "/repo", permissionMode: "default" };
@@ -76,8 +45,8 @@ const USAGE_84 = {
 
 describe("claude fixtures (Claude Code 2.1.330)", () => {
   it("claude_text: started with model title and meta, answer and usage", async () => {
-    const events = await replayFixture("claude_text");
-    expect(summary(events)).toEqual(["started 51a797ea-5a69-4b85-bf4f-b089ff6a0163 claude-opus-5-5", "completed ok=true"]);
+    const events = await replaySharedRecording(claudeBackend, "claude_text");
+    expect(eventLines(events)).toEqual(["started 51a797ea-5a69-4b85-bf4f-b089ff6a0163 claude-opus-5-5", "completed ok=true"]);
     expect(events[0]).toMatchObject({
       meta: { cwd: CWD, permissionMode: "default", apiKeySource: "ANTHROPIC_API_KEY", output_style: "default", mcp_servers: [] },
     });
@@ -95,8 +64,8 @@ describe("claude fixtures (Claude Code 2.1.330)", () => {
   });
 
   it("claude_tool: Bash tool_use → command action, completed by its tool_result", async () => {
-    const events = await replayFixture("claude_tool");
-    expect(summary(events)).toEqual([
+    const events = await replaySharedRecording(claudeBackend, "claude_tool");
+    expect(eventLines(events)).toEqual([
       "started db8c0583-61b1-447b-b76f-aad463bd7e6f claude-opus-5-5",
       "started command toolu_mwr0fyvhuiqrlm: echo hi",
       "completed command toolu_mwr0fyvhuiqrlm: echo hi ✓",
@@ -114,8 +83,8 @@ describe("claude fixtures (Claude Code 2.1.330)", () => {
   });
 
   it("claude_edit: Write → file_change relative to cwd; a created file is an add", async () => {
-    const events = await replayFixture("claude_edit");
-    expect(summary(events)).toEqual([
+    const events = await replaySharedRecording(claudeBackend, "claude_edit");
+    expect(eventLines(events)).toEqual([
       "started 89f38891-abcb-4c19-8b99-2a033b5d67c4 claude-opus-5-5",
       "started file_change toolu_mwr0g168m0dpo7: hello.txt",
       "completed file_change toolu_mwr0g168m0dpo7: hello.txt ✓",
@@ -130,15 +99,15 @@ describe("claude fixtures (Claude Code 2.1.330)", () => {
 
   it("claude_resume: the resumed session keeps its id", async () => {
     const token = { engine: "claude", value: "51a797ea-5a69-4b85-bf4f-b089ff6a0163" };
-    const events = await replayFixture("claude_resume", { resume: token });
+    const events = await replaySharedRecording(claudeBackend, "claude_resume", { resume: token });
     expect(events[0]).toMatchObject({ type: "started", resume: token });
     expect(completedOf(events)).toMatchObject({ ok: true, answer: "resumed with history", resume: token });
   });
 
   it("claude_error401: subtype success + is_error is a failure; the text is the error, not the answer", async () => {
-    expect(recordedExit("claude_error401")).toBe(1);
-    const events = await replayFixture("claude_error401");
-    expect(summary(events)).toEqual(["started b6419ceb-9997-43db-8071-72b00f7a4a63 claude-opus-5-5", "completed ok=false"]);
+    expect(sharedExitCode("claude_error401")).toBe(1);
+    const events = await replaySharedRecording(claudeBackend, "claude_error401");
+    expect(eventLines(events)).toEqual(["started b6419ceb-9997-43db-8071-72b00f7a4a63 claude-opus-5-5", "completed ok=false"]);
     expect(completedOf(events)).toMatchObject({
       ok: false,
       answer: "",
@@ -150,14 +119,14 @@ describe("claude fixtures (Claude Code 2.1.330)", () => {
 });
 
 describe("claude upstream fixture (Claude Code 2.0.75)", () => {
-  const lines = shared("takopi-upstream/claude_stream_json_session.jsonl").split("\n");
+  const lines = sharedFixture("takopi-upstream/claude_stream_json_session.jsonl").split("\n");
   const second = lines.findIndex((line) => line.includes('"session_id":"bbbbbbbb'));
   const firstRun = lines.slice(0, second).join("\n");
   const secondRun = lines.slice(second).join("\n");
 
   it("session aaaa: two tools in one message, list content, answer from result", async () => {
     const events = await replayText(claudeBackend, firstRun, { cwd: "/home/alex/demo-project" });
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "started aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa claude-sonnet-4-5-20250929",
       "started command toolu_01BASH_LS_EXAMPLE: ls",
       "started file_change toolu_02: notes.md",
@@ -184,7 +153,7 @@ describe("claude upstream fixture (Claude Code 2.0.75)", () => {
 
   it("session bbbb: error_during_execution explains itself from errors[] and permission_denials[]", async () => {
     const events = await replayText(claudeBackend, secondRun);
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "started bbbbbbbb-bbbb-bbbb-bbbb-bbbbbbbbbbbb claude-sonnet-4-5-20250929",
       "completed warning claude.note.1: permission denied: Write ✗",
       "completed ok=false",
@@ -201,44 +170,30 @@ describe("claude upstream fixture (Claude Code 2.0.75)", () => {
 });
 
 describe("claude recordings in test/fixtures/engines", () => {
-  const names = existsSync(RECORDED) ? readdirSync(RECORDED).filter((name) => /^claude_.*\.jsonl$/.test(name)) : [];
+  const names = recordingNames("claude");
 
   it.runIf(names.length > 0).each(names)("%s replays to exactly one completed, last", async (name) => {
-    const text = readFileSync(new URL(name, RECORDED), "utf8");
+    const text = readRecording(name);
     const events = await replayText(claudeBackend, text, { exit: recordingExit(name) });
     completedOf(events);
     const init = /"subtype":"init"[^\n]*?"session_id":"([^"]+)"|"session_id":"([^"]+)"[^\n]*?"subtype":"init"/.exec(text);
-    const started = events.filter((event) => event.type === "started");
-    if (init === null) expect(started).toEqual([]);
-    else expect(started.map((event) => event.resume.value)).toEqual([init[1] ?? init[2]]);
+    expect(startedTokens(events)).toEqual(init === null ? [] : [init[1] ?? init[2]]);
   });
 
   it.runIf(names.includes("claude_sigint_tool.jsonl"))("claude_sigint_tool: aborted tools end as a failed run", async () => {
     const name = "claude_sigint_tool.jsonl";
-    const events = await replayText(claudeBackend, readFileSync(new URL(name, RECORDED), "utf8"), { exit: recordingExit(name) });
+    const events = await replayText(claudeBackend, readRecording(name), { exit: recordingExit(name) });
     const done = completedOf(events);
     expect(done.ok).toBe(false);
     expect(done.answer).toBe("");
   });
 
   it.runIf(names.includes("claude_reason.jsonl"))("claude_reason: thinking is a note, the text is the answer", async () => {
-    const events = await replayText(claudeBackend, readFileSync(new URL("claude_reason.jsonl", RECORDED), "utf8"));
+    const events = await replayText(claudeBackend, readRecording("claude_reason.jsonl"));
     expect(actionsOf(events).some((event) => event.action.id === "claude.thinking.1" && event.action.kind === "note")).toBe(true);
     expect(completedOf(events).ok).toBe(true);
   });
 });
-
-function recordingExit(name: string): ReplayOptions["exit"] {
-  const meta = new URL(name.replace(/\.jsonl$/, ".meta.json"), RECORDED);
-  if (!existsSync(meta)) return {};
-  const data = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
-  const code = data.exitCode ?? data.exit_code ?? data.exit;
-  const signal = data.signal;
-  return {
-    exitCode: typeof code === "number" ? code : null,
-    signal: typeof signal === "string" ? signal : null,
-  };
-}
 
 describe("claude translation", () => {
   it("system/permission_denied becomes a warning that names the tool and says why", async () => {
@@ -260,7 +215,7 @@ describe("claude translation", () => {
       ),
       { cwd: "/repo" },
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       `started ${SESSION} claude-test`,
       "started file_change toolu_w: x",
       "completed file_change toolu_w: x ✗",
@@ -286,7 +241,7 @@ describe("claude translation", () => {
         result({ result: "" }),
       ),
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       `started ${SESSION} claude-test`,
       "completed note claude.thinking.1: **Planning** the answer ✓",
       "completed note claude.thinking.2: second thought ✓",
@@ -311,7 +266,7 @@ describe("claude translation", () => {
         result({ result: "" }),
       ),
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       `started ${SESSION} claude-test`,
       "started subagent task1: find the bug",
       "started tool inner: grep: TODO",
@@ -336,7 +291,7 @@ describe("claude translation", () => {
       ),
       { cwd: "/repo" },
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       `started ${SESSION} claude-test`,
       "started tool r1: read: `a.ts`",
       "completed tool r1: read: `a.ts` ✓",
@@ -378,7 +333,7 @@ describe("claude translation", () => {
       jsonl({ type: "result", subtype: "error_during_execution", is_error: true, session_id: "no-such-session", errors: [{ message: "No conversation found" }] }),
       { resume: token, exit: { exitCode: 1 } },
     );
-    expect(summary(events)).toEqual(["completed ok=false"]);
+    expect(eventLines(events)).toEqual(["completed ok=false"]);
     expect(completedOf(events)).toMatchObject({ error: "claude run failed (error_during_execution): No conversation found", resume: token });
   });
 
@@ -399,7 +354,7 @@ describe("claude translation", () => {
       ),
       { debug: (text) => debug.push(text) },
     );
-    expect(summary(events)).toEqual([`started ${SESSION} claude-test`, "completed ok=true"]);
+    expect(eventLines(events)).toEqual([`started ${SESSION} claude-test`, "completed ok=true"]);
     expect(debug).toEqual([
       "claude: ignoring system event",
       "claude: ignoring system event",
@@ -419,7 +374,7 @@ describe("claude translation", () => {
         result(),
       ),
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "completed warning claude.note.1: invalid system/init event from claude; ignoring it ✗",
       `started ${SESSION} claude-test`,
       "completed warning claude.note.2: invalid assistant event from claude; ignoring it ✗",
@@ -470,7 +425,7 @@ describe("claude finish (stdout closed without result)", () => {
     const events = await replayText(claudeBackend, jsonl(INIT, assistant([{ type: "text", text: "working" }])), {
       exit: { exitCode: 1, stderrTail: "No conversation found with session ID: x" },
     });
-    expect(summary(events)).toEqual([`started ${SESSION} claude-test`, "completed warning claude.note.1: claude failed (rc=1). ✗", "completed ok=false"]);
+    expect(eventLines(events)).toEqual([`started ${SESSION} claude-test`, "completed warning claude.note.1: claude failed (rc=1). ✗", "completed ok=false"]);
     expect(completedOf(events)).toMatchObject({
       ok: false,
       answer: "",
@@ -490,7 +445,7 @@ describe("claude finish (stdout closed without result)", () => {
       jsonl(INIT, assistant([{ type: "tool_use", id: "b", name: "Bash", input: { command: "sleep 60" } }])),
       { exit: { exitCode: null, signal: "SIGKILL" } },
     );
-    expect(summary(events).slice(-2)).toEqual(["completed warning claude.note.1: claude failed (signal=SIGKILL). ✗", "completed ok=false"]);
+    expect(eventLines(events).slice(-2)).toEqual(["completed warning claude.note.1: claude failed (signal=SIGKILL). ✗", "completed ok=false"]);
     expect(completedOf(events).error).toBe("claude failed (signal=SIGKILL).");
   });
 

@@ -1,60 +1,23 @@
-import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EventFactory, type ActionEvent, type CompletedEvent, type TakopiEvent } from "../../../src/core/events.js";
+import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
 import { codexBackend, displayCommand, findExecOnlyFlag } from "../../../src/engines/codex.js";
-import { replayText, type ReplayOptions } from "../../../src/engines/replay.js";
+import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
+import { replayText } from "../../../src/engines/replay.js";
 import { cleanStderr } from "../../../src/engines/stderr.js";
-
-const SHARED = new URL("../../../../shared/fixtures/", import.meta.url);
-const RECORDED = new URL("../../fixtures/engines/", import.meta.url);
-/** The recordings' cwd (a placeholder kept in the JSON). */
-const CWD = "$SCRATCH/engines/repo-codex";
-
-function shared(path: string): string {
-  return readFileSync(new URL(path, SHARED), "utf8");
-}
-
-/** The exit code a recording ended with, from its `.cmd.txt`. */
-function recordedExit(name: string): number {
-  const match = /^# exit code: (\d+)/m.exec(shared(`engines/${name}.cmd.txt`));
-  if (match?.[1] === undefined) throw new Error(`no exit code in ${name}.cmd.txt`);
-  return Number(match[1]);
-}
-
-async function replayFixture(name: string, options: ReplayOptions = {}): Promise<TakopiEvent[]> {
-  return replayText(codexBackend, shared(`engines/${name}.jsonl`), {
-    cwd: CWD,
-    exit: { exitCode: recordedExit(name), stderrTail: cleanStderr(shared(`engines/${name}.stderr.txt`), codexBackend.stderrNoise ?? []) },
-    ...options,
-  });
-}
-
-function jsonl(...values: unknown[]): string {
-  return values.map((value) => JSON.stringify(value)).join("\n");
-}
-
-/** One line per event: enough to compare whole streams exactly. */
-function summary(events: TakopiEvent[]): string[] {
-  return events.map((event) => {
-    if (event.type === "started") return `started ${event.resume.value} ${event.title ?? ""}`;
-    if (event.type === "completed") return `completed ok=${event.ok}`;
-    const ok = event.ok == null ? "" : event.ok ? " ✓" : " ✗";
-    return `${event.phase} ${event.action.kind} ${event.action.id}: ${event.action.title}${ok}`;
-  });
-}
-
-function completedOf(events: TakopiEvent[]): CompletedEvent {
-  const done = events.filter((event): event is CompletedEvent => event.type === "completed");
-  expect(done).toHaveLength(1);
-  expect(events.at(-1)).toBe(done[0]);
-  return done[0] as CompletedEvent;
-}
-
-function actionsOf(events: TakopiEvent[]): ActionEvent[] {
-  return events.filter((event): event is ActionEvent => event.type === "action");
-}
+import {
+  actionsOf,
+  completedOf,
+  eventLines,
+  jsonl,
+  readRecording,
+  recordingExit,
+  recordingNames,
+  replaySharedRecording,
+  sharedExitCode,
+  sharedFixture,
+  startedTokens,
+} from "../../support/recordings.js";
 
 const THREAD = { type: "thread.started", thread_id: "thread-1" };
 const TURN = { type: "turn.started" };
@@ -66,8 +29,8 @@ function message(id: string, text: string, phase?: string): unknown {
 
 describe("codex fixtures (codex-cli 0.169.0)", () => {
   it("codex_text: started with the thread id, then the answer and usage", async () => {
-    const events = await replayFixture("codex_text");
-    expect(summary(events)).toEqual([
+    const events = await replaySharedRecording(codexBackend, "codex_text");
+    expect(eventLines(events)).toEqual([
       "started 01a20056-8b92-7b51-b9c8-d6403fb39a97 codex",
       "started turn turn_0: turn started",
       "completed ok=true",
@@ -84,8 +47,8 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
   });
 
   it("codex_tool: the bash -lc wrapper is dropped from the title but kept in detail", async () => {
-    const events = await replayFixture("codex_tool");
-    expect(summary(events)).toEqual([
+    const events = await replaySharedRecording(codexBackend, "codex_tool");
+    expect(eventLines(events)).toEqual([
       "started 01a20056-9203-7110-8790-4c9bf71ea667 codex",
       "started turn turn_0: turn started",
       "started command item_0: echo hi",
@@ -97,8 +60,8 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
   });
 
   it("codex_edit: one file_change on completion, path relative to the run dir", async () => {
-    const events = await replayFixture("codex_edit");
-    expect(summary(events)).toEqual([
+    const events = await replaySharedRecording(codexBackend, "codex_edit");
+    expect(eventLines(events)).toEqual([
       "started 01a20056-9497-7e80-af52-c7ad37defa0e codex",
       "started turn turn_0: turn started",
       "completed file_change item_0: hello.txt ✓",
@@ -114,7 +77,7 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
 
   it("codex_resume: the resumed thread keeps its id", async () => {
     const token = { engine: "codex", value: "01a20056-8b92-7b51-b9c8-d6403fb39a97" };
-    const events = await replayFixture("codex_resume", { resume: token });
+    const events = await replaySharedRecording(codexBackend, "codex_resume", { resume: token });
     expect(events[0]).toMatchObject({ type: "started", resume: token });
     expect(completedOf(events)).toMatchObject({ ok: true, answer: "resumed with history", resume: token });
   });
@@ -122,9 +85,9 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
   it("codex_error401: the error line is a warning, turn.failed ends the run (rc=1 adds nothing)", async () => {
     const reason =
       "unexpected status 401 Unauthorized: Incorrect API key provided: fake (fake-llm 401), url: http://127.0.0.1:18080/s/error401/v1/responses";
-    expect(recordedExit("codex_error401")).toBe(1);
-    const events = await replayFixture("codex_error401");
-    expect(summary(events)).toEqual([
+    expect(sharedExitCode("codex_error401")).toBe(1);
+    const events = await replaySharedRecording(codexBackend, "codex_error401");
+    expect(eventLines(events)).toEqual([
       "started 01a20056-9905-75c2-bbe9-6cb094627b18 codex",
       "started turn turn_0: turn started",
       `completed warning codex.note.1: ${reason} ✗`,
@@ -141,7 +104,7 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
 
   it("codex's stderr noise is recognised, so a clean run leaves no stderr tail", () => {
     for (const name of ["codex_text", "codex_tool", "codex_edit", "codex_resume", "codex_error401"]) {
-      const raw = shared(`engines/${name}.stderr.txt`);
+      const raw = sharedFixture(`engines/${name}.stderr.txt`);
       expect(raw).toContain("WARNING: proceeding, even though we could not create PATH aliases");
       expect(cleanStderr(raw, codexBackend.stderrNoise ?? [])).toBe("");
     }
@@ -153,8 +116,8 @@ describe("codex fixtures (codex-cli 0.169.0)", () => {
 
 describe("codex upstream fixtures (older codex)", () => {
   it("codex_exec_json_all_formats: every item type, first turn only", async () => {
-    const events = await replayText(codexBackend, shared("takopi-upstream/codex_exec_json_all_formats.jsonl"));
-    expect(summary(events)).toEqual([
+    const events = await replayText(codexBackend, sharedFixture("takopi-upstream/codex_exec_json_all_formats.jsonl"));
+    expect(eventLines(events)).toEqual([
       "started 0199a213-81c0-7800-8aa1-bbab2a035a53 codex",
       "started turn turn_0: turn started",
       "started note item_0: todo 0/3: Inspect repo structure",
@@ -196,10 +159,10 @@ describe("codex upstream fixtures (older codex)", () => {
 
   it("codex_exec_json_phase_and_unknown: final_answer wins, commentary is a note, unknown items are skipped", async () => {
     const debug: string[] = [];
-    const events = await replayText(codexBackend, shared("takopi-upstream/codex_exec_json_phase_and_unknown.jsonl"), {
+    const events = await replayText(codexBackend, sharedFixture("takopi-upstream/codex_exec_json_phase_and_unknown.jsonl"), {
       debug: (text, fields) => debug.push(`${text} ${JSON.stringify(fields ?? {})}`),
     });
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "started 0199a213-81c0-7800-8aa1-bbab2a035a53 codex",
       "started turn turn_0: turn started",
       "completed note item_1: Inspecting repository state. ✓",
@@ -213,37 +176,23 @@ describe("codex upstream fixtures (older codex)", () => {
 });
 
 describe("codex recordings in test/fixtures/engines", () => {
-  const names = existsSync(RECORDED) ? readdirSync(RECORDED).filter((name) => /^codex_.*\.jsonl$/.test(name)) : [];
+  const names = recordingNames("codex");
 
   it.runIf(names.length > 0).each(names)("%s replays to exactly one completed, last", async (name) => {
-    const text = readFileSync(new URL(name, RECORDED), "utf8");
+    const text = readRecording(name);
     const events = await replayText(codexBackend, text, { exit: recordingExit(name) });
     completedOf(events);
     const threadIds = [...text.matchAll(/"thread_id":"([^"]+)"/g)].map((match) => match[1]);
-    const started = events.filter((event) => event.type === "started");
-    expect(started.map((event) => event.resume.value)).toEqual(threadIds.slice(0, 1));
+    expect(startedTokens(events)).toEqual(threadIds.slice(0, 1));
   });
 
   it.runIf(names.includes("codex_reason.jsonl"))("codex_reason: the reasoning summary is a note", async () => {
-    const events = await replayText(codexBackend, readFileSync(new URL("codex_reason.jsonl", RECORDED), "utf8"));
+    const events = await replayText(codexBackend, readRecording("codex_reason.jsonl"));
     const notes = actionsOf(events).filter((event) => event.action.kind === "note" && event.phase === "completed");
     expect(notes.some((event) => event.action.title.includes("Planning"))).toBe(true);
     expect(completedOf(events).ok).toBe(true);
   });
 });
-
-/** The exit recorded next to a test/fixtures recording (`.meta.json`), if any. */
-function recordingExit(name: string): ReplayOptions["exit"] {
-  const meta = new URL(name.replace(/\.jsonl$/, ".meta.json"), RECORDED);
-  if (!existsSync(meta)) return {};
-  const data = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
-  const code = data.exitCode ?? data.exit_code ?? data.exit;
-  const signal = data.signal;
-  return {
-    exitCode: typeof code === "number" ? code : null,
-    signal: typeof signal === "string" ? signal : null,
-  };
-}
 
 describe("codex final answer selection", () => {
   it("prefers the last final_answer message over later phase-less ones", async () => {
@@ -262,12 +211,12 @@ describe("codex final answer selection", () => {
   it("never answers with commentary", async () => {
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, message("a", "looking around", "commentary"), TURN_DONE));
     expect(completedOf(events).answer).toBe("");
-    expect(summary(events)).toContain("completed note a: looking around ✓");
+    expect(eventLines(events)).toContain("completed note a: looking around ✓");
   });
 
   it("turn.started forgets the previous turn's messages", async () => {
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, message("a", "old"), TURN, TURN_DONE));
-    expect(summary(events).slice(1, 3)).toEqual(["started turn turn_0: turn started", "started turn turn_1: turn started"]);
+    expect(eventLines(events).slice(1, 3)).toEqual(["started turn turn_0: turn started", "started turn turn_1: turn started"]);
     expect(completedOf(events).answer).toBe("");
   });
 
@@ -278,7 +227,7 @@ describe("codex final answer selection", () => {
       item: { id: "item_1", item_type: "command_execution", command: ["bash", "-lc", "echo legacy"], exit_code: 0 },
     };
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, legacy, command, TURN_DONE));
-    expect(summary(events)).toContain("completed command item_1: echo legacy ✓");
+    expect(eventLines(events)).toContain("completed command item_1: echo legacy ✓");
     expect(completedOf(events).answer).toBe("Legacy hello");
   });
 
@@ -332,7 +281,7 @@ describe("codex stream errors", () => {
       codexBackend,
       jsonl({ type: "error", message: "Failed to load optional config file" }, THREAD, TURN, message("a", "fine"), TURN_DONE),
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "completed warning codex.note.1: Failed to load optional config file ✗",
       "started thread-1 codex",
       "started turn turn_0: turn started",
@@ -368,7 +317,7 @@ describe("codex stream errors", () => {
       ),
       { debug: (text) => debug.push(text) },
     );
-    expect(summary(events)).toEqual(["started thread-1 codex", "completed ok=true"]);
+    expect(eventLines(events)).toEqual(["started thread-1 codex", "completed ok=true"]);
     expect(debug).toEqual([
       "codex: ignoring unknown event type",
       "codex: ignoring item type",
@@ -387,7 +336,7 @@ describe("codex stream errors", () => {
         TURN_DONE,
       ),
     );
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "completed warning codex.note.1: invalid thread.started event from codex; ignoring it ✗",
       "started thread-1 codex",
       "completed warning codex.note.2: invalid command_execution item from codex; ignoring it ✗",
@@ -458,7 +407,7 @@ describe("codex finish (stdout closed without turn.completed)", () => {
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, message("a", "half an answer")), {
       exit: { exitCode: 1, stderrTail: "Error: thread/resume failed: no rollout found" },
     });
-    expect(summary(events).slice(-2)).toEqual(["completed warning codex.note.1: codex exec failed (rc=1). ✗", "completed ok=false"]);
+    expect(eventLines(events).slice(-2)).toEqual(["completed warning codex.note.1: codex exec failed (rc=1). ✗", "completed ok=false"]);
     expect(completedOf(events)).toMatchObject({
       ok: false,
       answer: "half an answer",
@@ -479,7 +428,7 @@ describe("codex finish (stdout closed without turn.completed)", () => {
       item: { id: "item_0", type: "command_execution", command: "/bin/bash -lc 'sleep 30'", aggregated_output: "", exit_code: null, status: "in_progress" },
     };
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, started), { exit: { exitCode: null, signal: "SIGTERM" } });
-    expect(summary(events)).toEqual([
+    expect(eventLines(events)).toEqual([
       "started thread-1 codex",
       "started turn turn_0: turn started",
       "started command item_0: sleep 30",
