@@ -3,35 +3,12 @@
 // blackhole proxy. Control routes and recording: fake-llm-control.test.ts.
 import { request } from "node:http";
 import { connect } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  ANTHROPIC_ERRORS,
-  APPLY_PATCH,
-  CHAT_ERRORS,
-  RESPONSES_ERRORS,
-  startFakeLlm,
-  type FakeLlm,
-} from "../support/fake-llm.js";
-import { get, parseSse, str, types, type SseEvent } from "../support/sse.js";
+import { describe, expect, it } from "vitest";
+import { ANTHROPIC_ERRORS, APPLY_PATCH, CHAT_ERRORS, RESPONSES_ERRORS } from "../support/fake-llm.js";
+import { postJson, postSse, useFakeLlm } from "../support/fake-llm-client.js";
+import { get, str, types } from "../support/sse.js";
 
-let llm: FakeLlm;
-
-beforeAll(async () => {
-  llm = await startFakeLlm({ slowMs: 300 });
-});
-
-afterAll(async () => {
-  await llm.close();
-});
-
-async function post(url: string, body: unknown): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-async function sse(url: string, body: unknown): Promise<{ res: Response; events: SseEvent[] }> {
-  const res = await post(url, body);
-  return { res, events: parseSse(await res.text()) };
-}
+const llm = useFakeLlm({ slowMs: 300 });
 
 const CODEX_TOOLS = [
   {
@@ -69,7 +46,7 @@ const CLAUDE_TOOLS = [
 
 describe("OpenAI Responses", () => {
   it("streams text with the documented event sequence", async () => {
-    const { res, events } = await sse(`${llm.scenarioUrl("text")}/responses`, { model: "gpt-5.5", stream: true, input: "say hello" });
+    const { res, events } = await postSse(`${llm().scenarioUrl("text")}/responses`, { model: "gpt-5.5", stream: true, input: "say hello" });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("text/event-stream");
     expect(types(events)).toEqual([
@@ -98,9 +75,9 @@ describe("OpenAI Responses", () => {
   });
 
   it("calls exec_command with {cmd}, then checks the tool output", async () => {
-    const url = `${llm.scenarioUrl("tool")}/responses`;
+    const url = `${llm().scenarioUrl("tool")}/responses`;
     const input = [{ type: "message", role: "user", content: [{ type: "input_text", text: "run echo hi" }] }];
-    const { events } = await sse(url, { stream: true, input, tools: CODEX_TOOLS });
+    const { events } = await postSse(url, { stream: true, input, tools: CODEX_TOOLS });
     expect(types(events)).toEqual([
       "response.created",
       "response.in_progress",
@@ -116,7 +93,7 @@ describe("OpenAI Responses", () => {
     const callId = get(item, "call_id");
 
     const followUp = async (output: string): Promise<unknown> => {
-      const res = await post(url, {
+      const res = await postJson(url, {
         stream: false,
         tools: CODEX_TOOLS,
         input: [...input, item, { type: "function_call_output", call_id: callId, output }],
@@ -128,7 +105,7 @@ describe("OpenAI Responses", () => {
   });
 
   it("writes the file through a freeform apply_patch custom tool call", async () => {
-    const { events } = await sse(`${llm.scenarioUrl("edit")}/responses`, {
+    const { events } = await postSse(`${llm().scenarioUrl("edit")}/responses`, {
       stream: true,
       input: [{ role: "user", content: "<cwd>/work/x</cwd> create hello.txt" }],
       tools: CODEX_TOOLS,
@@ -139,7 +116,7 @@ describe("OpenAI Responses", () => {
   });
 
   it("streams a reasoning summary before the text", async () => {
-    const { events } = await sse(`${llm.scenarioUrl("reason")}/responses`, { stream: true, input: "think" });
+    const { events } = await postSse(`${llm().scenarioUrl("reason")}/responses`, { stream: true, input: "think" });
     const added = events.filter((e) => e.event === "response.output_item.added").map((e) => get(e.data, "item", "type"));
     expect(added).toEqual(["reasoning", "message"]);
     const summary = events.find((e) => e.event === "response.reasoning_summary_text.done");
@@ -147,14 +124,14 @@ describe("OpenAI Responses", () => {
   });
 
   it("answers non-streaming requests with output_text", async () => {
-    const res = await post(`${llm.scenarioUrl("text")}/responses`, { input: "hi" });
+    const res = await postJson(`${llm().scenarioUrl("text")}/responses`, { input: "hi" });
     const body: unknown = await res.json();
     expect(res.headers.get("content-type")).toBe("application/json");
     expect(body).toMatchObject({ object: "response", status: "completed", output_text: "hello from fake", model: "fake-model" });
   });
 
   it("fails a stream with response.failed in streamerr", async () => {
-    const { events } = await sse(`${llm.scenarioUrl("streamerr")}/responses`, { stream: true, input: "hi" });
+    const { events } = await postSse(`${llm().scenarioUrl("streamerr")}/responses`, { stream: true, input: "hi" });
     expect(types(events)).toEqual(["response.created", "response.in_progress", "response.failed"]);
     expect(get(events[2]?.data, "response", "error", "message")).toBe("fake-llm injected stream failure");
   });
@@ -162,7 +139,7 @@ describe("OpenAI Responses", () => {
 
 describe("OpenAI Chat Completions", () => {
   it("streams text as data-only chunks, usage and [DONE]", async () => {
-    const { res, events } = await sse(`${llm.scenarioUrl("text")}/chat/completions`, {
+    const { res, events } = await postSse(`${llm().scenarioUrl("text")}/chat/completions`, {
       model: "fake-model",
       stream: true,
       stream_options: { include_usage: true },
@@ -182,9 +159,9 @@ describe("OpenAI Chat Completions", () => {
   });
 
   it("calls bash with a string command, then answers from the tool message", async () => {
-    const url = `${llm.scenarioUrl("tool")}/chat/completions`;
+    const url = `${llm().scenarioUrl("tool")}/chat/completions`;
     const messages = [{ role: "user", content: "run echo hi" }];
-    const { events } = await sse(url, { stream: true, messages, tools: CHAT_TOOLS });
+    const { events } = await postSse(url, { stream: true, messages, tools: CHAT_TOOLS });
     const deltas = events.slice(0, -1).map((e) => get(e.data, "choices", 0, "delta"));
     expect(get(deltas[1], "tool_calls", 0)).toMatchObject({ index: 0, type: "function", function: { name: "bash", arguments: "" } });
     const args = String(get(deltas[2], "tool_calls", 0, "function", "arguments"));
@@ -192,7 +169,7 @@ describe("OpenAI Chat Completions", () => {
     expect(get(events.at(-2)?.data, "choices", 0, "finish_reason")).toBe("tool_calls");
     expect(get(events.at(-1), "data")).toBe("[DONE]");
 
-    const res = await post(url, {
+    const res = await postJson(url, {
       messages: [
         ...messages,
         { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "bash", arguments: args } }] },
@@ -204,7 +181,7 @@ describe("OpenAI Chat Completions", () => {
   });
 
   it("writes hello.txt with an absolute filePath under the announced cwd", async () => {
-    const res = await post(`${llm.scenarioUrl("edit")}/chat/completions`, {
+    const res = await postJson(`${llm().scenarioUrl("edit")}/chat/completions`, {
       messages: [
         { role: "system", content: "Working directory: /srv/repo\nPlatform: linux" },
         { role: "user", content: "create hello.txt" },
@@ -217,8 +194,8 @@ describe("OpenAI Chat Completions", () => {
   });
 
   it("resume answers from the history before the last user message", async () => {
-    const url = `${llm.scenarioUrl("resume")}/chat/completions`;
-    const withHistory = await post(url, {
+    const url = `${llm().scenarioUrl("resume")}/chat/completions`;
+    const withHistory = await postJson(url, {
       messages: [
         { role: "user", content: "say hello" },
         { role: "assistant", content: "hello from fake" },
@@ -226,19 +203,19 @@ describe("OpenAI Chat Completions", () => {
       ],
     });
     expect(get(await withHistory.json(), "choices", 0, "message", "content")).toBe("resumed with history");
-    const without = await post(url, { messages: [{ role: "user", content: "did you keep history?" }] });
+    const without = await postJson(url, { messages: [{ role: "user", content: "did you keep history?" }] });
     expect(get(await without.json(), "choices", 0, "message", "content")).toBe("no history");
   });
 
   it("streams reasoning_content before the text in reason", async () => {
-    const { events } = await sse(`${llm.scenarioUrl("reason")}/chat/completions`, { stream: true, messages: [] });
+    const { events } = await postSse(`${llm().scenarioUrl("reason")}/chat/completions`, { stream: true, messages: [] });
     expect(get(events[1]?.data, "choices", 0, "delta")).toEqual({ reasoning_content: "**Planning** the answer" });
   });
 });
 
 describe("Anthropic Messages", () => {
   it("streams text with the documented event sequence", async () => {
-    const { res, events } = await sse(`${llm.scenarioUrl("text", "")}/v1/messages`, {
+    const { res, events } = await postSse(`${llm().scenarioUrl("text", "")}/v1/messages`, {
       model: "claude-opus-5-5",
       stream: true,
       messages: [{ role: "user", content: "say hello" }],
@@ -262,9 +239,9 @@ describe("Anthropic Messages", () => {
   });
 
   it("calls Bash with {command, description}, then answers from the tool_result", async () => {
-    const url = `${llm.scenarioUrl("tool", "")}/v1/messages`;
+    const url = `${llm().scenarioUrl("tool", "")}/v1/messages`;
     const messages = [{ role: "user", content: [{ type: "text", text: "run echo hi" }] }];
-    const { events } = await sse(url, { stream: true, messages, tools: CLAUDE_TOOLS });
+    const { events } = await postSse(url, { stream: true, messages, tools: CLAUDE_TOOLS });
     const start = events.find((e) => e.event === "content_block_start");
     expect(get(start?.data, "content_block")).toMatchObject({ type: "tool_use", name: "Bash", input: {} });
     const json = events.find((e) => get(e.data, "delta", "type") === "input_json_delta");
@@ -273,7 +250,7 @@ describe("Anthropic Messages", () => {
     expect(get(events.find((e) => e.event === "message_delta")?.data, "delta", "stop_reason")).toBe("tool_use");
 
     const id = get(start?.data, "content_block", "id");
-    const res = await post(url, {
+    const res = await postJson(url, {
       messages: [
         ...messages,
         { role: "assistant", content: [{ type: "tool_use", id, name: "Bash", input }] },
@@ -285,7 +262,7 @@ describe("Anthropic Messages", () => {
   });
 
   it("writes hello.txt through Write with an absolute file_path", async () => {
-    const res = await post(`${llm.scenarioUrl("edit", "")}/v1/messages`, {
+    const res = await postJson(`${llm().scenarioUrl("edit", "")}/v1/messages`, {
       system: [{ type: "text", text: "<env>\nWorking directory: /home/u/repo\n</env>" }],
       messages: [{ role: "user", content: "create hello.txt" }],
       tools: CLAUDE_TOOLS,
@@ -295,16 +272,16 @@ describe("Anthropic Messages", () => {
   });
 
   it("streams a signed thinking block before the text in reason", async () => {
-    const { events } = await sse(`${llm.scenarioUrl("reason", "")}/v1/messages`, { stream: true, messages: [] });
+    const { events } = await postSse(`${llm().scenarioUrl("reason", "")}/v1/messages`, { stream: true, messages: [] });
     const deltaTypes = events.filter((e) => e.event === "content_block_delta").map((e) => get(e.data, "delta", "type"));
     expect(deltaTypes).toEqual(["thinking_delta", "signature_delta", "text_delta", "text_delta"]);
   });
 
   it("sends an error event mid-stream in streamerr, and 500 when not streaming", async () => {
-    const url = `${llm.scenarioUrl("streamerr", "")}/v1/messages`;
-    const { events } = await sse(url, { stream: true, messages: [] });
+    const url = `${llm().scenarioUrl("streamerr", "")}/v1/messages`;
+    const { events } = await postSse(url, { stream: true, messages: [] });
     expect(events.map((e) => e.event)).toEqual(["message_start", "error"]);
-    const res = await post(url, { messages: [] });
+    const res = await postJson(url, { messages: [] });
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ type: "error", error: { type: "api_error", message: "fake stream error" } });
   });
@@ -312,16 +289,16 @@ describe("Anthropic Messages", () => {
 
 describe("errors", () => {
   it("answers error401 with each provider's body", async () => {
-    const responses = await post(`${llm.scenarioUrl("error401")}/responses`, { stream: true, input: "hi" });
+    const responses = await postJson(`${llm().scenarioUrl("error401")}/responses`, { stream: true, input: "hi" });
     expect(responses.status).toBe(401);
     expect(await responses.json()).toEqual(RESPONSES_ERRORS[401]);
 
-    const chat = await post(`${llm.scenarioUrl("error401")}/chat/completions`, { stream: true, messages: [] });
+    const chat = await postJson(`${llm().scenarioUrl("error401")}/chat/completions`, { stream: true, messages: [] });
     expect(chat.status).toBe(401);
     expect(await chat.json()).toEqual(CHAT_ERRORS[401]);
     expect(get(CHAT_ERRORS, 401, "error", "code")).toBe("invalid_api_key");
 
-    const anthropic = await post(`${llm.scenarioUrl("error401", "")}/v1/messages`, { stream: true, messages: [] });
+    const anthropic = await postJson(`${llm().scenarioUrl("error401", "")}/v1/messages`, { stream: true, messages: [] });
     expect(anthropic.status).toBe(401);
     expect(anthropic.headers.get("request-id")).toMatch(/^req_/);
     expect(await anthropic.json()).toEqual({
@@ -332,25 +309,25 @@ describe("errors", () => {
   });
 
   it("answers error500 with a server error", async () => {
-    const res = await post(`${llm.scenarioUrl("error500")}/chat/completions`, { messages: [] });
+    const res = await postJson(`${llm().scenarioUrl("error500")}/chat/completions`, { messages: [] });
     expect(res.status).toBe(500);
     expect(get(await res.json(), "error", "type")).toBe("server_error");
   });
 
   it("rejects unknown routes and scenarios", async () => {
-    const res = await fetch(`${llm.url}/v1/nope`);
+    const res = await fetch(`${llm().url}/v1/nope`);
     expect(res.status).toBe(404);
     expect(get(await res.json(), "error", "message")).toBe("fake-llm: no route for GET /v1/nope");
-    const bad = await post(`${llm.scenarioUrl("bogus")}/chat/completions`, { messages: [] });
+    const bad = await postJson(`${llm().scenarioUrl("bogus")}/chat/completions`, { messages: [] });
     expect(bad.status).toBe(400);
   });
 });
 
 describe("blackhole proxy", () => {
   it("refuses absolute-URL requests with 502 and records them", async () => {
-    const before = llm.proxyAttempts.length;
+    const before = llm().proxyAttempts.length;
     const { status, body } = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: llm.port, method: "GET", path: "http://example.invalid/pkg" }, (res) => {
+      const req = request({ host: "127.0.0.1", port: llm().port, method: "GET", path: "http://example.invalid/pkg" }, (res) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (text += chunk));
@@ -363,13 +340,13 @@ describe("blackhole proxy", () => {
     });
     expect(status).toBe(502);
     expect(body).toBe("fake-llm: external access blocked");
-    expect(llm.proxyAttempts.slice(before)).toEqual([{ method: "GET", url: "http://example.invalid/pkg" }]);
+    expect(llm().proxyAttempts.slice(before)).toEqual([{ method: "GET", url: "http://example.invalid/pkg" }]);
   });
 
   it("answers CONNECT with 403, closes the tunnel and records it", async () => {
-    const before = llm.proxyAttempts.length;
+    const before = llm().proxyAttempts.length;
     const status = await new Promise<number | undefined>((resolve, reject) => {
-      const req = request({ host: "127.0.0.1", port: llm.port, method: "CONNECT", path: "api.example.invalid:443" });
+      const req = request({ host: "127.0.0.1", port: llm().port, method: "CONNECT", path: "api.example.invalid:443" });
       req.on("connect", (res, socket) => {
         socket.destroy();
         resolve(res.statusCode);
@@ -378,12 +355,12 @@ describe("blackhole proxy", () => {
       req.end();
     });
     expect(status).toBe(403);
-    expect(llm.proxyAttempts.slice(before)).toEqual([{ method: "CONNECT", url: "api.example.invalid:443" }]);
+    expect(llm().proxyAttempts.slice(before)).toEqual([{ method: "CONNECT", url: "api.example.invalid:443" }]);
   });
 
   it("keeps serving after a client resets a CONNECT tunnel", async () => {
     await new Promise<void>((resolve) => {
-      const socket = connect(llm.port, "127.0.0.1", () => {
+      const socket = connect(llm().port, "127.0.0.1", () => {
         socket.write("CONNECT reset.example.invalid:443 HTTP/1.1\r\nhost: reset.example.invalid:443\r\n\r\n");
         socket.resetAndDestroy();
         resolve();
@@ -393,6 +370,6 @@ describe("blackhole proxy", () => {
       });
     });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await (await fetch(`${llm.url}/__health`)).json()).toMatchObject({ ok: true });
+    expect(await (await fetch(`${llm().url}/__health`)).json()).toMatchObject({ ok: true });
   });
 });

@@ -3,19 +3,7 @@ import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
 import { claudeBackend } from "../../../src/engines/claude.js";
 import { replayText } from "../../../src/engines/replay.js";
-import {
-  actionsOf,
-  completedOf,
-  eventLines,
-  jsonl,
-  readRecording,
-  recordingExit,
-  recordingNames,
-  replaySharedRecording,
-  sharedExitCode,
-  sharedFixture,
-  startedTokens,
-} from "../../support/recordings.js";
+import { actionsOf, completedOf, eventLines, jsonl, readRecording, recordingExit, recordingNames, replaySharedRecording, sharedExitCode, sharedFixture, startedTokens } from "../../support/recordings.js";
 
 /** The recordings' cwd (a placeholder kept in the JSON). */
 const CWD = "$SCRATCH/engines/repo-claude";

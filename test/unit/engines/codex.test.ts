@@ -5,19 +5,7 @@ import { codexBackend, displayCommand, findExecOnlyFlag } from "../../../src/eng
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
 import { replayText } from "../../../src/engines/replay.js";
 import { cleanStderr } from "../../../src/engines/stderr.js";
-import {
-  actionsOf,
-  completedOf,
-  eventLines,
-  jsonl,
-  readRecording,
-  recordingExit,
-  recordingNames,
-  replaySharedRecording,
-  sharedExitCode,
-  sharedFixture,
-  startedTokens,
-} from "../../support/recordings.js";
+import { actionsOf, completedOf, eventLines, jsonl, readRecording, recordingExit, recordingNames, replaySharedRecording, sharedExitCode, sharedFixture, startedTokens } from "../../support/recordings.js";
 
 const THREAD = { type: "thread.started", thread_id: "thread-1" };
 const TURN = { type: "turn.started" };

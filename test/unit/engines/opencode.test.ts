@@ -1,40 +1,16 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EventFactory, type ActionEvent, type CompletedEvent, type TakopiEvent } from "../../../src/core/events.js";
-import type { ProcessExit, RunRequest } from "../../../src/engines/backend.js";
+import { EventFactory, type TakopiEvent } from "../../../src/core/events.js";
+import type { RunRequest } from "../../../src/engines/backend.js";
 import { JsonlStream, SessionMismatchError } from "../../../src/engines/jsonl-stream.js";
 import { buildOpenCodeArgs, openCodeErrorMessage, opencodeBackend } from "../../../src/engines/opencode.js";
 import { replayText, type ReplayOptions } from "../../../src/engines/replay.js";
+import { actionsOf, completedOf, jsonl, parseJsonl, readRecording, recordingExit, recordingNames, sharedFixture, startedTokens } from "../../support/recordings.js";
 
-const SHARED = new URL("../../../../shared/fixtures/", import.meta.url);
 /** cwd of the recorded 1.18 runs (fixtures/engines/*.cmd.txt). */
 const CWD = "$SCRATCH/engines/repo-opencode";
 
-function fixture(path: string): string {
-  return readFileSync(new URL(path, SHARED), "utf8");
-}
-
-function jsonl(...lines: unknown[]): string {
-  return lines.map((line) => JSON.stringify(line)).join("\n") + "\n";
-}
-
 async function replay(text: string, options: ReplayOptions = {}): Promise<TakopiEvent[]> {
   return replayText(opencodeBackend, text, { cwd: CWD, ...options });
-}
-
-function actions(events: TakopiEvent[]): ActionEvent[] {
-  return events.filter((event): event is ActionEvent => event.type === "action");
-}
-
-function completed(events: TakopiEvent[]): CompletedEvent {
-  const done = events.filter((event): event is CompletedEvent => event.type === "completed");
-  expect(done).toHaveLength(1);
-  expect(events.at(-1)).toBe(done[0]);
-  return done[0] as CompletedEvent;
-}
-
-function startedTokens(events: TakopiEvent[]): string[] {
-  return events.flatMap((event) => (event.type === "started" ? [event.resume.value] : []));
 }
 
 const SES = "ses_test1";
@@ -53,10 +29,10 @@ const tool = (status: string, extra: Record<string, unknown> = {}, name = "bash"
 
 describe("opencode fixtures (opencode 1.18.33)", () => {
   it("text: started on step_start, answer and usage from step_finish(stop)", async () => {
-    const events = await replay(fixture("engines/opencode_text.jsonl"));
+    const events = await replay(sharedFixture("engines/opencode_text.jsonl"));
     expect(events.map((event) => event.type)).toEqual(["started", "completed"]);
     expect(events[0]).toMatchObject({ type: "started", title: "opencode", resume: { engine: "opencode", value: "ses_dffa9025affes0dINCc7dApFGe" } });
-    expect(completed(events)).toEqual({
+    expect(completedOf(events)).toEqual({
       type: "completed",
       engine: "opencode",
       ok: true,
@@ -68,9 +44,9 @@ describe("opencode fixtures (opencode 1.18.33)", () => {
   });
 
   it("tool: one completed bash action, then the answer of the second step", async () => {
-    const events = await replay(fixture("engines/opencode_tool.jsonl"));
+    const events = await replay(sharedFixture("engines/opencode_tool.jsonl"));
     expect(startedTokens(events)).toEqual(["ses_dffa8d670ffe3p0seHcSTwU0UF"]);
-    expect(actions(events)).toEqual([
+    expect(actionsOf(events)).toEqual([
       {
         type: "action",
         engine: "opencode",
@@ -84,15 +60,15 @@ describe("opencode fixtures (opencode 1.18.33)", () => {
         ok: true,
       },
     ]);
-    const done = completed(events);
+    const done = completedOf(events);
     expect(done).toMatchObject({ ok: true, answer: "the command printed hi", error: null });
     // Usage adds up both steps.
     expect(done.usage).toEqual({ tokens: { input: 84, output: 14, reasoning: 0, cache_read: 0, cache_write: 0 } });
   });
 
   it("edit: the write tool is a file change; a path-like state.title is backticked", async () => {
-    const events = await replay(fixture("engines/opencode_edit.jsonl"));
-    const [edit] = actions(events);
+    const events = await replay(sharedFixture("engines/opencode_edit.jsonl"));
+    const [edit] = actionsOf(events);
     expect(edit).toMatchObject({
       phase: "completed",
       ok: true,
@@ -108,23 +84,23 @@ describe("opencode fixtures (opencode 1.18.33)", () => {
         },
       },
     });
-    expect(completed(events)).toMatchObject({ ok: true, answer: "file written" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "file written" });
   });
 
   it("resume: the announced session must be the resumed one", async () => {
     const resume = { engine: "opencode", value: "ses_dffa9025affes0dINCc7dApFGe" };
-    const events = await replay(fixture("engines/opencode_resume.jsonl"), { resume });
+    const events = await replay(sharedFixture("engines/opencode_resume.jsonl"), { resume });
     expect(startedTokens(events)).toEqual([resume.value]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "resumed with history", resume });
-    await expect(replay(fixture("engines/opencode_resume.jsonl"), { resume: { engine: "opencode", value: "ses_other" } })).rejects.toThrow(
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "resumed with history", resume });
+    await expect(replay(sharedFixture("engines/opencode_resume.jsonl"), { resume: { engine: "opencode", value: "ses_other" } })).rejects.toThrow(
       SessionMismatchError,
     );
   });
 
   it("error401: a lone error line fails the run with the API message and HTTP status (exit 1)", async () => {
-    const events = await replay(fixture("engines/opencode_error401.jsonl"), { exit: { exitCode: 1 } });
+    const events = await replay(sharedFixture("engines/opencode_error401.jsonl"), { exit: { exitCode: 1 } });
     expect(events.map((event) => event.type)).toEqual(["started", "completed"]);
-    expect(completed(events)).toEqual({
+    expect(completedOf(events)).toEqual({
       type: "completed",
       engine: "opencode",
       ok: false,
@@ -137,14 +113,14 @@ describe("opencode fixtures (opencode 1.18.33)", () => {
 
 describe("opencode fixtures (upstream takopi, older OpenCode)", () => {
   it("opencode_run_json: completes at step_finish(stop); the later error line is dropped", async () => {
-    const events = await replay(fixture("takopi-upstream/opencode_run_json.jsonl"));
+    const events = await replay(sharedFixture("takopi-upstream/opencode_run_json.jsonl"));
     expect(startedTokens(events)).toEqual(["ses_1f2e3d4c5b6aAbCdEfGhIjKlMn"]);
-    expect(actions(events).map((event) => [event.action.id, event.action.kind, event.action.title, event.ok])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.id, event.action.kind, event.action.title, event.ok])).toEqual([
       ["01J3Z2K7S0XQ9Y8W7V6U5T4R3S", "command", "Check ripgrep version", true],
     ]);
     // The old metadata spelled the exit code `exitCode`.
-    expect(actions(events)[0]?.action.detail.exit_code).toBe(0);
-    expect(completed(events)).toMatchObject({
+    expect(actionsOf(events)[0]?.action.detail.exit_code).toBe(0);
+    expect(completedOf(events)).toMatchObject({
       ok: true,
       answer: "Found ripgrep 13.0.0.",
       usage: { total_cost_usd: 0.0123, tokens: { input: 534, output: 128, reasoning: 64, cache_read: 0, cache_write: 0 } },
@@ -152,31 +128,30 @@ describe("opencode fixtures (upstream takopi, older OpenCode)", () => {
   });
 
   it("opencode_stream_success: state.title replaces the command; only the second step has text", async () => {
-    const events = await replay(fixture("takopi-upstream/opencode_stream_success.jsonl"));
+    const events = await replay(sharedFixture("takopi-upstream/opencode_stream_success.jsonl"));
     expect(startedTokens(events)).toEqual(["ses_494719016ffe85dkDMj0FPRbHK"]);
-    expect(actions(events).map((event) => [event.action.id, event.action.kind, event.action.title, event.ok])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.id, event.action.kind, event.action.title, event.ok])).toEqual([
       ["r9bQWsNLvOrJGIOz", "command", "Print hello to stdout", true],
     ]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "```\nhello\n```" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "```\nhello\n```" });
   });
 
   it("opencode_stream_success_no_reason: a final step_finish without reason succeeds at EOF", async () => {
-    const events = await replay(fixture("takopi-upstream/opencode_stream_success_no_reason.jsonl"));
+    const events = await replay(sharedFixture("takopi-upstream/opencode_stream_success_no_reason.jsonl"));
     expect(startedTokens(events)).toEqual(["ses_no_reason"]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "All done.", resume: { engine: "opencode", value: "ses_no_reason" }, error: null });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "All done.", resume: { engine: "opencode", value: "ses_no_reason" }, error: null });
   });
 
   it("opencode_stream_error: a 429 error fails the run", async () => {
-    const events = await replay(fixture("takopi-upstream/opencode_stream_error.jsonl"));
+    const events = await replay(sharedFixture("takopi-upstream/opencode_stream_error.jsonl"));
     expect(startedTokens(events)).toEqual(["ses_error123"]);
-    expect(completed(events)).toMatchObject({ ok: false, answer: "", error: "Rate limit exceeded (HTTP 429)" });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "", error: "Rate limit exceeded (HTTP 429)" });
   });
 });
 
 describe("opencode recordings (opencode 1.18.33, test/fixtures/engines)", () => {
-  const REPO = new URL("../../fixtures/engines/", import.meta.url);
   const recording = (name: string): { text: string; sessionId: string } => {
-    const text = readFileSync(new URL(name, REPO), "utf8");
+    const text = readRecording(name);
     const first = JSON.parse(text.split("\n")[0] ?? "") as { sessionID: string };
     return { text, sessionId: first.sessionID };
   };
@@ -186,15 +161,15 @@ describe("opencode recordings (opencode 1.18.33, test/fixtures/engines)", () => 
     const events = await replay(text, { cwd: "$REPO", exit: { exitCode: null, signal: "SIGTERM" } });
     expect(events.map((event) => event.type)).toEqual(["started", "action", "completed"]);
     expect(startedTokens(events)).toEqual([sessionId]);
-    expect(actions(events)[0]).toMatchObject({ action: { kind: "warning", title: "opencode failed (signal=SIGTERM)." }, ok: false });
-    expect(completed(events)).toMatchObject({ ok: false, answer: "", error: "opencode failed (signal=SIGTERM).", resume: { engine: "opencode", value: sessionId } });
+    expect(actionsOf(events)[0]).toMatchObject({ action: { kind: "warning", title: "opencode failed (signal=SIGTERM)." }, ok: false });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "", error: "opencode failed (signal=SIGTERM).", resume: { engine: "opencode", value: sessionId } });
   });
 
   it("opencode_reason: answers normally (this capture printed no reasoning part)", async () => {
     const { text, sessionId } = recording("opencode_reason.jsonl");
     const events = await replay(text, { cwd: "$REPO" });
     expect(startedTokens(events)).toEqual([sessionId]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "hello from fake" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "hello from fake" });
   });
 });
 
@@ -213,24 +188,24 @@ describe("opencode translation", () => {
         stepFinish("stop"),
       ),
     );
-    expect(completed(events)).toMatchObject({ ok: true, answer: "Let me look. Checking files.\n\nFound two files." });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "Let me look. Checking files.\n\nFound two files." });
   });
 
   it("a step_finish(tool-calls) does not complete the run", async () => {
     const events = await replay(jsonl(stepStart, text("partial"), stepFinish("tool-calls"), stepStart, text("final"), stepFinish("stop")));
-    expect(completed(events)).toMatchObject({ answer: "partial\n\nfinal" });
-    expect(completed(events).usage).toEqual({ total_cost_usd: 1, tokens: { input: 20, output: 4, reasoning: 2, cache_read: 6, cache_write: 0 } });
+    expect(completedOf(events)).toMatchObject({ answer: "partial\n\nfinal" });
+    expect(completedOf(events).usage).toEqual({ total_cost_usd: 1, tokens: { input: 20, output: 4, reasoning: 2, cache_read: 6, cache_write: 0 } });
   });
 
   it("a text part printed twice replaces its text instead of repeating it", async () => {
     const events = await replay(jsonl(stepStart, text("draft", "p1"), text("final text", "p1"), stepFinish("stop")));
-    expect(completed(events).answer).toBe("final text");
+    expect(completedOf(events).answer).toBe("final text");
   });
 
   it("a reasoning part becomes a completed note action", async () => {
     const reasoning = { type: "reasoning", sessionID: SES, part: { id: "prt_r1", type: "reasoning", text: "**Planning** the answer\n" } };
     const events = await replay(jsonl(stepStart, reasoning, text("done"), stepFinish("stop")));
-    expect(actions(events)).toEqual([
+    expect(actionsOf(events)).toEqual([
       {
         type: "action",
         engine: "opencode",
@@ -239,14 +214,14 @@ describe("opencode translation", () => {
         ok: true,
       },
     ]);
-    expect(completed(events).answer).toBe("done");
+    expect(completedOf(events).answer).toBe("done");
   });
 
   it("pending/running tools start an action that the completed state finishes", async () => {
     const events = await replay(
       jsonl(stepStart, tool("pending"), tool("running", { title: "List files" }), tool("completed", { output: "x", metadata: { exit: 0 } }), stepFinish("stop")),
     );
-    expect(actions(events).map((event) => [event.action.id, event.phase, event.action.title, event.ok])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.id, event.phase, event.action.title, event.ok])).toEqual([
       ["call_1", "started", "ls", undefined],
       ["call_1", "started", "List files", undefined],
       ["call_1", "completed", "ls", true],
@@ -257,7 +232,7 @@ describe("opencode translation", () => {
     const failing = tool("completed", { output: "boom", metadata: { exit: 2 } });
     const errored = { ...tool("error", { error: "permission denied" }), part: { ...tool("error", { error: "permission denied" }).part, callID: "call_2" } };
     const events = await replay(jsonl(stepStart, failing, errored, stepFinish("stop")));
-    const [first, second] = actions(events);
+    const [first, second] = actionsOf(events);
     expect(first).toMatchObject({ phase: "completed", ok: false, action: { id: "call_1", detail: { exit_code: 2, output_preview: "boom" } } });
     expect(second).toMatchObject({
       phase: "completed",
@@ -269,14 +244,14 @@ describe("opencode translation", () => {
 
   it("truncates the output preview to 500 characters", async () => {
     const events = await replay(jsonl(stepStart, tool("completed", { output: "x".repeat(600) }), stepFinish("stop")));
-    expect(actions(events)[0]?.action.detail.output_preview).toBe("x".repeat(500));
+    expect(actionsOf(events)[0]?.action.detail.output_preview).toBe("x".repeat(500));
   });
 
   it("maps tool names with opencode's path keys; task is a plain tool", async () => {
     const read = tool("completed", {}, "read", { filePath: `${CWD}/src/a.ts` });
     const task = { ...tool("completed", {}, "task", { description: "explore the repo" }), part: { ...tool("completed", {}, "task", { description: "explore the repo" }).part, callID: "call_t" } };
     const events = await replay(jsonl(stepStart, read, task, stepFinish("stop")));
-    expect(actions(events).map((event) => [event.action.kind, event.action.title])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.kind, event.action.title])).toEqual([
       ["tool", "read: `src/a.ts`"],
       ["tool", "explore the repo"],
     ]);
@@ -290,7 +265,7 @@ describe("opencode translation", () => {
     const events = await replay(
       jsonl(stepStart, withTitle("src/a.ts", "c1"), withTitle(`${CWD}/src/a.ts`, "c2"), withTitle("`src/a.ts`", "c3"), withTitle("Read a file", "c4"), stepFinish("stop")),
     );
-    expect(actions(events).map((event) => event.action.title)).toEqual(["`src/a.ts`", `\`${CWD}/src/a.ts\``, "`src/a.ts`", "Read a file"]);
+    expect(actionsOf(events).map((event) => event.action.title)).toEqual(["`src/a.ts`", `\`${CWD}/src/a.ts\``, "`src/a.ts`", "Read a file"]);
   });
 
   it("falls back to part.id for the action id and skips tools without any id", async () => {
@@ -298,25 +273,25 @@ describe("opencode translation", () => {
     const byPartId = { ...noCall, part: { ...noCall.part, callID: undefined } };
     const noIds = { ...noCall, part: { ...noCall.part, callID: undefined, id: undefined } };
     const events = await replay(jsonl(stepStart, byPartId, noIds, stepFinish("stop")));
-    expect(actions(events).map((event) => event.action.id)).toEqual(["prt_1"]);
+    expect(actionsOf(events).map((event) => event.action.id)).toEqual(["prt_1"]);
   });
 
   it("takes the session id from the first line that has one", async () => {
     const events = await replay(jsonl({ type: "step_start", part: {} }, { ...text("hi"), sessionID: "ses_late" }, stepFinish("stop")));
     expect(startedTokens(events)).toEqual(["ses_late"]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "hi", resume: { engine: "opencode", value: "ses_late" } });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "hi", resume: { engine: "opencode", value: "ses_late" } });
   });
 
   it("ignores unknown types and warns once per malformed known line", async () => {
     const events = await replay(jsonl(stepStart, { type: "session_idle", sessionID: SES }, { type: "text", sessionID: SES, part: { text: 42 } }, stepFinish("stop")));
-    expect(actions(events)).toHaveLength(1);
-    expect(actions(events)[0]).toMatchObject({
+    expect(actionsOf(events)).toHaveLength(1);
+    expect(actionsOf(events)[0]).toMatchObject({
       phase: "completed",
       ok: false,
       level: "warning",
       action: { id: "opencode.note.1", kind: "warning", title: "opencode sent a malformed text event; ignoring it" },
     });
-    expect(completed(events).ok).toBe(true);
+    expect(completedOf(events).ok).toBe(true);
   });
 
   it("never throws on odd JSON values", () => {
@@ -376,13 +351,13 @@ describe("opencode finish()", () => {
   it("a cancelled run (SIGTERM after step_start) fails with the signal and keeps the session", async () => {
     const events = await replay(jsonl(stepStart), { exit: { exitCode: null, signal: "SIGTERM" } });
     expect(events.map((event) => event.type)).toEqual(["started", "action", "completed"]);
-    expect(actions(events)[0]).toMatchObject({ action: { title: "opencode failed (signal=SIGTERM)." }, ok: false });
-    expect(completed(events)).toMatchObject({ ok: false, error: "opencode failed (signal=SIGTERM).", resume: { engine: "opencode", value: SES } });
+    expect(actionsOf(events)[0]).toMatchObject({ action: { title: "opencode failed (signal=SIGTERM)." }, ok: false });
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "opencode failed (signal=SIGTERM).", resume: { engine: "opencode", value: SES } });
   });
 
   it("a non-zero exit keeps the text so far and appends the stderr tail to the error", async () => {
     const events = await replay(jsonl(stepStart, text("half an answer")), { exit: { exitCode: 1, stderrTail: "Error: Session not found" } });
-    expect(completed(events)).toMatchObject({ ok: false, answer: "half an answer", error: "opencode failed (rc=1).\nError: Session not found" });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "half an answer", error: "opencode failed (rc=1).\nError: Session not found" });
   });
 
   it("exit 0 without any session id", async () => {
@@ -394,12 +369,12 @@ describe("opencode finish()", () => {
 
   it("exit 0 with a session but no step_finish", async () => {
     const events = await replay(jsonl(stepStart, text("cut short")));
-    expect(completed(events)).toMatchObject({ ok: false, answer: "cut short", error: "opencode finished without a result event" });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "cut short", error: "opencode finished without a result event" });
   });
 
   it("exit 0 after a step_finish without reason succeeds", async () => {
     const events = await replay(jsonl(stepStart, text("ok"), stepFinish()));
-    expect(completed(events)).toMatchObject({ ok: true, answer: "ok", error: null });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "ok", error: null });
   });
 });
 
@@ -420,7 +395,7 @@ describe("opencode prepareRun", () => {
     expect(opencodeBackend.prepareRun(request(), { model: "fake/fake-model" }, {}).translatorContext.title).toBe("fake/fake-model");
     expect(opencodeBackend.prepareRun(request({ options: { model: "x/y" } }), { model: "fake/fake-model" }, {}).translatorContext.title).toBe("x/y");
     const stream = new JsonlStream(opencodeBackend, { cwd: CWD, resume: null, title: "fake/fake-model" });
-    const started = fixture("engines/opencode_text.jsonl").split("\n").flatMap((line) => stream.line(line));
+    const started = sharedFixture("engines/opencode_text.jsonl").split("\n").flatMap((line) => stream.line(line));
     expect(started[0]).toMatchObject({ type: "started", title: "fake/fake-model" });
   });
 
@@ -498,25 +473,24 @@ describe("opencode resume lines", () => {
  * from each recording itself, so new recordings are checked as they arrive.
  */
 describe("opencode recordings in test/fixtures/engines", () => {
-  const dir = new URL("../../fixtures/engines/", import.meta.url);
-  const files = existsSync(dir) ? readdirSync(dir).filter((name) => /^opencode_.*\.jsonl$/.test(name)) : [];
+  const files = recordingNames("opencode");
 
   it("has our own opencode recordings", () => {
     expect(files.length).toBeGreaterThan(0);
   });
   it.each(files)("%s", async (name) => {
-    const text = readFileSync(new URL(name, dir), "utf8");
-    const lines = text.split("\n").flatMap((line) => (line.trim() === "" ? [] : [JSON.parse(line) as Record<string, unknown>]));
-    const exit = recordedExit(new URL(name.replace(/\.jsonl$/, ".meta.json"), dir));
+    const text = readRecording(name);
+    const lines = parseJsonl(text);
+    const exit = recordingExit(name);
     const events = await replay(text, { exit });
-    const done = completed(events);
+    const done = completedOf(events);
     const session = lines.find((line) => typeof line.sessionID === "string")?.sessionID;
     expect(startedTokens(events)).toEqual(session === undefined ? [] : [session]);
     const stopAt = lines.findIndex((line) => line.type === "step_finish" && isRecord(line.part) && line.part.reason === "stop");
     const errorAt = lines.findIndex((line) => line.type === "error");
     const end = stopAt === -1 ? lines.length : stopAt;
     const reasoning = lines.slice(0, end).filter((line) => line.type === "reasoning" && isRecord(line.part) && typeof line.part.text === "string" && line.part.text.trim() !== "");
-    expect(actions(events).filter((event) => event.action.kind === "note")).toHaveLength(reasoning.length);
+    expect(actionsOf(events).filter((event) => event.action.kind === "note")).toHaveLength(reasoning.length);
     if (stopAt !== -1 && (errorAt === -1 || stopAt < errorAt)) expect(done.ok).toBe(true);
     else if (errorAt !== -1 || exit.exitCode !== 0) expect(done.ok).toBe(false);
   });
@@ -524,15 +498,4 @@ describe("opencode recordings in test/fixtures/engines", () => {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function recordedExit(meta: URL): Partial<ProcessExit> {
-  if (!existsSync(meta)) return { exitCode: 0, signal: null };
-  const data = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
-  const code = data.exitCode ?? data.exit_code ?? data.exit ?? data.rc;
-  const signal = data.signal;
-  return {
-    exitCode: typeof code === "number" ? code : typeof signal === "string" ? null : 0,
-    signal: typeof signal === "string" ? signal : null,
-  };
 }

@@ -1,26 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventFactory, type ActionEvent, type CompletedEvent, type ResumeToken, type TakopiEvent } from "../../../src/core/events.js";
+import { EventFactory, type ResumeToken, type TakopiEvent } from "../../../src/core/events.js";
 import type { ProcessExit, RunRequest } from "../../../src/engines/backend.js";
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
 import { buildPiArgs, piBackend, piEnv, piMessageText, sanitizePiPrompt } from "../../../src/engines/pi.js";
 import { newPiSessionPath, piSessionDir, piSessionDirName, quotePiToken, unquotePiToken } from "../../../src/engines/pi-session.js";
 import { replayText } from "../../../src/engines/replay.js";
+import { actionsOf, completedOf, jsonl, parseJsonl, readRecording, recordingExit, recordingNames, sharedFixture, startedTokens } from "../../support/recordings.js";
 
-const SHARED = new URL("../../../../shared/fixtures/", import.meta.url);
 /** cwd of the recorded 0.73 runs (fixtures/engines/*.cmd.txt). */
 const CWD = "$SCRATCH/engines/repo-pi";
 const PRESET = "/home/me/.pi/agent/sessions/--repo--/2026-11-21T23-00-10-000Z_0123456789abcdef0123456789abcdef.jsonl";
-
-function fixture(path: string): string {
-  return readFileSync(new URL(path, SHARED), "utf8");
-}
-
-function jsonl(...lines: unknown[]): string {
-  return lines.map((line) => JSON.stringify(line)).join("\n") + "\n";
-}
 
 interface RunOptions {
   presetToken?: string | null;
@@ -40,21 +32,6 @@ function run(text: string, options: RunOptions = {}): TakopiEvent[] {
   for (const line of text.split("\n")) events.push(...stream.line(line));
   events.push(...stream.end({ exitCode: 0, signal: null, stderrTail: "", ...options.exit }));
   return events;
-}
-
-function actions(events: TakopiEvent[]): ActionEvent[] {
-  return events.filter((event): event is ActionEvent => event.type === "action");
-}
-
-function completed(events: TakopiEvent[]): CompletedEvent {
-  const done = events.filter((event): event is CompletedEvent => event.type === "completed");
-  expect(done).toHaveLength(1);
-  expect(events.at(-1)).toBe(done[0]);
-  return done[0] as CompletedEvent;
-}
-
-function startedTokens(events: TakopiEvent[]): string[] {
-  return events.flatMap((event) => (event.type === "started" ? [event.resume.value] : []));
 }
 
 const SESSION_ID = "01a20056-aaaa-7000-8000-000000000001";
@@ -89,7 +66,7 @@ const retryStart = (attempt: number, maxAttempts: number, errorMessage = err500)
 
 describe("pi fixtures (pi 0.73.1)", () => {
   it("text: announces the header's full session id instead of the preset path", () => {
-    const events = run(fixture("engines/pi_text.jsonl"));
+    const events = run(sharedFixture("engines/pi_text.jsonl"));
     expect(events[0]).toEqual({
       type: "started",
       engine: "pi",
@@ -98,7 +75,7 @@ describe("pi fixtures (pi 0.73.1)", () => {
       meta: { cwd: CWD },
     });
     expect(events.map((event) => event.type)).toEqual(["started", "completed"]);
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: true,
       answer: "hello from fake",
       error: null,
@@ -108,24 +85,24 @@ describe("pi fixtures (pi 0.73.1)", () => {
   });
 
   it("tool: a bash tool execution is a command action", () => {
-    const events = run(fixture("engines/pi_tool.jsonl"));
+    const events = run(sharedFixture("engines/pi_tool.jsonl"));
     expect(startedTokens(events)).toEqual(["01a20056-beb0-76f1-a913-4240bed78bb5"]);
-    expect(actions(events).map((event) => [event.action.id, event.phase, event.action.kind, event.action.title, event.ok])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.id, event.phase, event.action.kind, event.action.title, event.ok])).toEqual([
       ["call_mwr0gs97kixrkd", "started", "command", "echo hi", undefined],
       ["call_mwr0gs97kixrkd", "completed", "command", "echo hi", true],
     ]);
-    expect(actions(events)[1]?.action.detail).toEqual({
+    expect(actionsOf(events)[1]?.action.detail).toEqual({
       tool_name: "bash",
       args: { command: "echo hi" },
       result: { content: [{ type: "text", text: "hi\n" }] },
       is_error: false,
     });
-    expect(completed(events)).toMatchObject({ ok: true, answer: "the command printed hi" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "the command printed hi" });
   });
 
   it("edit: the write tool is a file change with a relativized title", () => {
-    const events = run(fixture("engines/pi_edit.jsonl"));
-    const [start, end] = actions(events);
+    const events = run(sharedFixture("engines/pi_edit.jsonl"));
+    const [start, end] = actionsOf(events);
     expect(start).toMatchObject({
       phase: "started",
       action: {
@@ -136,20 +113,20 @@ describe("pi fixtures (pi 0.73.1)", () => {
       },
     });
     expect(end).toMatchObject({ phase: "completed", ok: true, action: { id: "call_mwr0gtdvfnr87h", kind: "file_change", title: "hello.txt" } });
-    expect(completed(events)).toMatchObject({ ok: true, answer: "file written" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "file written" });
   });
 
   it("resume: keeps the resumed token, which the header repeats", () => {
     const resume = { engine: "pi", value: "01a20056-ad90-77ca-82f2-f8a5e4e3008c" };
-    const events = run(fixture("engines/pi_resume.jsonl"), { resume, presetToken: null });
+    const events = run(sharedFixture("engines/pi_resume.jsonl"), { resume, presetToken: null });
     expect(startedTokens(events)).toEqual([resume.value]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "resumed with history", resume });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "resumed with history", resume });
   });
 
   it("error401: exit 0 with a failed turn is a failed run carrying the 401 reason", () => {
-    const events = run(fixture("engines/pi_error401.jsonl"));
+    const events = run(sharedFixture("engines/pi_error401.jsonl"));
     expect(events.map((event) => event.type)).toEqual(["started", "completed"]);
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: false,
       answer: "",
       error: "401 Incorrect API key provided (fake-llm 401)",
@@ -158,23 +135,23 @@ describe("pi fixtures (pi 0.73.1)", () => {
   });
 
   it("replays without a preset token too (takopi replay)", async () => {
-    const events = await replayText(piBackend, fixture("engines/pi_text.jsonl"), { cwd: CWD });
+    const events = await replayText(piBackend, sharedFixture("engines/pi_text.jsonl"), { cwd: CWD });
     expect(startedTokens(events)).toEqual(["01a20056-ad90-77ca-82f2-f8a5e4e3008c"]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "hello from fake" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "hello from fake" });
   });
 });
 
 describe("pi fixtures (upstream takopi, pi without a session header)", () => {
   it("pi_stream_success: the preset path is the token; tools map with the `path` key", () => {
-    const events = run(fixture("takopi-upstream/pi_stream_success.jsonl"), { cwd: "/repo" });
+    const events = run(sharedFixture("takopi-upstream/pi_stream_success.jsonl"), { cwd: "/repo" });
     expect(events[0]).toEqual({ type: "started", engine: "pi", resume: { engine: "pi", value: PRESET }, title: "pi", meta: { cwd: "/repo" } });
-    expect(actions(events).map((event) => [event.action.id, event.phase, event.action.kind, event.action.title, event.ok])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.id, event.phase, event.action.kind, event.action.title, event.ok])).toEqual([
       ["tool_1", "started", "command", "ls -la", undefined],
       ["tool_1", "completed", "command", "ls -la", true],
       ["tool_2", "started", "file_change", "notes.md", undefined],
       ["tool_2", "completed", "file_change", "notes.md", true],
     ]);
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: true,
       answer: "Done. Added notes.md.",
       resume: { engine: "pi", value: PRESET },
@@ -183,18 +160,18 @@ describe("pi fixtures (upstream takopi, pi without a session header)", () => {
   });
 
   it("pi_stream_error: the failed turn's text and error", () => {
-    const events = run(fixture("takopi-upstream/pi_stream_error.jsonl"));
+    const events = run(sharedFixture("takopi-upstream/pi_stream_error.jsonl"));
     expect(startedTokens(events)).toEqual([PRESET]);
-    expect(completed(events)).toMatchObject({ ok: false, answer: "Request failed.", error: "Upstream error" });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "Request failed.", error: "Upstream error" });
   });
 
   it("pi_print_mode_events: the first successful agent_end completes the run", () => {
-    const events = run(fixture("takopi-upstream/pi_print_mode_events.jsonl"));
-    expect(actions(events).map((event) => [event.action.id, event.phase, event.action.title])).toEqual([
+    const events = run(sharedFixture("takopi-upstream/pi_print_mode_events.jsonl"));
+    expect(actionsOf(events).map((event) => [event.action.id, event.phase, event.action.title])).toEqual([
       ["toolu_01HXYZREAD", "started", "read: `README.md`"],
       ["toolu_01HXYZREAD", "completed", "read: `README.md`"],
     ]);
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: true,
       answer: "Main CLI commands include `pi --mode <mode>` for output format and `pi --print` for non-interactive runs.",
       usage: { totalTokens: 808 },
@@ -202,16 +179,15 @@ describe("pi fixtures (upstream takopi, pi without a session header)", () => {
   });
 
   it("without a header or preset token there is no session to announce", async () => {
-    const events = await replayText(piBackend, fixture("takopi-upstream/pi_stream_success.jsonl"), { cwd: "/repo" });
+    const events = await replayText(piBackend, sharedFixture("takopi-upstream/pi_stream_success.jsonl"), { cwd: "/repo" });
     expect(startedTokens(events)).toEqual([]);
-    expect(completed(events)).toMatchObject({ ok: true, resume: null });
+    expect(completedOf(events)).toMatchObject({ ok: true, resume: null });
   });
 });
 
 describe("pi recordings (pi 0.73.1, test/fixtures/engines)", () => {
-  const REPO = new URL("../../fixtures/engines/", import.meta.url);
   const recording = (name: string): { text: string; sessionId: string } => {
-    const text = readFileSync(new URL(name, REPO), "utf8");
+    const text = readRecording(name);
     const header = JSON.parse(text.split("\n")[0] ?? "") as { id: string };
     return { text, sessionId: header.id };
   };
@@ -222,29 +198,29 @@ describe("pi recordings (pi 0.73.1, test/fixtures/engines)", () => {
     const events = run(text, { cwd: "$REPO" });
     expect(events.map((event) => event.type)).toEqual(["started", "action", "action", "completed"]);
     expect(startedTokens(events)).toEqual([sessionId]);
-    expect(actions(events).map((event) => [event.action.kind, event.action.title, event.ok, event.level])).toEqual([
+    expect(actionsOf(events).map((event) => [event.action.kind, event.action.title, event.ok, event.level])).toEqual([
       ["note", `retrying after error (attempt 1/2): ${ERR500}`, true, "info"],
       ["note", `retrying after error (attempt 2/2): ${ERR500}`, true, "info"],
     ]);
-    expect(completed(events)).toMatchObject({ ok: false, answer: "", error: ERR500, resume: { engine: "pi", value: sessionId } });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "", error: ERR500, resume: { engine: "pi", value: sessionId } });
   });
 
   it("pi_sigterm_tool: exit 143 while a tool runs → the tool stays started, the run fails", () => {
     const { text, sessionId } = recording("pi_sigterm_tool.jsonl");
     const events = run(text, { cwd: "$REPO", exit: { exitCode: 143 } });
     expect(events.map((event) => event.type)).toEqual(["started", "action", "action", "completed"]);
-    expect(actions(events).map((event) => [event.phase, event.action.kind, event.action.title])).toEqual([
+    expect(actionsOf(events).map((event) => [event.phase, event.action.kind, event.action.title])).toEqual([
       ["started", "command", 'node -e "setTimeout(()=>{},30000)" && echo hi'],
       ["completed", "warning", "pi failed (rc=143)."],
     ]);
-    expect(completed(events)).toMatchObject({ ok: false, answer: "", error: "pi failed (rc=143).", resume: { engine: "pi", value: sessionId } });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "", error: "pi failed (rc=143).", resume: { engine: "pi", value: sessionId } });
   });
 
   it("pi_reason: thinking blocks are not part of the answer", () => {
     const { text, sessionId } = recording("pi_reason.jsonl");
     const events = run(text, { cwd: "$REPO" });
     expect(startedTokens(events)).toEqual([sessionId]);
-    expect(completed(events)).toMatchObject({ ok: true, answer: "hello from fake", usage: { totalTokens: 49 } });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "hello from fake", usage: { totalTokens: 49 } });
   });
 });
 
@@ -254,7 +230,7 @@ describe("pi retries", () => {
       jsonl(header, ...attempt(assistant(null, "error", err500)), retryStart(1, 2), ...attempt(assistant("recovered")), { type: "auto_retry_end", success: true, attempt: 1 }),
     );
     expect(events.map((event) => event.type)).toEqual(["started", "action", "completed"]);
-    expect(actions(events)[0]).toEqual({
+    expect(actionsOf(events)[0]).toEqual({
       type: "action",
       engine: "pi",
       action: {
@@ -268,7 +244,7 @@ describe("pi retries", () => {
       message: `retrying after error (attempt 1/2): ${err500}`,
       level: "info",
     });
-    expect(completed(events)).toMatchObject({ ok: true, answer: "recovered", error: null, resume: { engine: "pi", value: SESSION_ID } });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "recovered", error: null, resume: { engine: "pi", value: SESSION_ID } });
   });
 
   it("all attempts failing give exactly one failed completed with the final error", () => {
@@ -284,26 +260,26 @@ describe("pi retries", () => {
       ),
     );
     expect(events.map((event) => event.type)).toEqual(["started", "action", "action", "completed"]);
-    expect(actions(events).map((event) => event.action.title)).toEqual([
+    expect(actionsOf(events).map((event) => event.action.title)).toEqual([
       `retrying after error (attempt 1/2): ${err500}`,
       `retrying after error (attempt 2/2): ${err500} (2)`,
     ]);
-    expect(completed(events)).toMatchObject({ ok: false, answer: "partial", error: `${err500} (3)` });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "partial", error: `${err500} (3)` });
   });
 
   it("a failed attempt without a following retry is reported at EOF", () => {
     const events = run(jsonl(header, ...attempt(assistant(null, "error", "401 bad key"))));
-    expect(completed(events)).toMatchObject({ ok: false, error: "401 bad key", resume: { engine: "pi", value: SESSION_ID } });
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "401 bad key", resume: { engine: "pi", value: SESSION_ID } });
   });
 
   it("a failed attempt's text is not the answer of the retry", () => {
     const events = run(jsonl(header, ...attempt(assistant("oops", "error", err500)), retryStart(1, 3), ...attempt(assistant(null))));
-    expect(completed(events)).toMatchObject({ ok: true, answer: "" });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "" });
   });
 
   it("a stream that ends while a retry is pending fails with the retry's reason", () => {
     const events = run(jsonl(header, ...attempt(assistant(null, "error", err500)), retryStart(1, 3), { type: "agent_start" }));
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: false,
       error: `pi finished without an agent_end event while retrying after: ${err500}`,
     });
@@ -311,22 +287,22 @@ describe("pi retries", () => {
 
   it("auto_retry_end(success:false) without a held attempt still fails the run", () => {
     const events = run(jsonl(header, { type: "auto_retry_end", success: false, attempt: 3 }));
-    expect(completed(events)).toMatchObject({ ok: false, error: "pi retries failed" });
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "pi retries failed" });
   });
 
   it("an aborted turn without a message uses the stop reason", () => {
     const events = run(jsonl(header, ...attempt(assistant(null, "aborted"))));
-    expect(completed(events)).toMatchObject({ ok: false, error: "pi run aborted" });
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "pi run aborted" });
   });
 });
 
 describe("pi finish()", () => {
   it("a cancelled run (exit 143 mid-stream) fails, keeping text and session", () => {
-    const lines = fixture("engines/pi_text.jsonl").split("\n").slice(0, 8).join("\n");
+    const lines = sharedFixture("engines/pi_text.jsonl").split("\n").slice(0, 8).join("\n");
     const events = run(lines, { exit: { exitCode: 143 } });
     expect(events.map((event) => event.type)).toEqual(["started", "action", "completed"]);
-    expect(actions(events)[0]).toMatchObject({ action: { id: "pi.note.1", title: "pi failed (rc=143)." }, ok: false, level: "warning" });
-    expect(completed(events)).toMatchObject({
+    expect(actionsOf(events)[0]).toMatchObject({ action: { id: "pi.note.1", title: "pi failed (rc=143)." }, ok: false, level: "warning" });
+    expect(completedOf(events)).toMatchObject({
       ok: false,
       answer: "",
       error: "pi failed (rc=143).",
@@ -336,13 +312,13 @@ describe("pi finish()", () => {
 
   it("a run killed by a signal reports the signal", () => {
     const events = run(jsonl(header, { type: "agent_start" }), { exit: { exitCode: null, signal: "SIGTERM" } });
-    expect(completed(events)).toMatchObject({ ok: false, error: "pi failed (signal=SIGTERM)." });
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "pi failed (signal=SIGTERM)." });
   });
 
   it("a failing pi that printed nothing keeps the preset token for the resume line", () => {
     const events = run("", { exit: { exitCode: 1, stderrTail: "No session found matching 'x'" } });
     expect(startedTokens(events)).toEqual([]);
-    expect(completed(events)).toMatchObject({
+    expect(completedOf(events)).toMatchObject({
       ok: false,
       error: "pi failed (rc=1).\nNo session found matching 'x'",
       resume: { engine: "pi", value: PRESET },
@@ -351,16 +327,16 @@ describe("pi finish()", () => {
 
   it("exit 0 without agent_end", () => {
     const events = run(jsonl(header, { type: "agent_start" }, { type: "message_end", message: assistant("so far") }));
-    expect(completed(events)).toMatchObject({ ok: false, answer: "so far", error: "pi finished without an agent_end event", usage: { totalTokens: 49 } });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "so far", error: "pi finished without an agent_end event", usage: { totalTokens: 49 } });
   });
 });
 
 describe("pi translation", () => {
   it("never rewrites a resumed token, even when the header's id differs", () => {
     const resume = { engine: "pi", value: "/home/me/.pi/agent/sessions/--repo--/old.jsonl" };
-    const events = run(fixture("engines/pi_text.jsonl"), { resume, presetToken: null });
+    const events = run(sharedFixture("engines/pi_text.jsonl"), { resume, presetToken: null });
     expect(startedTokens(events)).toEqual([resume.value]);
-    expect(completed(events).resume).toEqual(resume);
+    expect(completedOf(events).resume).toEqual(resume);
   });
 
   it("announces started before the first event when there is no header", () => {
@@ -370,9 +346,9 @@ describe("pi translation", () => {
 
   it("a resumed run of a header-less pi announces the resumed token", () => {
     const resume = { engine: "pi", value: "/home/me/.pi/agent/sessions/--repo--/old.jsonl" };
-    const events = run(fixture("takopi-upstream/pi_stream_success.jsonl"), { resume, presetToken: null });
+    const events = run(sharedFixture("takopi-upstream/pi_stream_success.jsonl"), { resume, presetToken: null });
     expect(startedTokens(events)).toEqual([resume.value]);
-    expect(completed(events)).toMatchObject({ ok: true, resume });
+    expect(completedOf(events)).toMatchObject({ ok: true, resume });
   });
 
   it("uses the header's cwd in meta when the run has none", () => {
@@ -382,7 +358,7 @@ describe("pi translation", () => {
 
   it("synthesizes an action for a tool end without a start", () => {
     const events = run(jsonl(header, { type: "tool_execution_end", toolCallId: "t9", toolName: "grep", result: "x", isError: true }));
-    expect(actions(events)[0]).toEqual({
+    expect(actionsOf(events)[0]).toEqual({
       type: "action",
       engine: "pi",
       action: { id: "t9", kind: "tool", title: "grep", detail: { result: "x", is_error: true } },
@@ -394,7 +370,7 @@ describe("pi translation", () => {
   it("the last assistant message of agent_end decides text and error", () => {
     const toolTurn = { ...assistant("Let me check."), stopReason: "toolUse" };
     const events = run(jsonl(header, { type: "message_end", message: toolTurn }, { type: "agent_end", messages: [toolTurn, { role: "toolResult", content: [] }, assistant("Checked.")] }));
-    expect(completed(events)).toMatchObject({ ok: true, answer: "Checked." });
+    expect(completedOf(events)).toMatchObject({ ok: true, answer: "Checked." });
   });
 
   it("extracts and trims text blocks only", () => {
@@ -406,13 +382,13 @@ describe("pi translation", () => {
 
   it("ignores unknown types and warns once per malformed known line", () => {
     const events = run(jsonl(header, { type: "brand_new_event" }, { type: "tool_execution_start", toolName: "bash" }, ...attempt(assistant("ok"))));
-    expect(actions(events)).toHaveLength(1);
-    expect(actions(events)[0]).toMatchObject({
+    expect(actionsOf(events)).toHaveLength(1);
+    expect(actionsOf(events)[0]).toMatchObject({
       ok: false,
       level: "warning",
       action: { id: "pi.note.1", kind: "warning", title: "pi sent a malformed tool_execution_start event; ignoring it" },
     });
-    expect(completed(events).ok).toBe(true);
+    expect(completedOf(events).ok).toBe(true);
   });
 
   it("never throws on odd JSON values", () => {
@@ -598,23 +574,22 @@ describe("pi resume lines", () => {
  * from each recording itself, so new recordings are checked as they arrive.
  */
 describe("pi recordings in test/fixtures/engines", () => {
-  const dir = new URL("../../fixtures/engines/", import.meta.url);
-  const files = existsSync(dir) ? readdirSync(dir).filter((name) => /^pi_.*\.jsonl$/.test(name)) : [];
+  const files = recordingNames("pi");
 
   it("has our own pi recordings", () => {
     expect(files.length).toBeGreaterThan(0);
   });
   it.each(files)("%s", (name) => {
-    const text = readFileSync(new URL(name, dir), "utf8");
-    const lines = text.split("\n").flatMap((line) => (line.trim() === "" ? [] : [JSON.parse(line) as Record<string, unknown>]));
-    const exit = recordedExit(new URL(name.replace(/\.jsonl$/, ".meta.json"), dir));
+    const text = readRecording(name);
+    const lines = parseJsonl(text);
+    const exit = recordingExit(name);
     const events = run(text, { exit });
-    const done = completed(events);
+    const done = completedOf(events);
     const header = lines.find((line) => line.type === "session");
     if (typeof header?.id === "string") expect(startedTokens(events)).toEqual([header.id]);
     const retryEnd = lines.find((line) => line.type === "auto_retry_end");
     const retryStarts = lines.filter((line) => line.type === "auto_retry_start").length;
-    const retryNotes = actions(events).filter((event) => event.action.title.startsWith("retrying after error"));
+    const retryNotes = actionsOf(events).filter((event) => event.action.title.startsWith("retrying after error"));
     if (exit.exitCode !== 0) {
       expect(done.ok).toBe(false);
     } else if (retryEnd?.success === false) {
@@ -627,14 +602,3 @@ describe("pi recordings in test/fixtures/engines", () => {
     if (!lines.some((line) => line.type === "agent_end")) expect(done.ok).toBe(false);
   });
 });
-
-function recordedExit(meta: URL): Partial<ProcessExit> {
-  if (!existsSync(meta)) return { exitCode: 0, signal: null };
-  const data = JSON.parse(readFileSync(meta, "utf8")) as Record<string, unknown>;
-  const code = data.exitCode ?? data.exit_code ?? data.exit ?? data.rc;
-  const signal = data.signal;
-  return {
-    exitCode: typeof code === "number" ? code : typeof signal === "string" ? null : 0,
-    signal: typeof signal === "string" ? signal : null,
-  };
-}
