@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
@@ -164,56 +164,87 @@ describe("EngineRunner", () => {
     const cli = await dir.script(
       "engine",
       `import { spawn } from "node:child_process";
-       // inherits our stdout and outlives us
-       spawn("sh", ["-c", "sleep 5 # ${marker}"], { stdio: ["ignore", "inherit", "ignore"], detached: true }).unref();
+       // inherits our stdout and outlives us by far: waiting for EOF would hang the test until its timeout
+       spawn(process.execPath, ["-e", "setTimeout(() => {}, 303000) // ${marker}"], { stdio: ["ignore", "inherit", "ignore"], detached: true }).unref();
        console.log(JSON.stringify({ type: "started", id: "s" }));
        console.log(JSON.stringify({ type: "completed", answer: "done" }));`,
     );
-    const started = Date.now();
-    const events = await collect(runnerFor(cli, { drainIdleMs: 200 }).run({ prompt: "", resume: null, cwd: dir.path }));
-    expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "done" });
-    // Returned well before the 5 s background sleep ended.
-    expect(Date.now() - started).toBeLessThan(4500);
+    try {
+      const events = await collect(runnerFor(cli, { drainIdleMs: 200 }).run({ prompt: "", resume: null, cwd: dir.path }));
+      expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "done" });
+      // After a normal end, what the engine left running on purpose is not ours to kill.
+      expect(await processesWith(marker)).toHaveLength(1);
+    } finally {
+      for (const pid of await processesWith(marker)) process.kill(pid, "SIGKILL");
+    }
   });
 
   it("runs of the same session wait for each other; new sessions run in parallel", async () => {
     const log = join(dir.path, "log.txt");
-    // The prompt (stdin) names the run; a resumed run keeps the session it was given.
+    const release = join(dir.path, "release");
+    // The prompt (stdin) names the run; a run ends only once the test creates `release`.
     const cli = await dir.script(
       "engine",
-      `import { appendFileSync } from "node:fs";
+      `import { appendFileSync, existsSync } from "node:fs";
        let tag = "";
        process.stdin.on("data", (d) => (tag += d));
        process.stdin.on("end", () => {
          const at = process.argv.indexOf("--resume");
          appendFileSync(${JSON.stringify(log)}, tag + " start\\n");
          console.log(JSON.stringify({ type: "started", id: at >= 0 ? process.argv[at + 1] : tag }));
-         setTimeout(() => {
+         const timer = setInterval(() => {
+           if (!existsSync(${JSON.stringify(release)})) return;
+           clearInterval(timer);
            appendFileSync(${JSON.stringify(log)}, tag + " end\\n");
            console.log(JSON.stringify({ type: "completed", answer: tag }));
-         }, 300);
+         }, 20);
        });`,
     );
     const runner = runnerFor(cli);
-    const run = (tag: string, resume: string | null) =>
-      collect(runner.run({ prompt: tag, resume: resume === null ? null : { engine: "passthrough", value: resume }, cwd: dir.path }));
-    const readLog = async () => (await readFile(log, "utf8")).trim().split("\n");
+    const run = async (tag: string, resume: string | null, seen: TakopiEvent[] = []) => {
+      const events = runner.run({ prompt: tag, resume: resume === null ? null : { engine: "passthrough", value: resume }, cwd: dir.path });
+      for await (const event of events) seen.push(event);
+      return seen;
+    };
+    const readLog = async () => (await readFile(log, "utf8").catch(() => "")).trim().split("\n").filter((line) => line !== "");
+    const reset = async () => {
+      await rm(release, { force: true });
+      await dir.file("log.txt", "");
+    };
+    /** Lets the runs finish once `before` holds, and returns the log. */
+    const settle = async (runs: Promise<unknown>[]) => {
+      await dir.file("release", "");
+      await Promise.all(runs);
+      return readLog();
+    };
 
-    await Promise.all([run("A", "shared"), run("B", "shared")]);
-    expect(await readLog()).toEqual(["A start", "A end", "B start", "B end"]);
+    // Same session: B may not start while A runs.
+    await reset();
+    const sameSession = [run("A", "shared"), run("B", "shared")];
+    await waitFor(async () => (await readLog()).length > 0, 10_000, "the first run to start");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readLog()).toHaveLength(1);
+    const serial = await settle(sameSession);
+    expect(serial[1]).toMatch(/ end$/);
+    expect(serial.map((line) => line.split(" ")[1])).toEqual(["start", "end", "start", "end"]);
 
-    await dir.file("log.txt", "");
-    await Promise.all([run("C", null), run("D", null)]);
-    const parallel = await readLog();
-    expect(parallel.slice(0, 2).sort()).toEqual(["C start", "D start"]);
+    // New sessions: both run at once (this would time out if they were serialized).
+    await reset();
+    const fresh = [run("C", null), run("D", null)];
+    await waitFor(async () => (await readLog()).length === 2, 10_000, "both new sessions to start");
+    expect((await readLog()).sort()).toEqual(["C start", "D start"]);
+    await settle(fresh);
 
     // A new session becomes exclusive once known: resuming it waits for the first run.
-    await dir.file("log.txt", "");
-    const first = run("E", null);
-    await waitFor(async () => (await readFile(log, "utf8")).includes("E start"), 5000, "E to start");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await Promise.all([first, run("F", "E")]);
-    expect(await readLog()).toEqual(["E start", "E end", "F start", "F end"]);
+    // (A resume token only exists once its `started` was seen, so wait for that.)
+    await reset();
+    const seenE: TakopiEvent[] = [];
+    const first = run("E", null, seenE);
+    await waitFor(() => seenE.some((event) => event.type === "started"), 10_000, "E's session to be known");
+    const resumed = run("F", "E");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readLog()).toEqual(["E start"]);
+    expect(await settle([first, resumed])).toEqual(["E start", "E end", "F start", "F end"]);
   });
 
   it("refuses a resume token of another engine", async () => {
