@@ -88,7 +88,14 @@ export class EngineRunner<Config = unknown> {
     const releases: Release[] = [];
     let child: EngineProcess | undefined;
     try {
-      if (request.resume) releases.push(await this.#locks.acquire(threadKey(request.resume)));
+      if (request.resume) {
+        try {
+          releases.push(await this.#locks.acquire(threadKey(request.resume), signal));
+        } catch (error) {
+          if (signal?.aborted) return; // cancelled while queued behind another run of this session
+          throw error;
+        }
+      }
       if (signal?.aborted) return;
 
       const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);

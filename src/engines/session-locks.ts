@@ -9,8 +9,13 @@ export class SessionLocks {
   /** Tail of the wait chain per key; removed when the last holder releases. */
   readonly #tails = new Map<string, Promise<void>>();
 
-  /** Resolves once the caller holds `key`; call the returned function to release it (idempotent). */
-  async acquire(key: string): Promise<Release> {
+  /**
+   * Resolves once the caller holds `key`; call the returned function to release
+   * it (idempotent). Rejects with the signal's reason if `signal` aborts while
+   * waiting — a cancelled run must not sit in the queue until the holder ends.
+   */
+  async acquire(key: string, signal?: AbortSignal): Promise<Release> {
+    signal?.throwIfAborted();
     const previous = this.#tails.get(key) ?? Promise.resolve();
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
@@ -18,18 +23,38 @@ export class SessionLocks {
     });
     const tail = previous.then(() => held);
     this.#tails.set(key, tail);
-    await previous;
     let released = false;
-    return () => {
+    const releaseOnce: Release = () => {
       if (released) return;
       released = true;
       release();
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     };
+    try {
+      await (signal ? untilAborted(previous, signal) : previous);
+    } catch (error) {
+      // Give up our place: it passes on as soon as it would have been ours.
+      void previous.then(releaseOnce);
+      throw error;
+    }
+    return releaseOnce;
   }
 
   /** Whether someone holds or waits for `key`. */
   isBusy(key: string): boolean {
     return this.#tails.has(key);
   }
+}
+
+function untilAborted(wait: Promise<void>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    void wait.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
 }

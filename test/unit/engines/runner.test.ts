@@ -302,3 +302,35 @@ describe("EngineRunner memory", () => {
     expect(peak - baseline).toBeLessThan(256 * 1024 * 1024);
   }, 120_000);
 });
+
+describe("EngineRunner cancel while queued", () => {
+  it("a run waiting for its session ends at once when cancelled, without spawning", async () => {
+    const queued = await scratchDir();
+    try {
+      const spawned = join(queued.path, "spawned.txt");
+      const release = join(queued.path, "release");
+      const cli = await queued.script(
+        "engine",
+        `import { appendFileSync, existsSync } from "node:fs";
+         appendFileSync(${JSON.stringify(spawned)}, "x");
+         console.log(JSON.stringify({ type: "started", id: "s" }));
+         const timer = setInterval(() => {
+           if (existsSync(${JSON.stringify(release)})) { clearInterval(timer); console.log('{"type":"completed","answer":"ok"}'); }
+         }, 20);`,
+      );
+      const runner = new EngineRunner({ backend: passthroughBackend, config: { args: [] }, command: cli });
+      const token = { engine: "passthrough", value: "s" };
+      const first = collect(runner.run({ prompt: "", resume: token, cwd: queued.path }));
+      await waitFor(async () => (await readFile(spawned, "utf8").catch(() => "")).length === 1, 10_000, "the first run to spawn");
+      const controller = new AbortController();
+      const second = collect(runner.run({ prompt: "", resume: token, cwd: queued.path }, { signal: controller.signal }));
+      controller.abort();
+      expect(await second).toEqual([]); // returned while the first run still holds the session
+      await queued.file("release", "");
+      expect((await first).at(-1)).toMatchObject({ type: "completed", ok: true });
+      expect(await readFile(spawned, "utf8")).toBe("x");
+    } finally {
+      await queued.dispose();
+    }
+  });
+});
