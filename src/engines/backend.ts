@@ -47,6 +47,8 @@ export interface TranslatorContext {
    * `model`); null lets the translator pick one from the stream.
    */
   title: string | null;
+  /** Facts about the run known only from config, added to `started.meta` (pi: model, provider). */
+  meta: Record<string, unknown> | null;
   /** Builds events for this run: `started`, actions, numbered warning notes, `completed`. */
   events: EventFactory;
   /** Debug-level diagnostics (unknown event types, schema mismatches). */
@@ -80,8 +82,8 @@ export interface Invocation {
 
 export interface PreparedRun {
   invocation: Invocation;
-  /** Context for this run's translator (the pi preset token, a title from config). */
-  translatorContext: Pick<TranslatorContext, "presetToken"> & Partial<Pick<TranslatorContext, "title">>;
+  /** Context for this run's translator (the pi preset token, a title and meta from config). */
+  translatorContext: Pick<TranslatorContext, "presetToken"> & Partial<Pick<TranslatorContext, "title" | "meta">>;
 }
 
 export interface ResumeCodec {

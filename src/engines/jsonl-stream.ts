@@ -29,6 +29,8 @@ export interface JsonlStreamOptions {
   presetToken?: string | null;
   /** Session title from config (see TranslatorContext.title). */
   title?: string | null;
+  /** Run facts from config for `started.meta` (see TranslatorContext.meta). */
+  meta?: Record<string, unknown> | null;
   debug?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -55,6 +57,7 @@ export class JsonlStream {
       resume: options.resume,
       presetToken: options.presetToken ?? null,
       title: options.title ?? null,
+      meta: options.meta ?? null,
       events: this.events,
       debug: this.#debug,
     });

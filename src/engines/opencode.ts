@@ -61,7 +61,9 @@ const codec = resumeCodec({
 });
 
 export function buildOpenCodeArgs(request: RunRequest, config: OpenCodeConfig): string[] {
-  const args = ["run", "--format", "json"];
+  // --thinking only makes opencode print reasoning parts (1.18 hides them otherwise),
+  // so the progress shows reasoning as it does for codex and claude.
+  const args = ["run", "--format", "json", "--thinking"];
   if (request.resume !== null) args.push("--session", request.resume.value);
   const model = request.options?.model ?? config.model;
   if (model !== undefined && model !== "") args.push("--model", model);

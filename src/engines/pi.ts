@@ -191,7 +191,7 @@ class PiTranslator implements EngineTranslator {
     if (this.#started || this.#token === null) return events;
     this.#started = true;
     const cwd = this.#context.cwd ?? headerCwd;
-    const meta = cwd === undefined ? null : { cwd };
+    const meta = cwd === undefined && this.#context.meta === null ? null : { ...(cwd === undefined ? {} : { cwd }), ...this.#context.meta };
     const title = this.#context.title ?? TITLE;
     return [this.#context.events.started({ engine: ENGINE, value: this.#token }, title, meta), ...events];
   }
@@ -308,6 +308,15 @@ class PiTranslator implements EngineTranslator {
   }
 }
 
+/** The model and provider a run uses, for `started.meta` (spec §5.4.4); null when neither is set. */
+function piRunMeta(request: RunRequest, config: PiConfig): Record<string, unknown> | null {
+  const model = request.options?.model ?? config.model;
+  const meta: Record<string, unknown> = {};
+  if (model !== undefined && model !== "") meta.model = model;
+  if (config.provider !== undefined && config.provider !== "") meta.provider = config.provider;
+  return Object.keys(meta).length > 0 ? meta : null;
+}
+
 export const piBackend: EngineBackend<PiConfig> = {
   id: ENGINE,
   cliCommand: "pi",
@@ -321,7 +330,7 @@ export const piBackend: EngineBackend<PiConfig> = {
     const presetToken = request.resume === null ? token : null;
     return {
       invocation: { command: "pi", args: buildPiArgs(request, config, token), stdin: null, env: childEnv },
-      translatorContext: { presetToken, title: null },
+      translatorContext: { presetToken, title: null, meta: piRunMeta(request, config) },
     };
   },
   createTranslator(context: TranslatorContext): EngineTranslator {

@@ -104,6 +104,7 @@ export class EngineRunner<Config = unknown> {
         resume: request.resume,
         presetToken: prepared.translatorContext.presetToken,
         title: prepared.translatorContext.title ?? null,
+        meta: prepared.translatorContext.meta ?? null,
         debug: (message, fields) => {
           this.#log.debug(fields ?? {}, message);
         },

@@ -373,7 +373,7 @@ describe("claude translation", () => {
 
   it("translate never throws on odd JSON values", () => {
     const events = new EventFactory("claude");
-    const translator = claudeBackend.createTranslator({ cwd: "/repo", resume: null, presetToken: null, title: null, events, debug: () => undefined });
+    const translator = claudeBackend.createTranslator({ cwd: "/repo", resume: null, presetToken: null, title: null, meta: null, events, debug: () => undefined });
     const odd: unknown[] = [
       null,
       42,

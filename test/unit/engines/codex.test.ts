@@ -337,7 +337,7 @@ describe("codex stream errors", () => {
 
   it("translate never throws on odd JSON values", () => {
     const events = new EventFactory("codex");
-    const translator = codexBackend.createTranslator({ cwd: "/repo", resume: null, presetToken: null, title: null, events, debug: () => undefined });
+    const translator = codexBackend.createTranslator({ cwd: "/repo", resume: null, presetToken: null, title: null, meta: null, events, debug: () => undefined });
     const odd: unknown[] = [
       null,
       0,

@@ -98,6 +98,7 @@ function translateDirectly(backend: EngineBackend, lines: string[]): void {
     resume: null,
     presetToken: null,
     title: null,
+    meta: null,
     events: new EventFactory(backend.id),
     debug: () => undefined,
   });

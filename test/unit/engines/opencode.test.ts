@@ -300,6 +300,7 @@ describe("opencode translation", () => {
       resume: null,
       presetToken: null,
       title: null,
+      meta: null,
       events: new EventFactory("opencode"),
       debug: () => undefined,
     });
@@ -385,7 +386,7 @@ describe("opencode prepareRun", () => {
     const env = { PATH: "/bin", HOME: "/home/me" };
     const run = opencodeBackend.prepareRun(request(), {}, env);
     expect(run).toEqual({
-      invocation: { command: "opencode", args: ["run", "--format", "json", "--", "say hello"], stdin: null, env: { PATH: "/bin", HOME: "/home/me" } },
+      invocation: { command: "opencode", args: ["run", "--format", "json", "--thinking", "--", "say hello"], stdin: null, env: { PATH: "/bin", HOME: "/home/me" } },
       translatorContext: { presetToken: null, title: null },
     });
     expect(run.invocation.env).not.toBe(env);
@@ -405,6 +406,7 @@ describe("opencode prepareRun", () => {
       "run",
       "--format",
       "json",
+      "--thinking",
       "--session",
       "ses_abc123",
       "--model",
@@ -416,6 +418,7 @@ describe("opencode prepareRun", () => {
       "run",
       "--format",
       "json",
+      "--thinking",
       "--model",
       "openai/gpt-5",
       "--",

@@ -351,6 +351,23 @@ describe("pi translation", () => {
     expect(completedOf(events)).toMatchObject({ ok: true, resume });
   });
 
+  it("puts the configured model and provider in started.meta (spec §5.4.4)", () => {
+    const home = mkdtempSync(join(tmpdir(), "takopi-pi-meta-"));
+    try {
+      const prepared = piBackend.prepareRun(
+        { prompt: "hi", resume: { engine: "pi", value: "01a2-abc" }, cwd: CWD, options: { model: "run-model" } },
+        piBackend.configSchema.parse({ provider: "fake", model: "config-model" }),
+        { PI_CODING_AGENT_DIR: home },
+      );
+      expect(prepared.translatorContext.meta).toEqual({ model: "run-model", provider: "fake" });
+      const stream = new JsonlStream(piBackend, { cwd: CWD, resume: { engine: "pi", value: "01a2-abc" }, meta: prepared.translatorContext.meta ?? null });
+      const [started] = stream.line(JSON.stringify({ type: "agent_start" }));
+      expect(started).toMatchObject({ type: "started", meta: { cwd: CWD, model: "run-model", provider: "fake" } });
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it("uses the header's cwd in meta when the run has none", () => {
     const events = run(jsonl(header), { cwd: null });
     expect(events[0]).toMatchObject({ type: "started", meta: { cwd: CWD } });
@@ -392,7 +409,7 @@ describe("pi translation", () => {
   });
 
   it("never throws on odd JSON values", () => {
-    const translator = piBackend.createTranslator({ cwd: null, resume: null, presetToken: null, title: null, events: new EventFactory("pi"), debug: () => undefined });
+    const translator = piBackend.createTranslator({ cwd: null, resume: null, presetToken: null, title: null, meta: null, events: new EventFactory("pi"), debug: () => undefined });
     const odd: unknown[] = [
       null,
       1,
