@@ -115,23 +115,30 @@ class OpenCodeTranslator implements EngineTranslator {
     const { type, sessionID } = line.data;
     if (this.#sessionId === null && sessionID !== undefined && sessionID !== "") this.#sessionId = sessionID;
 
+    // Every known event may be the first to carry the session id, so each announces it if needed.
+    const known = this.#translateKnown(type, value);
+    return known === null ? [] : this.#withStarted(known);
+  }
+
+  /** Events for one known type, or null for an unknown type (which must not trigger `started`). */
+  #translateKnown(type: string, value: unknown): TakopiEvent[] | null {
     switch (type) {
       case "step_start":
         this.#step += 1;
-        return this.#withStarted([]);
+        return [];
       case "text":
-        return this.#withStarted(this.#text(value));
+        return this.#text(value);
       case "reasoning":
-        return this.#withStarted(this.#reasoning(value));
+        return this.#reasoning(value);
       case "tool_use":
-        return this.#withStarted(this.#toolUse(value));
+        return this.#toolUse(value);
       case "step_finish":
-        return this.#withStarted(this.#stepFinish(value));
+        return this.#stepFinish(value);
       case "error":
-        return this.#withStarted(this.#error(value));
+        return this.#error(value);
       default:
         this.#context.debug("opencode: ignoring unknown event type", { type });
-        return [];
+        return null;
     }
   }
 

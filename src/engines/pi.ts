@@ -148,22 +148,29 @@ class PiTranslator implements EngineTranslator {
     const { type } = line.data;
     if (type === "session") return this.#session(value);
     if (IGNORED_TYPES.has(type)) return this.#withStarted([]);
+    // Without a session header, `started` comes just before the first known event (spec §5.4.4).
+    const known = this.#translateKnown(type, value);
+    return known === null ? [] : this.#withStarted(known);
+  }
+
+  /** Events for one known type, or null for an unknown type (which must not trigger `started`). */
+  #translateKnown(type: string, value: unknown): TakopiEvent[] | null {
     switch (type) {
       case "tool_execution_start":
-        return this.#withStarted(this.#toolStart(value));
+        return this.#toolStart(value);
       case "tool_execution_end":
-        return this.#withStarted(this.#toolEnd(value));
+        return this.#toolEnd(value);
       case "message_end":
-        return this.#withStarted(this.#messageEnd(value));
+        return this.#messageEnd(value);
       case "agent_end":
-        return this.#withStarted(this.#agentEnd(value));
+        return this.#agentEnd(value);
       case "auto_retry_start":
-        return this.#withStarted(this.#retryStart(value));
+        return this.#retryStart(value);
       case "auto_retry_end":
-        return this.#withStarted(this.#retryEnd(value));
+        return this.#retryEnd(value);
       default:
         this.#context.debug("pi: ignoring unknown event type", { type });
-        return [];
+        return null;
     }
   }
 
