@@ -13,9 +13,9 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
-import { loadBuiltinEngine, BUILTIN_ENGINE_IDS } from "../src/engines/builtin.js";
 import { JsonlStream } from "../src/engines/jsonl-stream.js";
 import { EngineRunner } from "../src/engines/runner.js";
+import { engineBackend, ENGINE_IDS } from "../test/support/engine-backends.js";
 import { passthroughBackend } from "../test/support/passthrough-backend.js";
 import { scratchDir } from "../test/support/scripts.js";
 
@@ -46,9 +46,8 @@ interface Row {
 
 async function translateRows(): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const engine of BUILTIN_ENGINE_IDS) {
-    const backend = await loadBuiltinEngine(engine);
-    if (backend === null) continue;
+  for (const engine of ENGINE_IDS) {
+    const backend = engineBackend(engine);
     const recordings = readdirSync(FIXTURES)
       .filter((name) => name.startsWith(`${engine}_`) && name.endsWith(".jsonl"))
       .map((name) => readFileSync(new URL(name, FIXTURES), "utf8").split("\n").filter((line) => line.trim() !== ""));

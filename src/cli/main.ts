@@ -8,6 +8,18 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { UsageError } from "./errors.js";
 // Type-only: erased at run time, so --help still imports no subcommand module.
 import type { ReplayCommandOptions } from "./replay.js";
+import type { RunCommandOptions } from "./run.js";
+import type { PluginsCommandOptions } from "./plugins.js";
+import type { InitCommandOptions } from "./init.js";
+
+/** Options every config-reading subcommand accepts. */
+export interface ConfigOption {
+  /** takopi.toml to use instead of `TAKOPI_CONFIG` or ~/.takopi/takopi.toml. */
+  config?: string;
+}
+
+const CONFIG_FLAGS = "-c, --config <path>";
+const CONFIG_HELP = "takopi.toml to use (default: $TAKOPI_CONFIG, else ~/.takopi/takopi.toml)";
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
@@ -40,6 +52,43 @@ export function buildProgram(): Command {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 
+  registerRunCommand(program);
+
+  program
+    .command("init")
+    .description("register the git repository you are in as a project")
+    .argument("[alias]", "project name used in chat as /alias (default: the directory name)")
+    .option("--default", "also make it the default project")
+    .option("--engine <id>", "engine this project uses by default")
+    .option("-f, --force", "replace an existing project with the same alias")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action(async (alias: string | undefined, options: InitCommandOptions) => {
+      const { initCommand } = await import("./init.js");
+      process.exitCode = await initCommand(alias, options);
+    });
+
+  registerConfigCommands(program);
+
+  program
+    .command("doctor")
+    .description("check the config, the bot token, the engines, the projects and the state directory")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .addHelpText("after", "\nEach check prints one line (ok, warn, FAIL or skip) and, when something is wrong, the fix.\nExit status: 1 when any check fails.")
+    .action(async (options: ConfigOption) => {
+      const { doctorCommand } = await import("./doctor.js");
+      process.exitCode = await doctorCommand(options);
+    });
+
+  program
+    .command("plugins")
+    .description("list installed engines, transports and command plugins (read from manifests, nothing imported)")
+    .option("--load", "import every enabled plugin and report the ones that fail")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action(async (options: PluginsCommandOptions) => {
+      const { pluginsCommand } = await import("./plugins.js");
+      process.exitCode = await pluginsCommand(options);
+    });
+
   program
     .command("replay")
     .description("translate a recorded engine JSONL stream into takopi events (a debugging tool)")
@@ -70,14 +119,93 @@ Examples:
   return program;
 }
 
+function registerRunCommand(program: Command): void {
+  program
+    .command("run", { isDefault: true })
+    .description("start the bridge (the default when no command is given; `takopi <engine>` starts it with that default engine)")
+    .option("-e, --engine <id>", "default engine for this run, overriding default_engine")
+    .option("--transport <id>", "transport to use, overriding `transport` in the config")
+    .option("--no-final-notify", "edit the progress message into the answer instead of sending a new message")
+    .option("--debug", "log at debug level")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action(async (options: RunCommandOptions) => {
+      const { runCommand } = await import("./run.js");
+      process.exitCode = await runCommand(options);
+    });
+}
+
+function registerConfigCommands(program: Command): void {
+  const config = program
+    .command("config")
+    .description("show or edit takopi.toml")
+    .addHelpText(
+      "after",
+      `
+Keys are dotted paths (transports.telegram.chat_id, projects.app.path).
+Values given to \`set\` are TOML literals (true, 42, "text", ["a", "b"]);
+anything that is not valid TOML is stored as a string.`,
+    );
+  const run = async (action: string, args: string[], options: ConfigOption): Promise<void> => {
+    const { configCommand } = await import("./config.js");
+    process.exitCode = await configCommand(action, args, options);
+  };
+  config
+    .command("path")
+    .description("print where the config file is")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action((options: ConfigOption) => run("path", [], options));
+  config
+    .command("list")
+    .description("print every key as `dotted.key = value`, sorted")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action((options: ConfigOption) => run("list", [], options));
+  config
+    .command("get")
+    .description("print one value as a TOML literal (exit 1 when the key is not set)")
+    .argument("<key>", "dotted key, e.g. transports.telegram.chat_id")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action((key: string, options: ConfigOption) => run("get", [key], options));
+  config
+    .command("set")
+    .description("set one value; the whole config is validated before anything is written")
+    .argument("<key>", "dotted key, e.g. default_engine")
+    .argument("<value>", "a TOML literal, or plain text")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action((key: string, value: string, options: ConfigOption) => run("set", [key, value], options));
+  config
+    .command("unset")
+    .description("remove one key (and tables it leaves empty)")
+    .argument("<key>", "dotted key")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .action((key: string, options: ConfigOption) => run("unset", [key], options));
+}
+
+/**
+ * `takopi <engine> [options]` is upstream's spelling of `takopi run --engine
+ * <engine>`. Only an installed engine id is rewritten (read from manifests, no
+ * import); any other unknown word is refused as an unknown command.
+ */
+async function rewriteEngineShortcut(program: Command, argv: string[]): Promise<string[]> {
+  const first = argv[2];
+  if (first === undefined || first.startsWith("-") || first === "help") return argv;
+  if (program.commands.some((command) => command.name() === first || command.aliases().includes(first))) return argv;
+  const { discoverPlugins } = await import("../plugins/discover.js");
+  const catalog = await discoverPlugins();
+  const isEngine = catalog.entries.some((entry) => entry.kind === "engine" && entry.enabled && entry.id === first);
+  if (isEngine) return [...argv.slice(0, 2), "run", "--engine", first, ...argv.slice(3)];
+  // Without this the default `run` command would swallow the word and complain about arguments.
+  throw new UsageError(`unknown command '${first}' (see takopi --help)`);
+}
+
 async function main(argv: string[]): Promise<void> {
+  // `takopi doctor | head` closes the pipe early; that is the reader's choice, not an error.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   const program = buildProgram();
-  if (argv.length <= 2) {
-    program.outputHelp();
-    return;
-  }
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(await rewriteEngineShortcut(program, argv));
   } catch (error) {
     if (error instanceof CommanderError) {
       // Commander already printed the message (or the help/version).

@@ -8,12 +8,13 @@ import { access, constants, stat } from "node:fs/promises";
 import type { TakopiEvent } from "../core/events.js";
 import { ProgressTracker } from "../core/progress.js";
 import { runOutcome } from "../core/outcome.js";
-import { BUILTIN_ENGINE_IDS, loadBuiltinEngine } from "../engines/builtin.js";
 import { SessionMismatchError } from "../engines/jsonl-stream.js";
 import { replayStream } from "../engines/replay.js";
 import { renderFinal } from "../render/final.js";
 import { createLogger, logLevel } from "../util/log.js";
+import { PluginLoadError } from "../plugins/registry.js";
 import { UsageError } from "./errors.js";
+import { openPlugins } from "./setup.js";
 
 export interface ReplayCommandOptions {
   engine: string;
@@ -26,9 +27,14 @@ export interface ReplayCommandOptions {
 }
 
 export async function replayCommand(file: string, options: ReplayCommandOptions): Promise<number> {
-  const backend = await loadBuiltinEngine(options.engine);
-  if (backend === null) {
-    throw new UsageError(`unknown engine '${options.engine}'; known engines: ${[...BUILTIN_ENGINE_IDS].sort().join(", ")}`);
+  // Replay reads no config: built-in engines and installed or TAKOPI_PLUGIN_PATH plugins.
+  const plugins = await openPlugins(null);
+  let backend;
+  try {
+    backend = await plugins.load("engine", options.engine);
+  } catch (error) {
+    if (error instanceof PluginLoadError) throw new UsageError(error.message);
+    throw error;
   }
   const source = file === "-" ? process.stdin : await openRecording(file);
   const log = createLogger({ level: logLevel("warn"), name: "takopi.replay" });

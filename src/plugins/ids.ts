@@ -34,3 +34,18 @@ export function isValidPluginId(id: string): boolean {
 export function canonicalPackageName(name: string): string {
   return name.toLowerCase().replace(/[-_.]+/g, "-");
 }
+
+/**
+ * A valid id made from a free-form name (a directory name, usually):
+ * `My App.v2` → `my_app_v2`. Empty results become `project`.
+ */
+export function idFromName(name: string): string {
+  const id = name
+    .toLowerCase()
+    .replace(/\.git$/, "")
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_+|_+$/g, "")
+    .slice(0, 32)
+    .replace(/_+$/, "");
+  return id === "" ? "project" : id;
+}

@@ -12,8 +12,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActionEvent, CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import type { EngineBackend } from "../../src/engines/backend.js";
-import { loadBuiltinEngine } from "../../src/engines/builtin.js";
 import { EngineRunner } from "../../src/engines/runner.js";
+import { engineBackend } from "../support/engine-backends.js";
 import { listProcesses, type ProcessInfo } from "../../src/util/process.js";
 import {
   ENGINES,
@@ -97,9 +97,7 @@ describe.each(ENGINES.filter((engine) => !missing.includes(engine)))("%s against
     llm = await startFakeLlm({ slowMs: 30_000 });
     home = await makeIsolatedHome(engine, llm, "text");
     repo = await makeGitRepo({ prefix: `takopi-${engine}-` });
-    const loaded = await loadBuiltinEngine(engine);
-    if (loaded === null) throw new Error(`no backend for ${engine}`);
-    backend = loaded;
+    backend = engineBackend(engine);
   });
 
   afterAll(async () => {

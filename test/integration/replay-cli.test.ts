@@ -155,7 +155,7 @@ describe("takopi replay as a command", () => {
   it("exits 2 with one clear line for an unknown engine or an unreadable file", async () => {
     const unknown = await takopi(["replay", "--engine", "gemini", "x.jsonl"]);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toBe("takopi: unknown engine 'gemini'; known engines: claude, codex, opencode, pi");
+    expect(unknown.stderr).toBe("takopi: unknown engine 'gemini'; available: claude, codex, opencode, pi");
     const missing = await takopi(["replay", "--engine", "codex", "/nonexistent/run.jsonl"]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toBe("takopi: cannot read /nonexistent/run.jsonl: no such file");

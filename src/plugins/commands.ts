@@ -1,0 +1,83 @@
+/**
+ * Running a `/command` that a plugin provides (spec §25.5): load it on first
+ * use, hand it its config, the runtime and the message, and turn every failure
+ * into an `error:` reply — a plugin's bug never reaches the bridge.
+ */
+import { ConfigError } from "../config/errors.js";
+import { pluginConfig, type LoadedConfig } from "../config/load.js";
+import { splitArgs } from "../core/slash.js";
+import type { Logger } from "../util/log.js";
+import type { PluginRegistry } from "./registry.js";
+import type { BridgeRuntime, CommandContext, MessageRef, SendOptions } from "./types.js";
+
+export interface CommandMessage {
+  /** Command id, lower-cased, without `/` or `@bot`. */
+  command: string;
+  text: string;
+  argsText: string;
+  message: MessageRef;
+  replyTo: MessageRef | null;
+  replyText: string | null;
+}
+
+export interface DispatchOptions {
+  plugins: PluginRegistry;
+  config: LoadedConfig;
+  runtime: BridgeRuntime;
+  /** Sends in the command's chat and thread, replying to the command message unless told otherwise. */
+  reply: (text: string, options?: SendOptions) => Promise<MessageRef | null>;
+  log: Logger;
+}
+
+/** `not_found` when no enabled plugin has this id: the caller decides (upstream runs it as a prompt). */
+export type DispatchOutcome = "handled" | "not_found";
+
+export async function dispatchCommand(input: CommandMessage, options: DispatchOptions): Promise<DispatchOutcome> {
+  const { plugins, config, runtime, reply, log } = options;
+  const entry = plugins.find("command", input.command);
+  if (!entry?.enabled) return "not_found";
+
+  const fail = async (message: string): Promise<DispatchOutcome> => {
+    await reply(`error:\n${message}`);
+    return "handled";
+  };
+
+  const loaded = await plugins.tryLoad("command", input.command);
+  if (!loaded.ok) {
+    log.warn({ event: "command.load_failed", command: input.command }, loaded.error);
+    return fail(loaded.error);
+  }
+  let table: Record<string, unknown>;
+  try {
+    table = pluginConfig(config, input.command);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(error.message);
+    throw error;
+  }
+
+  const context: CommandContext = {
+    command: input.command,
+    text: input.text,
+    argsText: input.argsText,
+    args: splitArgs(input.argsText),
+    message: input.message,
+    replyTo: input.replyTo,
+    replyText: input.replyText,
+    configPath: config.path,
+    pluginConfig: table,
+    runtime,
+    reply,
+    log: log.child({ command: input.command }),
+  };
+  let result;
+  try {
+    result = await loaded.backend.handle(context);
+  } catch (error) {
+    log.error({ event: "command.failed", command: input.command, package: entry.packageName, err: error }, "command plugin failed");
+    return fail(error instanceof Error ? error.message : String(error));
+  }
+  if (result) {
+    await reply(result.text, { replyTo: result.replyTo ?? input.message, notify: result.notify ?? true });
+  }
+  return "handled";
+}

@@ -1,0 +1,162 @@
+/**
+ * The shapes plugins implement and the context they are handed (spec §25.3–25.8).
+ * Engines implement `EngineBackend` (src/engines/backend.ts); transports and
+ * chat commands are described here. Everything a plugin may rely on is
+ * re-exported as types from `takopi` (src/index.ts).
+ */
+import type { LoadedConfig } from "../config/load.js";
+import type { Logger } from "../util/log.js";
+import type { PluginRegistry } from "./registry.js";
+
+/** A message in a chat, as plugins see it. */
+export interface MessageRef {
+  chatId: number;
+  messageId: number;
+  /** Forum topic (or private-chat thread); null for the main thread. */
+  threadId: number | null;
+  /** Null for anonymous group admins and channel posts. */
+  senderId: number | null;
+}
+
+export interface SendOptions {
+  /** Reply to this message (default for command replies: the command message). */
+  replyTo?: MessageRef | null;
+  /** Send into this thread; defaults to the thread of `replyTo`. */
+  threadId?: number | null;
+  /** False sends silently (no notification sound). Default true. */
+  notify?: boolean;
+}
+
+/** A project from `[projects.<alias>]`, with paths resolved. */
+export interface ProjectInfo {
+  alias: string;
+  path: string;
+  worktreesDir: string;
+  defaultEngine: string | null;
+  worktreeBase: string | null;
+  chatId: number | null;
+}
+
+/** An engine takopi knows about and whether it can run right now. */
+export interface EngineInfo {
+  id: string;
+  available: boolean;
+  /** Why it is unavailable: not installed, misconfigured, failed to load. */
+  issue: string | null;
+}
+
+/** A run the bridge is executing or has queued. */
+export interface RunInfo {
+  id: string;
+  state: "running" | "queued";
+  chatId: number;
+  threadId: number | null;
+  engine: string;
+  project: string | null;
+  branch: string | null;
+  /** Epoch milliseconds when the engine started; null while queued. */
+  startedAt: number | null;
+  /** The resume line once the engine announced its session. */
+  resumeLine: string | null;
+}
+
+/** What a running bridge offers to command plugins. */
+export interface BridgeRuntime {
+  readonly configPath: string;
+  /** The config in force (it changes under hot reload). */
+  config(): LoadedConfig;
+  projects(): ProjectInfo[];
+  engines(): EngineInfo[];
+  defaultEngine(): string;
+  runs(): RunInfo[];
+  /** Cancels a running or queued run; false when no such run exists. */
+  cancelRun(id: string): boolean;
+  /** Sends a plain-text message to any allowed chat. */
+  send(chatId: number, text: string, options?: SendOptions): Promise<MessageRef | null>;
+  /**
+   * Stops the bridge: polling stops, handled updates are acknowledged to the
+   * chat service so they are not delivered again, and the process exits with
+   * `exitCode` once the transport has shut down.
+   */
+  shutdown(options: { exitCode: number; reason: string }): Promise<void>;
+}
+
+/** Everything a chat command plugin gets for one `/command` message (spec §25.4). */
+export interface CommandContext {
+  /** The command id, without `/` or `@bot`. */
+  command: string;
+  /** The whole message text. */
+  text: string;
+  /** The text after the command. */
+  argsText: string;
+  /** `argsText` split like a shell would (quotes group words). */
+  args: string[];
+  message: MessageRef;
+  replyTo: MessageRef | null;
+  /** Text of the message replied to, if any. */
+  replyText: string | null;
+  configPath: string;
+  /** This plugin's `[plugins.<id>]` table, or `{}`. */
+  pluginConfig: Record<string, unknown>;
+  runtime: BridgeRuntime;
+  /** Replies in the command's chat and thread (to the command message by default). */
+  reply(text: string, options?: SendOptions): Promise<MessageRef | null>;
+  log: Logger;
+}
+
+/** Sent as plain text after `handle` returns (spec §25.5). */
+export interface CommandResult {
+  text: string;
+  notify?: boolean;
+  replyTo?: MessageRef;
+}
+
+export interface CommandBackend {
+  readonly id: string;
+  /** Shown in the Telegram command menu. */
+  readonly description: string;
+  handle(context: CommandContext): Promise<CommandResult | null | undefined>;
+}
+
+/** One line of `takopi doctor`. */
+export interface DoctorCheck {
+  label: string;
+  status: "ok" | "warn" | "fail" | "skip";
+  detail: string;
+  /** What to do about a warn or fail. */
+  fix?: string;
+}
+
+/** Live view of the config for a running transport. */
+export interface ConfigSource {
+  current(): LoadedConfig;
+  /** Called after a hot reload was applied; returns an unsubscribe function. */
+  onChange(listener: (next: LoadedConfig) => void): () => void;
+}
+
+export interface TransportContext {
+  config: ConfigSource;
+  /** Loads engines and command plugins when they are first needed. */
+  plugins: PluginRegistry;
+  /** `takopi <engine>` / `takopi run --engine`: overrides `default_engine`. */
+  defaultEngineOverride: string | null;
+  /** Final answers as a new message (notifies) rather than an edit of the progress message. */
+  finalNotify: boolean;
+  log: Logger;
+  /** Aborted on SIGINT/SIGTERM: stop accepting work and return. */
+  signal: AbortSignal;
+}
+
+export interface TransportBackend {
+  readonly id: string;
+  readonly description: string;
+  /**
+   * The secret the transport runs under (a bot token), so two takopi
+   * processes never poll with the same one; null when there is none.
+   */
+  lockToken(config: LoadedConfig): string | null;
+  /** Transport-specific `takopi doctor` checks (token works, chat reachable). */
+  doctor?(config: LoadedConfig, signal: AbortSignal): Promise<DoctorCheck[]>;
+  /** Runs until `context.signal` aborts or the bridge shuts itself down; resolves to the exit code. */
+  run(context: TransportContext): Promise<number>;
+}
