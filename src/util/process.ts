@@ -56,8 +56,13 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
   return infos.filter((info): info is ProcessInfo => info !== null);
 }
 
-/** Every live descendant of `root` (children, grandchildren, …), whatever their group or session. */
-export async function listDescendants(root: number): Promise<ProcessInfo[]> {
+/**
+ * Every live process that belongs to a run: descendants of the leader or of any
+ * process already tracked (their parent may have died and left them with init),
+ * and members of the leader's group or of a group a tracked process leads (a
+ * tool that called `setsid` keeps its group id even after it is re-parented).
+ */
+async function listRunFamily(leader: number, tracked: ReadonlyMap<number, ProcessInfo>): Promise<ProcessInfo[]> {
   const all = await listProcesses();
   const children = new Map<number, ProcessInfo[]>();
   for (const info of all) {
@@ -65,15 +70,30 @@ export async function listDescendants(root: number): Promise<ProcessInfo[]> {
     if (list) list.push(info);
     else children.set(info.ppid, [info]);
   }
-  const found: ProcessInfo[] = [];
-  const queue = [root];
+  const byPid = new Map(all.map((info) => [info.pid, info]));
+  const groups = new Set<number>([leader]);
+  for (const info of tracked.values()) {
+    if (info.pgid !== info.pid) continue;
+    // A group outlives its leader; but a pid reused by an unrelated process is not ours.
+    const now = byPid.get(info.pid);
+    if (now === undefined || now.startTime === info.startTime) groups.add(info.pid);
+  }
+  const found = new Map<number, ProcessInfo>();
+  const queue = [leader, ...tracked.keys()];
+  for (const info of all) {
+    if (info.pid !== leader && groups.has(info.pgid) && !found.has(info.pid)) {
+      found.set(info.pid, info);
+      queue.push(info.pid);
+    }
+  }
   for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
     for (const child of children.get(next) ?? []) {
-      found.push(child);
+      if (found.has(child.pid)) continue;
+      found.set(child.pid, child);
       queue.push(child.pid);
     }
   }
-  return found;
+  return [...found.values()].filter((info) => info.state !== "Z");
 }
 
 /** True while `info` still names the same, not yet dead, process. */
@@ -104,13 +124,23 @@ export interface TerminateOptions {
  */
 export async function terminateProcessTree(leader: number, options: TerminateOptions): Promise<void> {
   const tracked = new Map<number, ProcessInfo>();
-  const track = (infos: ProcessInfo[]): void => {
-    for (const info of infos) tracked.set(info.pid, info);
+  /** Adds the run's current processes; returns the ones not seen before. */
+  const track = async (): Promise<ProcessInfo[]> => {
+    const fresh: ProcessInfo[] = [];
+    for (const info of await listRunFamily(leader, tracked)) {
+      const known = tracked.get(info.pid);
+      if (known?.startTime === info.startTime) continue;
+      tracked.set(info.pid, info);
+      fresh.push(info);
+    }
+    return fresh;
   };
-  track(await listDescendants(leader));
+  await track();
 
   signal(-leader, "SIGTERM");
   for (const info of tracked.values()) signal(info.pid, "SIGTERM");
+  // A tool may have been forking while we looked: look again and give newcomers the same signal.
+  for (const info of await track()) signal(info.pid, "SIGTERM");
 
   let timer: NodeJS.Timeout | undefined;
   const graceOver = new Promise<void>((resolve) => {
@@ -118,7 +148,7 @@ export async function terminateProcessTree(leader: number, options: TerminateOpt
   });
   await Promise.race([options.exited, graceOver]);
   // Children that outlive the leader are not signalled by it; give them the same grace.
-  track(await listDescendants(leader));
+  for (const info of await track()) signal(info.pid, "SIGTERM");
   const survivors = async (): Promise<ProcessInfo[]> => {
     const alive = await Promise.all([...tracked.values()].map(async (info) => ((await isSameProcessAlive(info)) ? info : null)));
     return alive.filter((info): info is ProcessInfo => info !== null);
@@ -126,12 +156,15 @@ export async function terminateProcessTree(leader: number, options: TerminateOpt
   if ((await survivors()).length > 0) await graceOver;
   clearTimeout(timer);
 
-  track(await listDescendants(leader));
+  await track();
   signal(-leader, "SIGKILL");
-  for (const info of await survivors()) {
-    signal(info.pid, "SIGKILL");
-    if (info.pgid === info.pid) signal(-info.pid, "SIGKILL");
+  const family = await listRunFamily(leader, tracked);
+  for (const info of tracked.values()) {
+    // A group a tool leads is killed even when its leader already exited, as long as it still has members of ours.
+    if (info.pgid === info.pid && family.some((member) => member.pgid === info.pid)) signal(-info.pid, "SIGKILL");
   }
+  for (const info of await survivors()) signal(info.pid, "SIGKILL");
+  for (const info of await track()) signal(info.pid, "SIGKILL");
   // SIGKILL is delivered asynchronously: return once the tree is really gone,
   // so "cancelled" means no process of the run is left.
   const deadline = Date.now() + KILL_SETTLE_MS;

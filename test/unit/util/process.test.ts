@@ -1,0 +1,54 @@
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { listProcesses, terminateProcessTree } from "../../../src/util/process.js";
+import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";
+
+let dir: ScratchDir;
+
+beforeEach(async () => {
+  dir = await scratchDir("takopi-process-");
+});
+
+afterEach(async () => {
+  // Whatever a failing test left behind: every process still holding a marker file's name.
+  for (const info of await listProcesses()) {
+    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(dir.path)) process.kill(info.pid, "SIGKILL");
+  }
+  await dir.dispose();
+});
+
+async function processesMentioning(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const info of await listProcesses()) {
+    if (info.state === "Z") continue;
+    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(marker)) pids.push(info.pid);
+  }
+  return pids;
+}
+
+describe("terminateProcessTree", () => {
+  it("also kills what a tool in its own session forks while it is being stopped", { timeout: 30_000 }, async () => {
+    // The leader starts a tool in a session of its own (as codex and opencode do);
+    // on SIGTERM the tool forks a long-lived child and exits, so the child is
+    // re-parented to init before anyone could list it as a descendant.
+    const marker = join(dir.path, "late-child");
+    const ready = join(dir.path, "ready");
+    const tool = await dir.file(
+      "tool.sh",
+      ["#!/bin/sh", `trap 'sh -c "sleep 300; :" ${marker} & exit 0' TERM`, `echo ready > ${ready}`, "while :; do sleep 0.05; done", ""].join("\n"),
+    );
+    const leaderScript = await dir.file("leader.sh", ["#!/bin/sh", `setsid sh ${tool} &`, "wait", ""].join("\n"));
+    const leader = execa("sh", [leaderScript], { detached: true, reject: false });
+    await waitFor(() => existsSync(ready), 10_000, "the tool to start");
+
+    await terminateProcessTree(leader.pid ?? 0, { graceMs: 500, exited: leader });
+    await leader;
+    await waitFor(async () => (await processesMentioning(marker)).length === 0, 5_000, "the late child to be gone");
+    expect(await processesMentioning(marker)).toEqual([]);
+  });
+});
