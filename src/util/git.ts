@@ -2,6 +2,7 @@
  * The few git questions takopi asks, answered by the real git binary (never
  * by parsing .git ourselves: worktrees, submodules and bare repos all differ).
  */
+import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { execa } from "execa";
 
@@ -9,16 +10,31 @@ export interface GitResult {
   ok: boolean;
   stdout: string;
   stderr: string;
+  /**
+   * True when no `git` executable could be started from PATH. A `cwd` that is
+   * not a directory fails to spawn as well, but is not reported as this.
+   */
+  gitNotFound: boolean;
 }
 
 export async function git(args: readonly string[], cwd: string): Promise<GitResult> {
   try {
     const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } });
-    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim() };
+    if (result.exitCode === undefined) {
+      // Spawn failures (git not installed, cwd gone) are answers too. Node
+      // reports both as `spawn git ENOENT`; only a valid cwd tells them apart.
+      const notFound = result.code === "ENOENT" && isDirectory(cwd);
+      return { ok: false, stdout: "", stderr: result.shortMessage ?? "git could not be started", gitNotFound: notFound };
+    }
+    return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim(), gitNotFound: false };
   } catch (error) {
-    // Spawn failures (git not installed, cwd gone) are answers too.
-    return { ok: false, stdout: "", stderr: error instanceof Error ? error.message : String(error) };
+    return { ok: false, stdout: "", stderr: error instanceof Error ? error.message : String(error), gitNotFound: false };
   }
+}
+
+/** Whether `ref` (a full name such as `refs/heads/main`) exists in `repo`. */
+export async function refExists(repo: string, ref: string): Promise<boolean> {
+  return (await git(["show-ref", "--verify", "--quiet", ref], repo)).ok;
 }
 
 /**
@@ -49,7 +65,15 @@ export async function defaultBaseBranch(repo: string): Promise<string | null> {
   const current = await currentBranch(repo);
   if (current !== null) return current;
   for (const candidate of ["master", "main"]) {
-    if ((await git(["show-ref", "--verify", "--quiet", `refs/heads/${candidate}`], repo)).ok) return candidate;
+    if (await refExists(repo, `refs/heads/${candidate}`)) return candidate;
   }
   return null;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

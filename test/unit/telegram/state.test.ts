@@ -10,7 +10,7 @@ import {
   stateDirFor,
   TOPICS_FILE,
   TopicsStore,
-} from "../../../src/telegram/state.js";
+} from "../../../src/telegram/state/index.js";
 import { scratchDir, type ScratchDir } from "../../support/scripts.js";
 
 let dir: ScratchDir;
