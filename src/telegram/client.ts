@@ -1,0 +1,317 @@
+/**
+ * The Bot API calls the bridge makes (spec §10), on grammY's `Api` pointed at
+ * `api_root`. Sends, edits and deletes go through the outbox, which paces,
+ * coalesces and retries them; so do the other calls (on unpaced lanes of their
+ * own) except the best-effort chat action. Every method settles with null (or false) instead of throwing: a
+ * Telegram failure is logged, never a crash. Logs pass through a redacting
+ * child logger, and errors are logged as plain descriptions, so the bot token
+ * (part of every request URL) never reaches them.
+ *
+ * getUpdates and getFile bypass the outbox (spec §10.3): the polling loop
+ * calls them on `client.api` directly.
+ */
+import { Api } from "grammy";
+import type {
+  BotCommand,
+  BotCommandScope,
+  ChatFullInfo,
+  ChatMember,
+  InlineKeyboardMarkup,
+  LanguageCode,
+  MessageEntity,
+  UserFromGetMe,
+} from "grammy/types";
+import * as z from "zod";
+import { DEFAULT_API_ROOT } from "../config/schema.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { describeError, isEditTargetMissing, isNotModified } from "./errors.js";
+import { Outbox, PRIORITY, type CloseOptions, type OutboxOptions } from "./outbox.js";
+import { redactingLogger } from "./redact.js";
+
+/** Spec §10.1: long enough for uploads, short enough to notice a dead connection. */
+const DEFAULT_TIMEOUT_S = 120;
+
+/** A message the bot sent, as the bridge keeps track of it. */
+export interface MessageRef {
+  chatId: number;
+  messageId: number;
+  /** The forum topic (or reply thread) it is in, from Telegram's answer or as requested. */
+  threadId?: number;
+}
+
+export interface SendOptions {
+  /** Formatting as entities (UTF-16 offsets); parse_mode is never used, so nothing needs escaping. */
+  entities?: MessageEntity[];
+  /** Reply to this message; sent anyway if it has been deleted. */
+  replyTo?: number;
+  /** The forum topic to post in. */
+  threadId?: number;
+  replyMarkup?: InlineKeyboardMarkup;
+  /** Deliver without a sound (progress messages, follow-ups). */
+  disableNotification?: boolean;
+}
+
+export interface EditOptions {
+  entities?: MessageEntity[];
+  /** Telegram drops the keyboard from an edit that leaves it out: pass it on every edit that should keep it. */
+  replyMarkup?: InlineKeyboardMarkup;
+  /** When the message is gone ("message to edit not found"), send the text as a new message in its thread instead. */
+  sendIfMissing?: boolean;
+}
+
+export interface TelegramClientOptions {
+  token: string;
+  /** Default https://api.telegram.org (no trailing slash). */
+  apiRoot?: string;
+  /** Wrapped in a redacting child; nothing logged through the client can carry the token. */
+  log?: Logger;
+  /** Per HTTP request (default 120). */
+  timeoutSeconds?: number;
+  /** Pacing, backoff and clock of the outbox this client creates. */
+  outbox?: Omit<OutboxOptions, "log" | "classify">;
+}
+
+export type ChatAction = Parameters<Api["sendChatAction"]>[1];
+
+/** What the client reads from the answers it relies on (spec §10.2: a decode failure is a failed call). */
+const SentMessageSchema = z.looseObject({
+  message_id: z.number().int(),
+  chat: z.looseObject({ id: z.number().int() }),
+  message_thread_id: z.number().int().optional(),
+});
+const MeSchema = z.looseObject({ id: z.number().int(), is_bot: z.literal(true), username: z.string() });
+const ChatSchema = z.looseObject({ id: z.number().int(), type: z.string() });
+const MemberSchema = z.looseObject({ status: z.string(), user: z.looseObject({ id: z.number().int() }) });
+
+/** A Bot API answer that lacks what the client needs. */
+class UnexpectedAnswer extends Error {
+  constructor(method: string, issue: string) {
+    super(`unexpected ${method} answer: ${issue}`);
+    this.name = "UnexpectedAnswer";
+  }
+}
+
+/** Throws (a failed call, logged by the outbox) unless `value` has what `schema` requires. */
+function checkAnswer(schema: z.ZodType, method: string, value: unknown): void {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UnexpectedAnswer(method, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+}
+
+/** The coalescing key of edits to one message (spec §10.4). */
+export function editKey(chatId: number, messageId: number): string {
+  return `edit:${String(chatId)}:${String(messageId)}`;
+}
+
+export function deleteKey(chatId: number, messageId: number): string {
+  return `delete:${String(chatId)}:${String(messageId)}`;
+}
+
+/** An edit's outcome; `resent` carries the fallback send so coalesced callers share one. */
+type EditOutcome = { kind: "edited" } | { kind: "resent"; sent: Promise<MessageRef | null> };
+
+export class TelegramClient {
+  /** For getUpdates and getFile only (spec §10.3); everything else goes through the methods below. */
+  readonly api: Api;
+  readonly outbox: Outbox;
+  private readonly log: Logger;
+
+  constructor(options: TelegramClientOptions) {
+    this.log = redactingLogger(options.log ?? silentLogger, [options.token]);
+    this.api = new Api(options.token, {
+      apiRoot: options.apiRoot ?? DEFAULT_API_ROOT,
+      timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_S,
+    });
+    this.outbox = new Outbox({ ...options.outbox, log: this.log });
+  }
+
+  /** Sends a text message; settles with where it landed, or null. */
+  sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<MessageRef | null> {
+    return this.outbox.enqueue({
+      chatId,
+      priority: PRIORITY.send,
+      label: "sendMessage",
+      execute: () => this.send(chatId, text, options),
+    });
+  }
+
+  /**
+   * Edits a message's text. Edits to one message coalesce: when several are
+   * waiting only the newest is made, and every caller gets its outcome. An
+   * edit that changes nothing counts as done. Settles with the message now
+   * showing the text (a new one after a `sendIfMissing` fallback), or null.
+   * Progress updates need not wait: `void client.editMessageText(…)`.
+   */
+  async editMessageText(ref: MessageRef, text: string, options: EditOptions = {}): Promise<MessageRef | null> {
+    const outcome = await this.outbox.enqueue({
+      key: editKey(ref.chatId, ref.messageId),
+      chatId: ref.chatId,
+      priority: PRIORITY.edit,
+      label: "editMessageText",
+      execute: () => this.edit(ref, text, options),
+    });
+    if (outcome === null) return null;
+    return outcome.kind === "edited" ? ref : outcome.sent;
+  }
+
+  /** Deletes a message, dropping any edit still waiting for it (spec §10.5). */
+  async deleteMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<boolean> {
+    const { chatId, messageId } = ref;
+    this.outbox.drop(editKey(chatId, messageId));
+    const done = await this.outbox.enqueue({
+      key: deleteKey(chatId, messageId),
+      chatId,
+      priority: PRIORITY.delete,
+      label: "deleteMessage",
+      execute: () => this.api.deleteMessage(chatId, messageId),
+    });
+    return done === true;
+  }
+
+  /**
+   * Replaces a progress message with a new one (spec §10.5): drops its pending
+   * edit, sends `text` in the same thread (unless told otherwise), and only
+   * once that send succeeded deletes the old message. Settles with the new
+   * message after the send; the delete follows in the background (a draining
+   * close waits for it).
+   */
+  replaceMessage(old: MessageRef, text: string, options: SendOptions = {}): Promise<MessageRef | null> {
+    this.outbox.drop(editKey(old.chatId, old.messageId));
+    const sendOptions: SendOptions = old.threadId === undefined ? options : { threadId: old.threadId, ...options };
+    return this.outbox.enqueue({
+      chatId: old.chatId,
+      priority: PRIORITY.send,
+      label: "sendMessage",
+      execute: async () => {
+        const sent = await this.send(old.chatId, text, sendOptions);
+        // Enqueued before this op settles, so the outbox is never idle in between.
+        void this.deleteMessage(old);
+        return sent;
+      },
+    });
+  }
+
+  async answerCallbackQuery(callbackQueryId: string, options: { text?: string; showAlert?: boolean } = {}): Promise<boolean> {
+    const done = await this.outbox.enqueue({
+      chatId: null,
+      priority: PRIORITY.send,
+      label: "answerCallbackQuery",
+      execute: () =>
+        this.api.answerCallbackQuery(callbackQueryId, {
+          ...(options.text === undefined ? {} : { text: options.text }),
+          ...(options.showAlert === undefined ? {} : { show_alert: options.showAlert }),
+        }),
+    });
+    return done === true;
+  }
+
+  async setMyCommands(commands: readonly BotCommand[], options: { scope?: BotCommandScope; languageCode?: LanguageCode } = {}): Promise<boolean> {
+    const done = await this.outbox.enqueue({
+      chatId: null,
+      priority: PRIORITY.send,
+      label: "setMyCommands",
+      execute: () =>
+        this.api.setMyCommands(commands, {
+          ...(options.scope === undefined ? {} : { scope: options.scope }),
+          ...(options.languageCode === undefined ? {} : { language_code: options.languageCode }),
+        }),
+    });
+    return done === true;
+  }
+
+  /**
+   * Shows "typing…" and the like. Best effort and outside the outbox: it
+   * spends no message budget, and an indicator retried seconds later would be
+   * stale, so a failure is logged at debug level and not retried.
+   */
+  async sendChatAction(chatId: number, action: ChatAction, options: { threadId?: number } = {}): Promise<boolean> {
+    try {
+      return await this.api.sendChatAction(chatId, action, options.threadId === undefined ? {} : { message_thread_id: options.threadId });
+    } catch (error) {
+      this.log.debug({ event: "telegram.chat_action_failed", chat_id: chatId, error: describeError(error) }, "chat action failed");
+      return false;
+    }
+  }
+
+  getMe(): Promise<UserFromGetMe | null> {
+    return this.outbox.enqueue({
+      chatId: null,
+      priority: PRIORITY.send,
+      label: "getMe",
+      execute: async () => {
+        const me = await this.api.getMe();
+        checkAnswer(MeSchema, "getMe", me);
+        return me;
+      },
+    });
+  }
+
+  getChat(chatId: number): Promise<ChatFullInfo | null> {
+    return this.outbox.enqueue({
+      chatId: null,
+      priority: PRIORITY.send,
+      label: "getChat",
+      execute: async () => {
+        const chat = await this.api.getChat(chatId);
+        checkAnswer(ChatSchema, "getChat", chat);
+        return chat;
+      },
+    });
+  }
+
+  getChatMember(chatId: number, userId: number): Promise<ChatMember | null> {
+    return this.outbox.enqueue({
+      chatId: null,
+      priority: PRIORITY.send,
+      label: "getChatMember",
+      execute: async () => {
+        const member = await this.api.getChatMember(chatId, userId);
+        checkAnswer(MemberSchema, "getChatMember", member);
+        return member;
+      },
+    });
+  }
+
+  /** Closes the outbox; by default pending sends, edits and deletes still go out first. */
+  close(options?: CloseOptions): Promise<void> {
+    return this.outbox.close(options);
+  }
+
+  private async send(chatId: number, text: string, options: SendOptions): Promise<MessageRef> {
+    const message = await this.api.sendMessage(chatId, text, {
+      link_preview_options: { is_disabled: true },
+      ...(options.entities === undefined ? {} : { entities: options.entities }),
+      ...(options.replyTo === undefined ? {} : { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }),
+      ...(options.threadId === undefined ? {} : { message_thread_id: options.threadId }),
+      ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
+      ...(options.disableNotification === undefined ? {} : { disable_notification: options.disableNotification }),
+    });
+    checkAnswer(SentMessageSchema, "sendMessage", message);
+    const threadId = message.message_thread_id ?? options.threadId;
+    return { chatId: message.chat.id, messageId: message.message_id, ...(threadId === undefined ? {} : { threadId }) };
+  }
+
+  private async edit(ref: MessageRef, text: string, options: EditOptions): Promise<EditOutcome | null> {
+    try {
+      await this.api.editMessageText(ref.chatId, ref.messageId, text, {
+        link_preview_options: { is_disabled: true },
+        ...(options.entities === undefined ? {} : { entities: options.entities }),
+        ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
+      });
+      return { kind: "edited" };
+    } catch (error) {
+      // Telegram refuses an edit to the text already shown; the wanted state is there.
+      if (isNotModified(error)) return { kind: "edited" };
+      if (!isEditTargetMissing(error)) throw error;
+      const context = { event: "telegram.edit_target_missing", chat_id: ref.chatId, message_id: ref.messageId, resend: options.sendIfMissing === true };
+      this.log.info(context, "message to edit is gone");
+      if (options.sendIfMissing !== true) return null;
+      const resend: SendOptions = {
+        ...(ref.threadId === undefined ? {} : { threadId: ref.threadId }),
+        ...(options.entities === undefined ? {} : { entities: options.entities }),
+        ...(options.replyMarkup === undefined ? {} : { replyMarkup: options.replyMarkup }),
+      };
+      // Not awaited here: the send queues behind this op in the same lane.
+      return { kind: "resent", sent: this.sendMessage(ref.chatId, text, resend) };
+    }
+  }
+}

@@ -1,0 +1,288 @@
+// TelegramClient and its outbox against the fake Bot API over real HTTP:
+// coalesced edit bursts, chats paced independently within Telegram's limits,
+// 429 storms, 5xx and dropped connections, "not modified", replacing a
+// progress message, draining on close — and no bot token in any log line.
+// Every test captures the client's logs and checks them for the token.
+import { pino } from "pino";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { TelegramClient, type MessageRef, type TelegramClientOptions } from "../../src/telegram/client.js";
+import { NOT_MODIFIED, startFakeTelegram, type CallRecord, type FakeTelegram, type FakeTelegramOptions } from "../support/fake-telegram/index.js";
+
+const USER = 11;
+const OTHER_USER = 12;
+const GROUP = -1001000000001;
+const FORUM = -1001000000002;
+
+const WORLD: FakeTelegramOptions = {
+  users: [
+    { id: USER, first_name: "Ada", username: "ada" },
+    { id: OTHER_USER, first_name: "Bob" },
+  ],
+  chats: [
+    { id: USER, type: "private" },
+    { id: OTHER_USER, type: "private" },
+    { id: GROUP, type: "supergroup", title: "Team", members: { [USER]: "creator" } },
+    { id: FORUM, type: "supergroup", title: "Projects", is_forum: true, members: { [USER]: "creator" } },
+  ],
+};
+
+interface Setup {
+  tg: FakeTelegram;
+  client: TelegramClient;
+  /** Every line the client logged so far, parsed. */
+  logs: () => Record<string, unknown>[];
+  events: () => unknown[];
+}
+
+async function setup(options: { fake?: Partial<FakeTelegramOptions>; outbox?: TelegramClientOptions["outbox"] } = {}): Promise<Setup> {
+  const tg = await startFakeTelegram({ ...WORLD, ...options.fake });
+  const lines: string[] = [];
+  const log = pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) });
+  const client = new TelegramClient({ token: tg.token, apiRoot: tg.apiRoot, log, ...(options.outbox === undefined ? {} : { outbox: options.outbox }) });
+  onTestFinished(async () => {
+    await client.close({ drain: false });
+    await tg.close();
+  });
+  onTestFinished(() => {
+    // The token's secret half must not appear anywhere, whatever went wrong.
+    const secret = tg.token.split(":")[1] ?? tg.token;
+    expect(lines.join("")).not.toContain(secret);
+    expect(tg.errors).toEqual([]);
+  });
+  const logs = (): Record<string, unknown>[] => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { tg, client, logs, events: () => logs().map((l) => l.event) };
+}
+
+function texts(calls: CallRecord[]): unknown[] {
+  return calls.map((c) => c.params.text);
+}
+
+function budgetCallsTo(chatId: number): (call: CallRecord) => boolean {
+  return (call) => call.chatId === chatId && (call.method === "sendMessage" || call.method === "editMessageText");
+}
+
+async function sent(promise: Promise<MessageRef | null>): Promise<MessageRef> {
+  const ref = await promise;
+  if (ref === null) throw new Error("expected the message to be sent");
+  return ref;
+}
+
+describe("edits", () => {
+  it("turns a burst of 30 edits to one message into few calls, the final text last", async () => {
+    const { tg, client } = await setup();
+    const ref = await sent(client.sendMessage(USER, "working 0"));
+    const results = Array.from({ length: 30 }, (_, i) => client.editMessageText(ref, `working ${i + 1}`));
+    expect(await Promise.all(results)).toEqual(Array.from({ length: 30 }, () => ref));
+    const edits = tg.calls("editMessageText");
+    expect(edits.length).toBeGreaterThanOrEqual(1);
+    expect(edits.length).toBeLessThanOrEqual(2);
+    expect(edits.at(-1)?.params.text).toBe("working 30");
+    expect(tg.message(USER, ref.messageId)?.text).toBe("working 30");
+  });
+
+  it("treats 'message is not modified' as success and does not retry it", async () => {
+    const { tg, client, events } = await setup({ outbox: { privateIntervalMs: 0 } });
+    const ref = await sent(client.sendMessage(USER, "same text"));
+    expect(await client.editMessageText(ref, "same text")).toEqual(ref);
+    const edits = tg.calls("editMessageText");
+    expect(edits).toHaveLength(1);
+    expect(edits[0]).toMatchObject({ errorCode: 400, description: `Bad Request: ${NOT_MODIFIED}` });
+    expect(events()).not.toContain("telegram.failed");
+  });
+
+  it("sends a fresh message in the same topic when the one to edit is gone, if asked to", async () => {
+    const { tg, client } = await setup({ outbox: { groupIntervalMs: 0 } });
+    const topic = tg.addForumTopic(FORUM, "api");
+    const progress = await sent(client.sendMessage(FORUM, "working", { threadId: topic }));
+    expect(progress.threadId).toBe(topic);
+    expect(await client.deleteMessage(progress)).toBe(true);
+
+    expect(await client.editMessageText(progress, "still working")).toBeNull();
+    const fresh = await sent(client.editMessageText(progress, "done", { sendIfMissing: true }));
+    expect(fresh.messageId).not.toBe(progress.messageId);
+    expect(fresh.threadId).toBe(topic);
+    expect(tg.messages(FORUM, { includeDeleted: false }).map((m) => [m.text, m.threadId])).toEqual([["done", topic]]);
+  });
+});
+
+describe("pacing", () => {
+  it("paces two chats independently and provokes no 429", async () => {
+    const { tg, client } = await setup({
+      // 10/s in private chats, 40/min in groups, each with a burst of 2 to absorb network jitter.
+      fake: { rateLimits: { perChatPerSecond: 10, privateBurst: 2, perGroupPerMinute: 40, groupBurst: 2 } },
+      outbox: { privateIntervalMs: 100, groupIntervalMs: 1500 },
+    });
+    const group = [1, 2, 3].map((n) => client.sendMessage(GROUP, `group ${n}`));
+    const direct = [1, 2, 3, 4].map((n) => client.sendMessage(USER, `private ${n}`));
+    const results = await Promise.all([...group, ...direct]);
+    expect(results.every((r) => r !== null)).toBe(true);
+
+    expect(tg.rateLimitHits).toEqual([]);
+    expect(tg.earlyRetries).toEqual([]);
+    expect(tg.messages(GROUP).map((m) => m.text)).toEqual(["group 1", "group 2", "group 3"]);
+    expect(tg.messages(USER).map((m) => m.text)).toEqual(["private 1", "private 2", "private 3", "private 4"]);
+    // The private chat did not queue behind the group (as with one global clock):
+    // all of it was out before the group's second message.
+    const order = texts(tg.calls("sendMessage"));
+    expect(order.indexOf("private 4")).toBeLessThan(order.indexOf("group 2"));
+  });
+
+  it("loses no message in a 429 storm and never comes back before retry_after", async () => {
+    const { tg, client, events } = await setup({ outbox: { privateIntervalMs: 100 } });
+    const progress = await sent(client.sendMessage(USER, "progress"));
+    tg.failNext(budgetCallsTo(USER), { code: 429, retry_after: 1 }, 3);
+
+    const edit = client.editMessageText(progress, "progress 2");
+    const finals = [1, 2, 3].map((n) => client.sendMessage(USER, `final ${n}`));
+    const other = client.sendMessage(OTHER_USER, "unaffected");
+    expect(await edit).toEqual(progress);
+    expect((await Promise.all(finals)).every((r) => r !== null)).toBe(true);
+    expect(await other).not.toBeNull();
+
+    expect(tg.calls().filter((c) => c.errorCode === 429)).toHaveLength(3);
+    expect(tg.earlyRetries).toEqual([]);
+    expect(tg.messages(USER).map((m) => m.text)).toEqual(["progress 2", "final 1", "final 2", "final 3"]);
+    expect(events().filter((e) => e === "telegram.rate_limited")).toHaveLength(3);
+  });
+});
+
+describe("failures", () => {
+  it("retries 5xx answers and dropped connections", async () => {
+    const { tg, client, events } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 50 } } });
+    tg.failNext("sendMessage", { code: 502 }, 2);
+    tg.failNext("editMessageText", { drop: true }, 1);
+
+    const ref = await sent(client.sendMessage(USER, "hello"));
+    expect(tg.calls("sendMessage").map((c) => c.status)).toEqual([502, 502, 200]);
+    expect(await client.editMessageText(ref, "hello again")).toEqual(ref);
+    expect(tg.calls("editMessageText").map((c) => c.status)).toEqual(["dropped", 200]);
+    expect(tg.messages(USER).map((m) => m.text)).toEqual(["hello again"]);
+    expect(events().filter((e) => e === "telegram.retry")).toHaveLength(3);
+  });
+
+  it("gives up after the last attempt and logs it", async () => {
+    const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxAttempts: 3 } } });
+    const ref = await sent(client.sendMessage(USER, "to delete"));
+    tg.failNext("deleteMessage", { code: 500 }, Infinity);
+    expect(await client.deleteMessage(ref)).toBe(false);
+    expect(tg.calls("deleteMessage")).toHaveLength(3);
+    expect(logs().find((l) => l.event === "telegram.gave_up")).toMatchObject({ method: "deleteMessage", attempts: 3, error: { code: 500 } });
+  });
+
+  it("does not retry other Bot API errors", async () => {
+    const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0 } });
+    expect(await client.sendMessage(-100999, "nobody home")).toBeNull();
+    expect(tg.calls("sendMessage")).toHaveLength(1);
+    expect(logs().find((l) => l.event === "telegram.failed")).toMatchObject({ method: "sendMessage", error: { code: 400 } });
+  });
+
+  it("never logs the token, though failed requests carry it in their URL", async () => {
+    const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxAttempts: 2 } } });
+    tg.failNext("sendMessage", { drop: true }, 2);
+    tg.failNext("getChat", { code: 429, retry_after: 1 }, 1);
+    expect(await client.sendMessage(USER, "lost")).toBeNull();
+    expect(await client.getChat(-100999)).toBeNull();
+    expect(await client.sendChatAction(-100999, "typing")).toBe(false);
+
+    const text = JSON.stringify(logs());
+    expect(text).not.toContain(tg.token);
+    // The network error quoted the URL; what reached the log is its redacted form.
+    expect(text).toContain("bot[REDACTED]");
+    const events = logs().map((l) => l.event);
+    expect(events).toEqual(expect.arrayContaining(["telegram.retry", "telegram.gave_up", "telegram.rate_limited", "telegram.failed", "telegram.chat_action_failed"]));
+  });
+});
+
+describe("messages", () => {
+  it("sends with entities, no parse_mode, link previews off, and the reply, thread, keyboard and silence asked for", async () => {
+    const { tg, client } = await setup({ outbox: { groupIntervalMs: 0 } });
+    const topic = tg.addForumTopic(FORUM, "api");
+    const question = tg.injectMessage({ chat: FORUM, from: USER, text: "question", message_thread_id: topic });
+    const keyboard = { inline_keyboard: [[{ text: "cancel", callback_data: "takopi:cancel" }]] };
+    const ref = await sent(
+      client.sendMessage(FORUM, "answer with code", {
+        entities: [{ type: "code", offset: 12, length: 4 }],
+        replyTo: question.message.message_id,
+        threadId: topic,
+        replyMarkup: keyboard,
+        disableNotification: true,
+      }),
+    );
+    expect(ref).toEqual({ chatId: FORUM, messageId: expect.any(Number) as number, threadId: topic });
+    const call = tg.calls("sendMessage")[0];
+    expect(call?.params).toMatchObject({
+      link_preview_options: { is_disabled: true },
+      reply_parameters: { message_id: question.message.message_id, allow_sending_without_reply: true },
+      message_thread_id: topic,
+      disable_notification: true,
+    });
+    expect(call?.params).not.toHaveProperty("parse_mode");
+    expect(tg.message(FORUM, ref.messageId)).toMatchObject({
+      text: "answer with code",
+      entities: [{ type: "code", offset: 12, length: 4 }],
+      replyToMessageId: question.message.message_id,
+      replyMarkup: keyboard,
+      disableNotification: true,
+    });
+
+    // A reply whose target was deleted meanwhile still goes out.
+    expect(await client.deleteMessage({ chatId: FORUM, messageId: question.message.message_id })).toBe(true);
+    expect(await client.sendMessage(FORUM, "late answer", { replyTo: question.message.message_id, threadId: topic })).not.toBeNull();
+  });
+
+  it("replaces a progress message: the new one is sent, then the old one deleted, its pending edit dropped", async () => {
+    const { tg, client } = await setup();
+    const progress = await sent(client.sendMessage(USER, "working"));
+    const pendingEdit = client.editMessageText(progress, "still working");
+    const final = await sent(client.replaceMessage(progress, "done"));
+    expect(await pendingEdit).toBeNull();
+    await client.outbox.idle();
+
+    expect(tg.calls().map((c) => [c.method, c.params.text ?? c.params.message_id])).toEqual([
+      ["sendMessage", "working"],
+      ["sendMessage", "done"],
+      ["deleteMessage", progress.messageId],
+    ]);
+    expect(tg.message(USER, progress.messageId)).toMatchObject({ deleted: true, edits: [] });
+    expect(tg.message(USER, final.messageId)?.text).toBe("done");
+  });
+
+  it("keeps the progress message when the replacing send fails", async () => {
+    const { tg, client } = await setup({ outbox: { privateIntervalMs: 0 } });
+    const progress = await sent(client.sendMessage(USER, "working"));
+    tg.failNext("sendMessage", { code: 400, description: "Bad Request: message is too long" }, 1);
+    expect(await client.replaceMessage(progress, "x".repeat(10))).toBeNull();
+    await client.outbox.idle();
+    expect(tg.calls("deleteMessage")).toHaveLength(0);
+    expect(tg.message(USER, progress.messageId)?.deleted).toBe(false);
+  });
+});
+
+describe("other calls", () => {
+  it("answers getMe, getChat, getChatMember, setMyCommands, callback queries and chat actions", async () => {
+    const { tg, client } = await setup();
+    expect(await client.getMe()).toMatchObject({ id: tg.botInfo.id, username: tg.botInfo.username, is_bot: true });
+    expect(await client.getChat(GROUP)).toMatchObject({ id: GROUP, type: "supergroup", title: "Team" });
+    expect(await client.getChatMember(GROUP, USER)).toMatchObject({ status: "creator", user: { id: USER } });
+    expect(await client.setMyCommands([{ command: "cancel", description: "cancel the run" }])).toBe(true);
+    expect(tg.commands()).toEqual([{ command: "cancel", description: "cancel the run" }]);
+    expect(await client.sendChatAction(USER, "typing")).toBe(true);
+
+    const ref = await sent(client.sendMessage(USER, "press", { replyMarkup: { inline_keyboard: [[{ text: "go", callback_data: "go" }]] } }));
+    const press = tg.injectCallbackQuery({ chat: USER, message_id: ref.messageId, from: USER, data: "go" });
+    expect(await client.answerCallbackQuery(press.id, { text: "ok" })).toBe(true);
+    expect(tg.callbackAnswer(press.id)).toMatchObject({ text: "ok" });
+  });
+});
+
+describe("close", () => {
+  it("drains pending sends before closing, then refuses new ones", async () => {
+    const { tg, client } = await setup({ outbox: { groupIntervalMs: 200 } });
+    const sends = [1, 2, 3].map((n) => client.sendMessage(GROUP, `final ${n}`));
+    await client.close({ drain: true, timeoutMs: 10_000 });
+    expect((await Promise.all(sends)).every((r) => r !== null)).toBe(true);
+    expect(tg.messages(GROUP).map((m) => m.text)).toEqual(["final 1", "final 2", "final 3"]);
+    expect(await client.sendMessage(GROUP, "too late")).toBeNull();
+    expect(tg.calls("sendMessage")).toHaveLength(3);
+  });
+});
