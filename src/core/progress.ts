@@ -19,6 +19,17 @@ export interface ProgressSnapshot {
   actionCount: number;
   actions: ActionState[];
   resume: ResumeToken | null;
+  /** The engine's resume line for {@link resume}, when a formatter was given (spec §7.2). */
+  resumeLine: string | null;
+  /** The `ctx:` line of the run's project and branch, if any. */
+  contextLine: string | null;
+}
+
+/** What the snapshot needs from outside the event stream to build the footer lines. */
+export interface SnapshotOptions {
+  /** Turns the session's token into its resume line, e.g. an engine's `formatResume`. */
+  formatResume?: (token: ResumeToken) => string;
+  contextLine?: string | null;
 }
 
 export class ProgressTracker {
@@ -61,12 +72,15 @@ export class ProgressTracker {
     return true;
   }
 
-  snapshot(): ProgressSnapshot {
+  snapshot(options: SnapshotOptions = {}): ProgressSnapshot {
+    const resume = this.#resume;
     return {
       engine: this.engine,
       actionCount: this.#actions.size,
       actions: [...this.#actions.values()].sort((a, b) => a.seq - b.seq),
-      resume: this.#resume,
+      resume,
+      resumeLine: resume !== null && options.formatResume !== undefined ? options.formatResume(resume) : null,
+      contextLine: options.contextLine ?? null,
     };
   }
 }

@@ -3,10 +3,26 @@
  * footer with the context and resume lines. The footer is never trimmed, so a
  * long answer can always be continued.
  */
+import { fenceCloser, openMarkupAt, safeCut } from "./markdown-source.js";
 import { formatElapsed } from "./text.js";
 
 /** Longest body sent in one message, counted on the markdown source (spec §7.11). */
 export const MAX_BODY_CHARS = 3500;
+
+/** A markdown hard break: keeps lines apart without a blank line between them. */
+export const HARD_BREAK = "  \n";
+
+/** A message in three parts; only the body is ever trimmed or split. */
+export interface MarkdownParts {
+  header: string;
+  body?: string | null;
+  footer?: string | null;
+}
+
+/** The parts joined by blank lines, empty ones skipped. */
+export function assembleMarkdown(parts: MarkdownParts): string {
+  return [parts.header, parts.body, parts.footer].filter((part): part is string => part != null && part !== "").join("\n\n");
+}
 
 export interface HeaderParts {
   /** `done`, `error`, `working`, … */
@@ -23,18 +39,36 @@ export function renderHeader(parts: HeaderParts): string {
   return items.join(" · ");
 }
 
+/** The context line first, then the resume line (spec §7.9), as hard-broken lines. */
 export function renderFooter(contextLine: string | null, resumeLine: string | null): string {
-  return [contextLine, resumeLine].filter((line): line is string => line != null && line !== "").join("  \n");
+  return [contextLine, resumeLine].filter((line): line is string => line != null && line !== "").join(HARD_BREAK);
 }
 
-/** Cuts a body to {@link MAX_BODY_CHARS} (ending in `…`), leaving shorter ones alone. */
+/**
+ * Cuts a body to `limit` characters ending in `…`, leaving shorter ones alone.
+ *
+ * Upstream cuts the markdown source blindly (spec §31.12), so a cut inside a
+ * code fence left the fence open and the footer — the resume line — rendered
+ * as code. Here an open fence is closed after the `…`, and an inline code span
+ * cut in half is closed with its own backtick run; the result still fits in
+ * `limit`. Other markup (emphasis, links) cut in half renders as literal text.
+ */
 export function trimBody(body: string, limit: number = MAX_BODY_CHARS): string {
   if (body.length <= limit) return body;
-  let end = limit - 1;
-  // Never split a surrogate pair (an emoji) in half.
-  const last = body.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
-  return `${body.slice(0, end)}…`;
+  if (limit < 1) return "";
+  let room = limit - 1;
+  for (;;) {
+    const end = safeCut(body, room);
+    // Judged with the `…` in place: it turns a closing fence line (```` ``` ````) into an opening one.
+    const cut = `${body.slice(0, end)}…`;
+    const open = openMarkupAt(cut);
+    const closer = open.fence !== null ? fenceCloser(cut, open.fence) : "`".repeat(open.codeSpan);
+    if (cut.length + closer.length <= limit) return cut + closer;
+    // A closer needs room: cut earlier. Closers only grow as `room` shrinks, so this ends.
+    const next = limit - 1 - closer.length;
+    if (next <= 0) return "…";
+    room = Math.min(next, end - 1);
+  }
 }
 
 export interface FinalMessage extends HeaderParts {
@@ -43,9 +77,18 @@ export interface FinalMessage extends HeaderParts {
   resumeLine?: string | null;
 }
 
+/** Header, trimmed answer (none when blank) and footer, untrimmed (spec §7.10). */
+export function finalParts(message: FinalMessage): MarkdownParts {
+  const body = message.body.trim();
+  return {
+    header: renderHeader(message),
+    body: body === "" ? null : body,
+    footer: renderFooter(message.contextLine ?? null, message.resumeLine ?? null),
+  };
+}
+
+/** The final message as one markdown string, its body trimmed to {@link MAX_BODY_CHARS}. */
 export function renderFinal(message: FinalMessage): string {
-  const body = trimBody(message.body.trim());
-  return [renderHeader(message), body, renderFooter(message.contextLine ?? null, message.resumeLine ?? null)]
-    .filter((part) => part !== "")
-    .join("\n\n");
+  const parts = finalParts(message);
+  return assembleMarkdown({ ...parts, body: parts.body == null ? null : trimBody(parts.body) });
 }
