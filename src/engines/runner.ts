@@ -115,6 +115,7 @@ export class EngineRunner<Config = unknown> {
         yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
         return;
       }
+      if (signal?.aborted) return; // cancelled while the run directory was checked
 
       const invocation = { ...prepared.invocation, command: this.#options.command ?? prepared.invocation.command };
       this.#log.debug({ command: invocation.command, args: invocation.args, cwd: request.cwd }, "spawning engine");
@@ -136,6 +137,8 @@ export class EngineRunner<Config = unknown> {
       const running = child;
       const onAbort = (): void => void running.terminate();
       signal?.addEventListener("abort", onAbort, { once: true });
+      // A cancel during the spawn came before the listener; it must still stop the engine.
+      if (signal?.aborted) onAbort();
       try {
         const limit = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
         for await (const item of splitLines(running.stdout, limit)) {

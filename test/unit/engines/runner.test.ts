@@ -303,6 +303,21 @@ describe("EngineRunner memory", () => {
   }, 120_000);
 });
 
+describe("EngineRunner cancel while starting", () => {
+  it.each([0, 1, 2, 5])("a cancel %i ticks into the start still ends the run and leaves no engine", async (ticks) => {
+    const marker = `takopi-starting-${process.pid}-${Date.now()}-${ticks}`;
+    const cli = await dir.script("engine", `// ${marker}\nconsole.log(JSON.stringify({ type: "started", id: "s" }));\nsetInterval(() => {}, 1000);`);
+    const controller = new AbortController();
+    const run = collect(runnerFor(cli).run({ prompt: marker, resume: null, cwd: dir.path }, { signal: controller.signal }));
+    // Land the cancel inside the start sequence (directory check, spawn), before the abort listener exists.
+    for (let i = 0; i < ticks; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    const ended = await Promise.race([run.then(() => "ended"), new Promise((resolve) => setTimeout(() => { resolve("still running"); }, 3_000))]);
+    expect(ended).toBe("ended");
+    expect(await processesWith(cli)).toEqual([]);
+  });
+});
+
 describe("EngineRunner cancel while queued", () => {
   it("a run waiting for its session ends at once when cancelled, without spawning", async () => {
     const queued = await scratchDir();
