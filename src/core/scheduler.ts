@@ -1,0 +1,371 @@
+/**
+ * Which runs go now and which wait (spec §9): one run at a time per engine
+ * session ("thread"), any number of threads in parallel, and a FIFO queue per
+ * thread. A prompt for a thread that is busy waits under a `queued` message
+ * with a cancel button; when its turn comes that message becomes its progress
+ * message.
+ *
+ * A new session has no thread key until the engine announces it (`started`);
+ * from then on prompts for that session queue behind it. A reply to a running
+ * progress message can therefore wait for the run's session first
+ * (`threadForProgressMessage`) and then be submitted for it.
+ *
+ * `submit` returns at once: the chat handler that calls it never waits for a
+ * run, nor for the chat service.
+ */
+import type { RunInfo } from "../plugins/types.js";
+import { PROGRESS_LABELS, progressParts } from "../render/progress.js";
+import { prepareTelegram } from "../render/telegram.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { runMessage, type BridgeSettings, type MessageRun, type RunResult } from "./bridge.js";
+import { threadKey, type ResumeToken } from "./events.js";
+import { ProgressTracker } from "./progress.js";
+import type { ChatSurface, MessageRef, RenderedMessage } from "./presenter.js";
+
+/** A prompt to run, with what the run registry reports about it. */
+export interface JobSpec extends MessageRun {
+  /** Lower-cased project alias, for `RunInfo`. */
+  project?: string | null;
+  branch?: string | null;
+  /** The engine announced the session of a new run (e.g. to remember it for the chat or topic). */
+  onThreadKnown?: (token: ResumeToken) => void;
+}
+
+export type JobState = "queued" | "running" | "finished";
+
+/** A submitted job, as its submitter sees it. */
+export interface JobHandle {
+  readonly id: string;
+  /** Whether it had to wait behind another run of its thread. */
+  readonly queued: boolean;
+  /** Settles when the job is over: run to the end, cancelled, or dropped from the queue. */
+  readonly done: Promise<RunResult>;
+}
+
+/** What a cancel request did (spec §9.4–§9.5). */
+export type CancelOutcome =
+  /** The run was told to stop; its progress message will show `cancelled`. */
+  | "cancelling"
+  /** The job had not started: it never will, and its `queued` message shows `cancelled`. */
+  | "dropped"
+  /** Nothing running or queued has that id or message. */
+  | "none";
+
+export type SchedulerSettings = BridgeSettings;
+
+interface Job {
+  id: string;
+  spec: JobSpec;
+  state: JobState;
+  /** The key of the lane the job is in (a placeholder key for a new session until `started`). */
+  lane: string;
+  /** The session, once known. */
+  resume: ResumeToken | null;
+  controller: AbortController;
+  /** The `queued` message, while it is being posted. */
+  placeholder: Promise<MessageRef | null> | null;
+  /** Every message that showed this job's progress (the placeholder, then its replacements). */
+  messages: MessageRef[];
+  startedAt: number | null;
+  done: Promise<RunResult>;
+  finish(result: RunResult): void;
+  /** Waiting for the session to be known (or the job to end without one). */
+  tokenWaiters: ((token: ResumeToken | null) => void)[];
+}
+
+interface Lane {
+  key: string;
+  running: Job | null;
+  queue: Job[];
+}
+
+export class ThreadScheduler {
+  readonly #settings: SchedulerSettings;
+  readonly #surface: ChatSurface;
+  readonly #now: () => number;
+  readonly #log: Logger;
+  readonly #jobs = new Map<string, Job>();
+  readonly #lanes = new Map<string, Lane>();
+  /** `chat:message` of progress and queued messages → job. */
+  readonly #byMessage = new Map<string, Job>();
+  #idleWaiters: (() => void)[] = [];
+  #nextId = 1;
+
+  constructor(settings: SchedulerSettings) {
+    this.#settings = settings;
+    this.#surface = settings.surface;
+    this.#now = settings.now ?? Date.now;
+    this.#log = settings.log ?? silentLogger;
+  }
+
+  /**
+   * Runs `spec` now, or — when its session is busy — posts a `queued` reply
+   * and runs it after the jobs ahead of it in that thread.
+   */
+  submit(spec: JobSpec): JobHandle {
+    const id = `run-${this.#nextId++}`;
+    let finish!: (result: RunResult) => void;
+    const done = new Promise<RunResult>((resolve) => {
+      finish = resolve;
+    });
+    const job: Job = {
+      id,
+      spec,
+      state: "queued",
+      lane: spec.resume === null ? `new:${id}` : threadKey(spec.resume),
+      resume: spec.resume,
+      controller: new AbortController(),
+      placeholder: null,
+      messages: [],
+      startedAt: null,
+      done,
+      finish,
+      tokenWaiters: [],
+    };
+    this.#jobs.set(id, job);
+    let lane = this.#lanes.get(job.lane);
+    if (lane === undefined) {
+      lane = { key: job.lane, running: null, queue: [] };
+      this.#lanes.set(lane.key, lane);
+    }
+    const waits = lane.running !== null || lane.queue.length > 0;
+    lane.queue.push(job);
+    if (waits) {
+      job.placeholder = this.#postPlaceholder(job);
+    } else {
+      this.#pump(lane);
+    }
+    return { id, queued: waits, done };
+  }
+
+  /** Cancels a running or queued job by id (`RunInfo.id`). */
+  cancel(id: string): CancelOutcome {
+    const job = this.#jobs.get(id);
+    return job === undefined ? "none" : this.#cancelJob(job);
+  }
+
+  /** Cancels the job whose progress or `queued` message is `ref` (`/cancel` as a reply, the cancel button). */
+  cancelByMessage(ref: Pick<MessageRef, "chatId" | "messageId">): CancelOutcome {
+    const job = this.#byMessage.get(messageKey(ref));
+    return job === undefined ? "none" : this.#cancelJob(job);
+  }
+
+  /**
+   * For a reply to a progress or `queued` message: the session of that job.
+   * Null when no running or queued job shows its progress in `ref` (route the
+   * reply as usual). Otherwise a promise of the session, settling as soon as
+   * it is known — or with null if the run ends without announcing one.
+   */
+  threadForProgressMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<ResumeToken | null> | null {
+    const job = this.#byMessage.get(messageKey(ref));
+    if (job === undefined || job.state === "finished") return null;
+    if (job.resume !== null) return Promise.resolve(job.resume);
+    return new Promise((resolve) => {
+      job.tokenWaiters.push(resolve);
+    });
+  }
+
+  /** Running jobs, then queued ones, each in submission order (for plugins: `BridgeRuntime.runs`). */
+  runs(): RunInfo[] {
+    const active = [...this.#jobs.values()].filter((job) => job.state !== "finished");
+    const ordered = [...active.filter((job) => job.state === "running"), ...active.filter((job) => job.state === "queued")];
+    return ordered.map((job) => this.#runInfo(job));
+  }
+
+  /** Whether nothing is running or queued. */
+  get idle(): boolean {
+    return this.#jobs.size === 0;
+  }
+
+  /** Resolves true once nothing is running or queued, or false after `timeoutMs`. */
+  waitIdle(timeoutMs: number): Promise<boolean> {
+    if (this.idle) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onIdle = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#idleWaiters = this.#idleWaiters.filter((waiter) => waiter !== onIdle);
+        resolve(false);
+      }, Math.max(0, timeoutMs));
+      this.#idleWaiters.push(onIdle);
+    });
+  }
+
+  /**
+   * Cancels everything (before `/reload` or shutdown): queued jobs are dropped
+   * first, so none starts when a running one ends. Returns how many jobs were
+   * affected; `waitIdle` tells when they are all over.
+   */
+  cancelAll(): number {
+    const queued = [...this.#jobs.values()].filter((job) => job.state === "queued");
+    const running = [...this.#jobs.values()].filter((job) => job.state === "running");
+    for (const job of queued) this.#cancelJob(job);
+    for (const job of running) this.#cancelJob(job);
+    return queued.length + running.length;
+  }
+
+  #cancelJob(job: Job): CancelOutcome {
+    if (job.state === "running") {
+      job.controller.abort();
+      return "cancelling";
+    }
+    if (job.state !== "queued") return "none";
+    const lane = this.#lanes.get(job.lane);
+    if (lane !== undefined) lane.queue = lane.queue.filter((queued) => queued !== job);
+    // Over as far as anyone can tell; it stays counted (not idle) until its message shows it.
+    job.state = "finished";
+    job.controller.abort();
+    this.#log.debug({ runId: job.id }, "queued run dropped");
+    const result: Promise<RunResult> = this.#showDropped(job).then((message) => ({ status: "cancelled", resume: job.resume, message }));
+    this.#finish(job, result);
+    if (lane !== undefined) this.#pump(lane);
+    return "dropped";
+  }
+
+  /** Starts the lane's next job if the lane is free; forgets an empty lane. */
+  #pump(lane: Lane): void {
+    if (lane.running !== null) return;
+    const job = lane.queue.shift();
+    if (job === undefined) {
+      if (this.#lanes.get(lane.key) === lane) this.#lanes.delete(lane.key);
+      return;
+    }
+    lane.running = job;
+    job.state = "running";
+    job.startedAt = this.#now();
+    const result = runMessage(this.#settings, job.spec, {
+      placeholder: job.placeholder,
+      signal: job.controller.signal,
+      onProgressMessage: (ref) => {
+        this.#index(job, ref);
+      },
+      onThreadKnown: (token) => {
+        this.#threadKnown(job, lane, token);
+      },
+    }).catch((error: unknown): RunResult => {
+      // runMessage does not throw; this is a last line of defence for the queue.
+      this.#log.error({ err: error, runId: job.id }, "run failed unexpectedly");
+      return { status: "error", resume: job.resume, message: null };
+    });
+    this.#finish(job, result, lane);
+  }
+
+  /** When a new run announces its session, prompts for that session queue behind it. */
+  #threadKnown(job: Job, lane: Lane, token: ResumeToken): void {
+    job.resume = token;
+    for (const resolve of job.tokenWaiters.splice(0)) resolve(token);
+    const key = threadKey(token);
+    if (lane.key !== key) {
+      if (this.#lanes.has(key)) {
+        // Another lane already holds this session (it was resumed elsewhere meanwhile);
+        // the engine's session lock keeps the two runs apart.
+        this.#log.debug({ runId: job.id, thread: key }, "session already has a queue");
+      } else {
+        this.#lanes.delete(lane.key);
+        lane.key = key;
+        job.lane = key;
+        this.#lanes.set(key, lane);
+      }
+    }
+    const hook = job.spec.onThreadKnown;
+    if (hook !== undefined) {
+      try {
+        hook(token);
+      } catch (error) {
+        this.#log.error({ err: error, runId: job.id }, "onThreadKnown failed");
+      }
+    }
+  }
+
+  #finish(job: Job, result: Promise<RunResult>, lane?: Lane): void {
+    void result.then((outcome) => {
+      job.state = "finished";
+      for (const resolve of job.tokenWaiters.splice(0)) resolve(job.resume);
+      for (const ref of job.messages) {
+        if (this.#byMessage.get(messageKey(ref)) === job) this.#byMessage.delete(messageKey(ref));
+      }
+      this.#jobs.delete(job.id);
+      if (lane !== undefined) {
+        lane.running = null;
+        this.#pump(lane);
+      }
+      job.finish(outcome);
+      if (this.idle) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+    });
+  }
+
+  #index(job: Job, ref: MessageRef): void {
+    job.messages.push(ref);
+    this.#byMessage.set(messageKey(ref), job);
+  }
+
+  /** Spec §9.2: a silent reply with label `queued`, the resume line and the cancel button. */
+  async #postPlaceholder(job: Job): Promise<MessageRef | null> {
+    const { message } = job.spec;
+    const ref = await this.#guard(
+      () =>
+        this.#surface.send(message.chatId, this.#renderQueued(job, PROGRESS_LABELS.queued), {
+          replyTo: message.messageId,
+          threadId: message.threadId,
+          notify: false,
+          markup: "cancel",
+        }),
+      null,
+    );
+    if (ref !== null && job.state !== "finished") this.#index(job, ref);
+    return ref;
+  }
+
+  /** A dropped job's `queued` message shows `cancelled`, without the button. */
+  async #showDropped(job: Job): Promise<MessageRef | null> {
+    const ref = await job.placeholder;
+    if (ref == null) return null;
+    const rendered = this.#renderQueued(job, PROGRESS_LABELS.cancelled);
+    return this.#guard(() => this.#surface.edit(ref, rendered, { markup: "none" }), null);
+  }
+
+  #renderQueued(job: Job, label: string): RenderedMessage {
+    const { spec } = job;
+    const tracker = new ProgressTracker(spec.runner.engine);
+    if (job.resume !== null) tracker.noteEvent({ type: "started", engine: spec.runner.engine, resume: job.resume });
+    const snapshot = tracker.snapshot({ formatResume: this.#formatResume(spec), contextLine: spec.contextLine ?? null });
+    const [rendered] = prepareTelegram(progressParts({ label, snapshot, elapsedSeconds: 0, baseDir: spec.cwd }));
+    if (rendered === undefined) throw new Error("prepareTelegram returned no message");
+    return rendered;
+  }
+
+  #formatResume(spec: JobSpec): (token: ResumeToken) => string {
+    return spec.formatResume ?? ((token) => spec.runner.backend.formatResume(token));
+  }
+
+  #runInfo(job: Job): RunInfo {
+    const { spec } = job;
+    const resumeLine = job.resume === null ? null : this.#formatResume(spec)(job.resume);
+    return {
+      id: job.id,
+      state: job.state === "running" ? "running" : "queued",
+      chatId: spec.message.chatId,
+      threadId: spec.message.threadId,
+      engine: spec.runner.engine,
+      project: spec.project ?? null,
+      branch: spec.branch ?? null,
+      startedAt: job.startedAt,
+      resumeLine: resumeLine === "" ? null : resumeLine,
+    };
+  }
+
+  async #guard<T>(call: () => Promise<T>, failed: T): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      this.#log.error({ err: error }, "chat surface call failed");
+      return failed;
+    }
+  }
+}
+
+function messageKey(ref: Pick<MessageRef, "chatId" | "messageId">): string {
+  return `${ref.chatId}:${ref.messageId}`;
+}
