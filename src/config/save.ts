@@ -3,10 +3,10 @@
  * running takopi with `watch_config` (or a crash half-way) never sees half a
  * config; its permissions survive, because it holds the bot token.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, open, realpath, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { mkdir, realpath, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { stringify } from "smol-toml";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { ConfigError } from "./errors.js";
 import type { TomlTable } from "./toml-keys.js";
 
@@ -21,9 +21,9 @@ function reason(error: unknown): string {
 }
 
 /**
- * Serializes `table` with smol-toml and replaces `path` with it: a temp file
- * `.<name>.<random>.tmp` beside it, fsync, rename. A symlinked config is
- * written through to its target, so dotfile managers keep their link.
+ * Serializes `table` with smol-toml and replaces `path` with it atomically
+ * (util/atomic-write). A symlinked config is written through to its target,
+ * so dotfile managers keep their link.
  */
 export async function writeConfig(path: string, table: TomlTable): Promise<void> {
   let text: string;
@@ -34,32 +34,15 @@ export async function writeConfig(path: string, table: TomlTable): Promise<void>
   }
 
   const target = await realpath(path).catch(() => path);
-  const dir = dirname(target);
-  const temp = join(dir, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dirname(target), { recursive: true });
+    // An existing file keeps its mode exactly: it holds the bot token.
     const mode = await stat(target).then(
       (info) => info.mode & 0o7777,
       () => NEW_FILE_MODE,
     );
-    const handle = await open(temp, "wx", mode);
-    try {
-      await handle.writeFile(text, "utf8");
-      // The umask may have narrowed `open`'s mode; an existing file's mode is restored exactly.
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    await writeFileAtomic(target, text, { mode });
   } catch (error) {
-    await unlink(temp).catch(() => undefined);
     throw new ConfigError(`${path}: cannot write the config file (${reason(error)}).`, { cause: error });
-  }
-  // The rename is durable only once the directory entry is; not every platform can open a directory.
-  const dirHandle = await open(dir, "r").catch(() => null);
-  if (dirHandle !== null) {
-    await dirHandle.sync().catch(() => undefined);
-    await dirHandle.close();
   }
 }

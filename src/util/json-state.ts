@@ -5,11 +5,11 @@
  * A file we cannot understand is set aside, never deleted or overwritten: it
  * may come from a newer takopi, and a downgrade must not destroy it.
  */
-import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { link, open, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type * as z from "zod";
+import { writeFileAtomic } from "./atomic-write.js";
 import { silentLogger, type Logger } from "./log.js";
 
 export interface JsonStateOptions<T extends { version: number }> {
@@ -91,7 +91,7 @@ export class JsonStateFile<T extends { version: number }> {
         throw new StateFileError(`refusing to save ${this.path}: the new state is invalid (${firstIssue(checked.error)})`, this.path);
       }
       try {
-        this.#signature = await writeFileAtomic(this.path, serializeState(checked.data));
+        this.#signature = signatureOf(await writeFileAtomic(this.path, serializeState(checked.data)));
       } catch (error) {
         const failure = new StateFileError(`cannot save ${this.path}: ${describeError(error)}`, this.path, { cause: error });
         this.#log.error({ path: this.path, err: error }, "state file not saved");
@@ -209,47 +209,6 @@ function encode(value: unknown, indent: string): string {
     return `{\n${entries.map(([key, item]) => `${inner}${JSON.stringify(key)}: ${encode(item, inner)}`).join(",\n")}\n${indent}}`;
   }
   return JSON.stringify(value);
-}
-
-/**
- * Replaces `path` with `text` so that a reader (or a crash) only ever sees the
- * old or the new file: write a temp file in the same directory, fsync, rename
- * over. Returns the signature of the written file.
- */
-async function writeFileAtomic(path: string, text: string): Promise<Signature> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  let signature: Signature;
-  try {
-    const handle = await open(temp, "wx");
-    try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
-      // The rename keeps inode and mtime, so this is what the next stat of `path` shows.
-      signature = signatureOf(await handle.stat({ bigint: true }));
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  await syncDirectory(dirname(path));
-  return signature;
-}
-
-/** Makes the rename itself durable; not every filesystem lets a directory be opened, so best-effort. */
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // The data is already on disk; only the directory entry's durability is at stake.
-  }
 }
 
 /**
