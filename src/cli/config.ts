@@ -16,7 +16,6 @@
  * `set` and `unset` rewrite the whole file, so comments in it are not kept.
  */
 import { stat } from "node:fs/promises";
-import { homedir } from "node:os";
 import { ConfigError, describeValue, formatKeyPath } from "../config/errors.js";
 import { missingConfigMessage, parseConfigText, readConfigText, resolveConfigPath, unknownKeyWarnings, validateConfig } from "../config/load.js";
 import { migrateConfig } from "../config/migrations.js";
@@ -40,10 +39,6 @@ function printErr(prefix: "error" | "warning" | "note", line: string): void {
 function fail(error: ConfigError): number {
   for (const problem of error.problems) printErr("error", problem);
   return FAILED;
-}
-
-function home(): string {
-  return process.env.HOME !== undefined && process.env.HOME !== "" ? process.env.HOME : homedir();
 }
 
 async function fileExists(path: string): Promise<boolean> {
@@ -203,7 +198,7 @@ export async function configCommand(action: string, args: string[], options: { c
     switch (action) {
       case "path":
         expectArgs(action, args, 0, "no arguments");
-        print(shortenHome(path, home()));
+        print(shortenHome(path));
         return OK;
       case "list":
         expectArgs(action, args, 0, "no arguments");

@@ -3,7 +3,7 @@
  * only) and validate the config against the engines that exist.
  */
 import { ConfigError } from "../config/errors.js";
-import { loadConfig, resolveConfigPath, type LoadedConfig } from "../config/load.js";
+import { loadConfigText, readConfigText, resolveConfigPath, type LoadedConfig } from "../config/load.js";
 import { discoverPlugins } from "../plugins/discover.js";
 import { PluginRegistry } from "../plugins/registry.js";
 
@@ -14,16 +14,17 @@ export interface CliSetup {
 }
 
 /**
- * Loads the config and the plugin registry. The config is read twice: once to
- * learn `[plugins] paths/enabled`, then validated against the engine ids those
- * plugins provide (project aliases must not shadow an engine, project default
- * engines must exist). Throws ConfigError for anything the user must fix.
+ * Loads the config and the plugin registry. The file is read once and
+ * validated twice: first to learn `[plugins] paths/enabled`, then against the
+ * engine ids those plugins provide (project aliases must not shadow an engine,
+ * project default engines must exist). Throws ConfigError for anything the
+ * user must fix.
  */
 export async function loadSetup(options: { config?: string | undefined }): Promise<CliSetup> {
   const configPath = resolveConfigPath(options.config);
-  const first = await loadConfig(configPath);
-  const plugins = await openPlugins(first);
-  const config = await loadConfig(configPath, { engineIds: plugins.ids("engine") });
+  const text = await readConfigText(configPath);
+  const plugins = await openPlugins(loadConfigText(text, configPath));
+  const config = loadConfigText(text, configPath, { engineIds: plugins.ids("engine") });
   return { configPath, config, plugins };
 }
 

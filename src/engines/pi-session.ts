@@ -19,13 +19,7 @@ import { mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { resumeCodec } from "./resume-lines.js";
-
-/** `~` and `~/…` expanded against `home`; anything else unchanged. */
-export function expandHome(path: string, home: string): string {
-  if (path === "~") return home;
-  if (path.startsWith("~/") || path.startsWith("~\\")) return join(home, path.slice(2));
-  return path;
-}
+import { expandHome } from "../util/home.js";
 
 /** The run dir as pi encodes it in a session directory name: `/a/b` → `--a-b--`. */
 export function piSessionDirName(cwd: string): string {

@@ -5,6 +5,7 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import type { DoctorCheck } from "../plugins/types.js";
+import { redactText } from "./redact.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -29,10 +30,10 @@ export async function callBotApi(
     const body = (await response.json().catch(() => null)) as { ok?: unknown; result?: unknown; description?: unknown } | null;
     if (body?.ok === true) return { ok: true, result: body.result };
     const description = typeof body?.description === "string" ? body.description : `HTTP ${response.status}`;
-    return { ok: false, status: response.status, description: redact(description, token) };
+    return { ok: false, status: response.status, description: redactText(description, [token]) };
   } catch (error) {
     if (timeout.aborted) return { ok: false, status: null, description: `no answer from ${apiRoot} within ${REQUEST_TIMEOUT_MS / 1000} s` };
-    return { ok: false, status: null, description: redact(networkReason(error, apiRoot), token) };
+    return { ok: false, status: null, description: redactText(networkReason(error, apiRoot), [token]) };
   }
 }
 
@@ -112,8 +113,4 @@ function networkReason(error: unknown, apiRoot: string): string {
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause).code) : null;
   const what = code ?? (cause instanceof Error ? cause.message : String(cause));
   return `cannot reach ${apiRoot} (${what})`;
-}
-
-function redact(text: string, token: string): string {
-  return token === "" ? text : text.split(token).join("[REDACTED]");
 }

@@ -2,10 +2,10 @@
 import { homedir } from "node:os";
 import { join, sep } from "node:path";
 
-/** `~` or `~/x` → an absolute path under the home directory; anything else unchanged. */
+/** `~`, `~/x` (or `~\x` as written on Windows) → an absolute path under the home directory; anything else unchanged. */
 export function expandHome(path: string, home: string = homedir()): string {
   if (path === "~") return home;
-  if (path.startsWith("~/")) return join(home, path.slice(2));
+  if (path.startsWith("~/") || path.startsWith("~\\")) return join(home, path.slice(2));
   return path;
 }
 

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
 import { shortenHome } from "./home.js";
 import { serializeState } from "./json-state.js";
+import { parseProcStat } from "./process.js";
 import { silentLogger, type Logger } from "./log.js";
 
 /** Another instance holds the lock, or the lock file cannot be written. `message` is for the user: what is wrong, then what to do. */
@@ -290,17 +291,14 @@ function isAlive(pid: number): boolean {
  */
 function processInfo(pid: number): { state: string; startTime: number } | undefined {
   if (process.platform !== "linux") return undefined;
-  let text: string;
+  let info;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    info = parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
     return undefined;
   }
-  // `pid (comm) state ...`: comm may contain spaces and parentheses, so split after the last ')'.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  const state = fields[0];
-  const startTime = Number(fields[19]);
-  return state !== undefined && Number.isSafeInteger(startTime) ? { state, startTime } : undefined;
+  const startTime = Number(info?.startTime);
+  return info !== null && Number.isSafeInteger(startTime) ? { state: info.state, startTime } : undefined;
 }
 
 /** A system error as `ENOENT: no such file or directory`, without Node's `, open '<path>'` tail, which may name a temp file. */
