@@ -3,8 +3,9 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
 import { EngineRunner } from "../../../src/engines/runner.js";
-import { listProcesses, readProcess } from "../../../src/util/process.js";
+import { readProcess } from "../../../src/util/process.js";
 import { passthroughBackend } from "../../support/passthrough-backend.js";
+import { processesWith } from "../../support/processes.js";
 import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";
 
 let dir: ScratchDir;
@@ -23,17 +24,6 @@ async function collect(events: AsyncIterable<TakopiEvent>): Promise<TakopiEvent[
   const out: TakopiEvent[] = [];
   for await (const event of events) out.push(event);
   return out;
-}
-
-/** Pids of live (non-zombie) processes whose command line contains `marker`. */
-async function processesWith(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const info of await listProcesses()) {
-    if (info.state === "Z") continue;
-    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(marker)) found.push(info.pid);
-  }
-  return found;
 }
 
 describe("EngineRunner", () => {

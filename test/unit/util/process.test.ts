@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { listProcesses, terminateProcessTree } from "../../../src/util/process.js";
+import { terminateProcessTree } from "../../../src/util/process.js";
+import { processesWith } from "../../support/processes.js";
 import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";
 
 let dir: ScratchDir;
@@ -14,22 +14,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Whatever a failing test left behind: every process still holding a marker file's name.
-  for (const info of await listProcesses()) {
-    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(dir.path)) process.kill(info.pid, "SIGKILL");
-  }
+  for (const pid of await processesWith(dir.path)) process.kill(pid, "SIGKILL");
   await dir.dispose();
 });
-
-async function processesMentioning(marker: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const info of await listProcesses()) {
-    if (info.state === "Z") continue;
-    const cmdline = await readFile(`/proc/${info.pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.includes(marker)) pids.push(info.pid);
-  }
-  return pids;
-}
 
 describe("terminateProcessTree", () => {
   it("also kills what a tool in its own session forks while it is being stopped", { timeout: 30_000 }, async () => {
@@ -48,7 +35,7 @@ describe("terminateProcessTree", () => {
 
     await terminateProcessTree(leader.pid ?? 0, { graceMs: 500, exited: leader });
     await leader;
-    await waitFor(async () => (await processesMentioning(marker)).length === 0, 5_000, "the late child to be gone");
-    expect(await processesMentioning(marker)).toEqual([]);
+    await waitFor(async () => (await processesWith(marker)).length === 0, 5_000, "the late child to be gone");
+    expect(await processesWith(marker)).toEqual([]);
   });
 });
