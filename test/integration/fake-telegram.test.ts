@@ -14,6 +14,7 @@ import {
   type TgMessage,
   type TgUpdate,
 } from "../support/fake-telegram/index.js";
+import { FORUM, GROUP, OTHER_USER, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
 
 interface ApiReply<T> {
   status: number;
@@ -24,23 +25,7 @@ interface ApiReply<T> {
   parameters?: { retry_after?: number };
 }
 
-const USER = 11;
-const OTHER_USER = 12;
-const GROUP = -1001000000001;
-const FORUM = -1001000000002;
-
-const BASE: FakeTelegramOptions = {
-  users: [
-    { id: USER, first_name: "Ada", username: "ada" },
-    { id: OTHER_USER, first_name: "Bob" },
-  ],
-  chats: [
-    { id: USER, type: "private" },
-    { id: OTHER_USER, type: "private" },
-    { id: GROUP, type: "supergroup", title: "Team", members: { [USER]: "creator" } },
-    { id: FORUM, type: "supergroup", title: "Projects", is_forum: true, members: { [USER]: "creator" } },
-  ],
-};
+const BASE: FakeTelegramOptions = STANDARD_WORLD;
 
 async function start(options: FakeTelegramOptions = BASE): Promise<FakeTelegram> {
   const tg = await startFakeTelegram(options);

@@ -7,24 +7,9 @@ import { pino } from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { TelegramClient, type MessageRef, type TelegramClientOptions } from "../../src/telegram/client.js";
 import { NOT_MODIFIED, startFakeTelegram, type CallRecord, type FakeTelegram, type FakeTelegramOptions } from "../support/fake-telegram/index.js";
+import { FORUM, GROUP, OTHER_USER, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
 
-const USER = 11;
-const OTHER_USER = 12;
-const GROUP = -1001000000001;
-const FORUM = -1001000000002;
-
-const WORLD: FakeTelegramOptions = {
-  users: [
-    { id: USER, first_name: "Ada", username: "ada" },
-    { id: OTHER_USER, first_name: "Bob" },
-  ],
-  chats: [
-    { id: USER, type: "private" },
-    { id: OTHER_USER, type: "private" },
-    { id: GROUP, type: "supergroup", title: "Team", members: { [USER]: "creator" } },
-    { id: FORUM, type: "supergroup", title: "Projects", is_forum: true, members: { [USER]: "creator" } },
-  ],
-};
+const WORLD: FakeTelegramOptions = STANDARD_WORLD;
 
 interface Setup {
   tg: FakeTelegram;
