@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { AccessGate, accessPolicy, checkAccess, type AccessPolicy } from "../../../src/telegram/access.js";
 import type { IncomingCallback, IncomingMessage } from "../../../src/telegram/incoming.js";
+import { incomingMessage } from "../../support/incoming.js";
 
 const MAIN = -1001;
 const PROJECT = -1002;
@@ -15,32 +16,7 @@ const BOB = 12;
 const EVE = 66;
 
 function msg(chatId: number, senderId: number | null, overrides: Partial<IncomingMessage> = {}): IncomingMessage {
-  return {
-    kind: "message",
-    updateId: 1,
-    chatId,
-    chatType: chatId > 0 ? "private" : "supergroup",
-    isPrivate: chatId > 0,
-    isForum: false,
-    messageId: 1,
-    threadId: null,
-    isTopicMessage: false,
-    senderId,
-    senderUsername: null,
-    senderIsBot: false,
-    date: 0,
-    text: "hi",
-    entities: [],
-    replyTo: null,
-    isForward: false,
-    mediaGroupId: null,
-    hasAttachment: false,
-    document: null,
-    voice: null,
-    forwardFollows: false,
-    raw: {},
-    ...overrides,
-  };
+  return incomingMessage({ chatId, senderId, ...overrides });
 }
 
 function press(chatId: number, senderId: number): IncomingCallback {

@@ -16,6 +16,7 @@ import {
   type LateForwards,
 } from "../../../src/telegram/forwards.js";
 import type { IncomingCallback, IncomingMessage } from "../../../src/telegram/incoming.js";
+import { incomingMessage } from "../../support/incoming.js";
 
 const CHAT = -100;
 const ADA = 11;
@@ -62,32 +63,8 @@ class FakeTimers implements ForwardTimers {
 let nextId = 100;
 
 function msg(text: string, overrides: Partial<IncomingMessage> = {}): IncomingMessage {
-  return {
-    kind: "message",
-    updateId: nextId,
-    chatId: CHAT,
-    chatType: "supergroup",
-    isPrivate: false,
-    isForum: false,
-    messageId: nextId++,
-    threadId: null,
-    isTopicMessage: false,
-    senderId: ADA,
-    senderUsername: null,
-    senderIsBot: false,
-    date: 0,
-    text,
-    entities: [],
-    replyTo: null,
-    isForward: false,
-    mediaGroupId: null,
-    hasAttachment: false,
-    document: null,
-    voice: null,
-    forwardFollows: false,
-    raw: {},
-    ...overrides,
-  };
+  const id = nextId++;
+  return incomingMessage({ updateId: id, messageId: id, chatId: CHAT, chatType: "supergroup", isPrivate: false, senderId: ADA, text, ...overrides });
 }
 
 function fwd(text: string, overrides: Partial<IncomingMessage> = {}): IncomingMessage {
