@@ -36,6 +36,7 @@ export type {
   ProjectInfo,
   RunInfo,
   SendOptions,
+  StartupContext,
   TransportBackend,
   TransportContext,
 } from "./plugins/types.js";

@@ -29,6 +29,8 @@ export interface PluginEntry {
   /** Absolute path of the module whose default export is the backend. */
   modulePath: string;
   description: string | null;
+  /** A command whose `started` hook runs when the bridge is up. */
+  startup: boolean;
   /** Declared by takopi itself. */
   builtin: boolean;
   enabled: boolean;
@@ -214,6 +216,7 @@ async function readPackageEntries(found: FoundPackage, allowlist: readonly strin
       packageDir: found.dir,
       modulePath,
       description: entry.description,
+      startup: entry.startup,
       builtin: found.builtin,
       enabled,
     });

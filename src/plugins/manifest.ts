@@ -6,7 +6,7 @@
  * ```json
  * "takopi": {
  *   "apiVersion": 1,
- *   "commands": { "reload": { "module": "./dist/reload.js", "description": "restart takopi" } },
+ *   "commands": { "reload": { "module": "./dist/reload.js", "description": "restart takopi", "startup": true } },
  *   "engines": { "gemini": "./dist/gemini.js" }
  * }
  * ```
@@ -31,7 +31,12 @@ export const MANIFEST_SECTION: Record<PluginKind, "engines" | "transports" | "co
 
 const EntrySchema = z.union([
   z.string().min(1),
-  z.object({ module: z.string().min(1), description: z.string().optional() }),
+  z.object({
+    module: z.string().min(1),
+    description: z.string().optional(),
+    /** Commands only: import the module when the bridge starts and call its `started` hook. */
+    startup: z.boolean().optional(),
+  }),
 ]);
 
 const SectionSchema = z.record(z.string(), EntrySchema);
@@ -51,6 +56,8 @@ export interface ManifestEntry {
   /** As written in the manifest, relative to the package directory. */
   module: string;
   description: string | null;
+  /** The command's `started` hook runs once the bridge is up (which imports its module at start). */
+  startup: boolean;
 }
 
 /** Flattens a manifest into its entries, in manifest order per kind. */
@@ -61,8 +68,8 @@ export function manifestEntries(manifest: Manifest): ManifestEntry[] {
     for (const [id, value] of Object.entries(section)) {
       entries.push(
         typeof value === "string"
-          ? { kind, id, module: value, description: null }
-          : { kind, id, module: value.module, description: value.description ?? null },
+          ? { kind, id, module: value, description: null, startup: false }
+          : { kind, id, module: value.module, description: value.description ?? null, startup: kind === "command" && value.startup === true },
       );
     }
   }

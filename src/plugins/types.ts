@@ -63,6 +63,14 @@ export interface RunInfo {
 /** What a running bridge offers to command plugins. */
 export interface BridgeRuntime {
   readonly configPath: string;
+  /** takopi's version. */
+  readonly version: string;
+  /** Epoch milliseconds when the bridge started. */
+  readonly startedAt: number;
+  /** Epoch milliseconds when the config in force was loaded (start-up or the last hot reload). */
+  configLoadedAt(): number;
+  /** The main chat (`transports.telegram.chat_id` for the Telegram transport). */
+  mainChatId(): number;
   /** The config in force (it changes under hot reload). */
   config(): LoadedConfig;
   projects(): ProjectInfo[];
@@ -116,6 +124,20 @@ export interface CommandBackend {
   /** Shown in the Telegram command menu. */
   readonly description: string;
   handle(context: CommandContext): Promise<CommandResult | null | undefined>;
+  /**
+   * Called once after the bridge started and processed the backlog, for
+   * commands whose manifest entry says `"startup": true` (only those are
+   * imported at start). A throw is logged, never fatal.
+   */
+  started?(context: StartupContext): Promise<void>;
+}
+
+/** What a command's `started` hook gets. */
+export interface StartupContext {
+  runtime: BridgeRuntime;
+  /** This plugin's `[plugins.<id>]` table, or `{}`. */
+  pluginConfig: Record<string, unknown>;
+  log: Logger;
 }
 
 /** One line of `takopi doctor`. */

@@ -1,12 +1,291 @@
 /**
- * The Telegram bridge entry point. Polling, routing, scheduling and rendering
- * are the next piece of work (issue 4); until they land this build refuses to
- * start the Telegram transport with one clear line instead of pretending to run.
+ * The Telegram bridge (spec §11, §26.6): connects to the Bot API, builds the
+ * pieces — engines, state, scheduler, router, command menu — and polls until
+ * told to stop, then shuts down without losing anything: held prompts run,
+ * running engines are cancelled (their messages show `cancelled` with the
+ * resume line), queued messages are sent, and handled updates are confirmed
+ * to Telegram so none is delivered again.
  */
+import { readFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { GrammyError } from "grammy";
+import type { UserFromGetMe } from "grammy/types";
+import { transportConfig, type LoadedConfig } from "../config/load.js";
+import { ThreadScheduler, type SchedulerSettings } from "../core/scheduler.js";
+import { EngineCatalogue } from "../engines/catalogue.js";
+import { pluginConfig } from "../config/load.js";
+import { takopiPackageRoot } from "../plugins/discover.js";
 import type { TransportContext } from "../plugins/types.js";
+import type { Logger } from "../util/log.js";
+import { AccessGate, accessPolicy } from "./access.js";
+import { TelegramClient } from "./client.js";
+import { buildCommandMenu } from "./command-menu.js";
+import { describeError } from "./errors.js";
+import { UpdatePoller, type BacklogSummary } from "./polling.js";
+import { redactingLogger } from "./redact.js";
+import { MessageRouter } from "./router.js";
+import { bridgeRuntime } from "./runtime.js";
+import type { BridgeServices } from "./services.js";
+import { startupMessage } from "./startup-message.js";
+import { openTelegramState, stateDirFor } from "./state/index.js";
+import { telegramSurface } from "./surface.js";
 
-export function runTelegramBridge(context: TransportContext): Promise<number> {
-  context.log.error({ event: "telegram.unavailable" }, "the Telegram bridge is not part of this build yet");
-  process.stderr.write("takopi: the Telegram bridge is not part of this build yet; config, plugins and `takopi doctor` work, `takopi run` with transport telegram does not\n");
-  return Promise.resolve(1);
+/** How long running engines get to show `cancelled` at shutdown before we stop waiting. */
+const SHUTDOWN_RUNS_MS = 10_000;
+/** How long queued messages get to go out at shutdown (finals first: they were queued first). */
+const SHUTDOWN_OUTBOX_MS = 15_000;
+/** Health file writes at most this often; the long poll makes one every 25 s anyway. */
+const HEALTH_INTERVAL_MS = 5_000;
+
+export async function runTelegramBridge(context: TransportContext): Promise<number> {
+  const startedAt = Date.now();
+  let config = context.config.current();
+  let configLoadedAt = startedAt;
+  const telegram = transportConfig(config, "telegram");
+  const log = redactingLogger(context.log, [telegram.bot_token]);
+  const client = new TelegramClient({ token: telegram.bot_token, apiRoot: telegram.api_root, log });
+
+  const me = await connect(client, log, context.signal);
+  if (me === null) return 0;
+  if (typeof me === "string") {
+    log.error({ event: "telegram.connect_failed" }, me);
+    process.stderr.write(`takopi: ${me}\n`);
+    await client.close({ drain: false });
+    return 1;
+  }
+  log.info({ event: "telegram.connected", bot: me.username, api_root: telegram.api_root }, `connected as @${me.username}`);
+  warnUnsupported(config, log);
+
+  const defaultEngine = (): string => context.defaultEngineOverride ?? config.settings.default_engine;
+  const engines = new EngineCatalogue({ plugins: context.plugins, log });
+  await engines.refresh(config);
+
+  const state = openTelegramState(config.path, { log });
+  if (telegram.session_mode === "chat") await state.chatSessions.syncCwd();
+
+  const schedulerSettings: SchedulerSettings = {
+    surface: telegramSurface(client),
+    finalNotify: context.finalNotify,
+    overflow: telegram.message_overflow,
+    log,
+  };
+  const scheduler = new ThreadScheduler(schedulerSettings);
+
+  // Stopping: a signal (SIGINT/SIGTERM) or a plugin asking (`/reload`).
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    stop.abort();
+  };
+  context.signal.addEventListener("abort", onSignal, { once: true });
+  if (context.signal.aborted) stop.abort();
+  let exitCode = 0;
+  let polling: Promise<void> = Promise.resolve();
+
+  const runtime = bridgeRuntime({
+    version: packageVersion(),
+    startedAt,
+    config: () => config,
+    configLoadedAt: () => configLoadedAt,
+    defaultEngine,
+    engines,
+    scheduler,
+    client,
+    log,
+    async shutdown(code, reason) {
+      if (!stop.signal.aborted) {
+        log.info({ event: "telegram.shutdown_requested", exit_code: code, reason }, `shutting down: ${reason}`);
+        exitCode = code;
+        stop.abort();
+      }
+      await polling;
+    },
+  });
+
+  const services: BridgeServices = {
+    client,
+    scheduler,
+    engines,
+    chatSessions: state.chatSessions,
+    chatPrefs: state.chatPrefs,
+    plugins: context.plugins,
+    runtime,
+    config: () => config,
+    defaultEngine,
+    botUsername: me.username,
+    log,
+  };
+  const router = new MessageRouter(services);
+  const gate = new AccessGate({ policy: () => accessPolicy(transportConfig(config, "telegram"), config.settings.projects), log });
+
+  await publishMenu(services);
+  const unsubscribe = context.config.onChange((next) => {
+    config = next;
+    configLoadedAt = Date.now();
+    schedulerSettings.overflow = transportConfig(next, "telegram").message_overflow;
+    void engines.refresh(next).then(
+      () => publishMenu(services),
+      (error: unknown) => {
+        log.error({ event: "telegram.reload_failed", err: error }, "applying the reloaded config failed");
+      },
+    );
+  });
+
+  const poller = new UpdatePoller({
+    api: client.api,
+    stateDir: stateDirFor(config.path),
+    handle: (update) => {
+      router.handle(update);
+    },
+    admit: (update) => gate.admit(update),
+    backlogMaxAgeS: () => transportConfig(config, "telegram").backlog_max_age_s,
+    onPolled: healthBeat(log),
+    onBacklogDrained: (backlog) => {
+      void announce(services, backlog).then(() => runStartupHooks(services));
+    },
+    log,
+  });
+  polling = poller.run(stop.signal);
+  try {
+    await polling;
+  } finally {
+    unsubscribe();
+    context.signal.removeEventListener("abort", onSignal);
+    await shutDown(router, scheduler, client, log);
+  }
+  return exitCode;
+}
+
+/** getMe until it answers: a refused token is fatal, a network failure is retried (the server may boot before its network). */
+/** The bot, or why it cannot connect (a sentence), or null when stopped while retrying. */
+async function connect(client: TelegramClient, log: Logger, signal: AbortSignal): Promise<UserFromGetMe | string | null> {
+  let delayMs = 2_000;
+  while (!signal.aborted) {
+    try {
+      return await client.api.getMe();
+    } catch (error) {
+      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+        return `Telegram refused the bot token (${error.error_code} ${error.description}); check transports.telegram.bot_token (from @BotFather)`;
+      }
+      log.warn({ event: "telegram.connect_retry", error: describeError(error), retry_in_ms: delayMs }, "cannot reach the Telegram Bot API yet; retrying");
+      await sleep(delayMs, signal);
+      delayMs = Math.min(delayMs * 2, 30_000);
+    }
+  }
+  return null;
+}
+
+async function shutDown(router: MessageRouter, scheduler: ThreadScheduler, client: TelegramClient, log: Logger): Promise<void> {
+  await router.close(SHUTDOWN_RUNS_MS / 2);
+  const affected = scheduler.cancelAll();
+  if (affected > 0) log.info({ event: "telegram.shutdown_cancelling", runs: affected }, "cancelling runs for shutdown");
+  if (!(await scheduler.waitIdle(SHUTDOWN_RUNS_MS))) log.warn({ event: "telegram.shutdown_runs_timeout" }, "some runs did not finish before shutdown");
+  await client.close({ drain: true, timeoutMs: SHUTDOWN_OUTBOX_MS });
+  log.info({ event: "telegram.stopped" }, "Telegram bridge stopped");
+}
+
+/** The `/` menu (spec §15.3): at start-up and after each reload. Failures are logged by the client. */
+async function publishMenu(services: BridgeServices): Promise<void> {
+  const config = services.config();
+  const { commands, truncated } = buildCommandMenu({
+    engines: services.engines.available(),
+    projectAliases: Object.keys(config.settings.projects),
+    plugins: services.plugins.entries("command").map((entry) => ({ id: entry.id, description: entry.description })),
+    topicsEnabled: false,
+    filesEnabled: false,
+  });
+  if (truncated > 0) services.log.warn({ event: "telegram.menu_truncated", dropped: truncated }, "command menu over Telegram's limit of 100; some entries left out");
+  await services.client.setMyCommands(commands);
+}
+
+/** The startup message to the main chat (spec §26.6). */
+async function announce(services: BridgeServices, backlog: BacklogSummary): Promise<void> {
+  const config = services.config();
+  const telegram = transportConfig(config, "telegram");
+  const message = startupMessage({
+    defaultEngine: services.defaultEngine(),
+    available: services.engines.available(),
+    unavailable: services.engines.describeUnavailable(),
+    projects: Object.keys(config.settings.projects),
+    sessionMode: telegram.session_mode,
+    showResumeLine: telegram.show_resume_line,
+    cwd: process.cwd(),
+    backlog,
+  });
+  await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, disableNotification: true });
+}
+
+/** Commands that asked to hear about start-up (`"startup": true`): imported now, each hook isolated. */
+async function runStartupHooks(services: BridgeServices): Promise<void> {
+  for (const entry of services.plugins.entries("command").filter((candidate) => candidate.startup)) {
+    const loaded = await services.plugins.tryLoad("command", entry.id);
+    if (!loaded.ok) {
+      services.log.warn({ event: "plugin.startup_load_failed", command: entry.id }, loaded.error);
+      continue;
+    }
+    const log = services.log.child({ command: entry.id });
+    try {
+      await loaded.backend.started?.({ runtime: services.runtime, pluginConfig: pluginConfig(services.config(), entry.id), log });
+    } catch (error) {
+      log.error({ event: "plugin.startup_failed", err: error }, "a command's started hook failed");
+    }
+  }
+}
+
+/**
+ * `TAKOPI_HEALTH_FILE`: touched after every answered getUpdates, so a
+ * container health check can tell a polling bridge from a stuck one.
+ */
+function healthBeat(log: Logger): (() => void) | undefined {
+  const path = process.env.TAKOPI_HEALTH_FILE;
+  if (path === undefined || path === "") return undefined;
+  let last = 0;
+  let failing = false;
+  return () => {
+    const now = Date.now();
+    if (now - last < HEALTH_INTERVAL_MS) return;
+    last = now;
+    writeFile(path, `${new Date(now).toISOString()}\n`).then(
+      () => {
+        failing = false;
+      },
+      (error: unknown) => {
+        if (!failing) log.warn({ event: "telegram.health_file_failed", path, error: describeError(error) }, "cannot write the health file");
+        failing = true;
+      },
+    );
+  };
+}
+
+function warnUnsupported(config: LoadedConfig, log: Logger): void {
+  const telegram = transportConfig(config, "telegram");
+  const unsupported = [
+    telegram.topics.enabled ? "[transports.telegram.topics] enabled" : null,
+    telegram.files.enabled ? "[transports.telegram.files] enabled" : null,
+    telegram.voice_transcription ? "voice_transcription" : null,
+  ].filter((item): item is string => item !== null);
+  for (const item of unsupported) {
+    log.warn({ event: "config.unsupported", setting: item }, `${item} is set, but this version of takopi does not support it; it is ignored`);
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(takopiPackageRoot(), "package.json"), "utf8")) as { version?: unknown };
+    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -259,6 +259,27 @@ export class ForwardCoalescer<P> {
     return dropped;
   }
 
+  /**
+   * Hands on everything held without waiting for quiet windows (at shutdown:
+   * the updates were already confirmed to Telegram, so holding them would
+   * lose them). Returns how many prompts ran.
+   */
+  flushAll(): number {
+    const slots = [...this.#slots.values()];
+    this.#slots.clear();
+    let prompts = 0;
+    for (const slot of slots) {
+      slot.cancelTimer();
+      if (slot.kind === "held") {
+        prompts += 1;
+        this.#dispatch({ prompt: slot.prompt, message: slot.message, forwards: sorted(slot.forwards) }, "shutting down");
+      } else if (slot.kind === "late") {
+        this.#late({ prompt: slot.prompt, message: slot.message, forwards: sorted(slot.forwards) });
+      }
+    }
+    return prompts;
+  }
+
   /** Stops every timer: the bridge is shutting down, so nothing held runs, and later calls are ignored. */
   close(): void {
     this.#closed = true;

@@ -67,6 +67,8 @@ export interface UpdatePollerOptions {
   handle: (update: IncomingUpdate) => void | Promise<void>;
   /** The allow-list (AccessGate.admit); refused updates are confirmed and dropped. Default: all admitted. */
   admit?: (update: IncomingUpdate) => boolean;
+  /** Called after every getUpdates that answered (a liveness signal: the container's health check). Must return quickly. */
+  onPolled?: () => void;
   /** Called once, after the start-up backlog was drained (the startup message goes out then, spec §26.6). */
   onBacklogDrained?: (summary: BacklogSummary) => void;
   /** `backlog_max_age_s`; a function so a reloaded value applies at the next start. Default 300. */
@@ -178,6 +180,7 @@ export class UpdatePoller {
         this.#log.info({ event: "telegram.polling_recovered", failures }, "getUpdates works again");
         failures = 0;
       }
+      this.#polled();
       // Not handed on, not saved, not confirmed: the next start gets these again.
       if (isAborted(signal)) break;
 
@@ -286,6 +289,14 @@ export class UpdatePoller {
       }
     } catch (error) {
       this.#log.error({ event: "telegram.handler_failed", update_id: update.updateId, err: error }, "update handler threw");
+    }
+  }
+
+  #polled(): void {
+    try {
+      this.#options.onPolled?.();
+    } catch (error) {
+      this.#log.error({ event: "telegram.on_polled_failed", err: error }, "onPolled hook failed");
     }
   }
 

@@ -21,6 +21,10 @@ const CONFIG = loadConfigText(
 
 const runtime: BridgeRuntime = {
   configPath: "/cfg/takopi.toml",
+  version: "0.0.0-test",
+  startedAt: 0,
+  configLoadedAt: () => 0,
+  mainChatId: () => 42,
   config: () => CONFIG,
   projects: () => [{ alias: "app", path: "/srv/app", worktreesDir: "/srv/app/.worktrees", defaultEngine: null, worktreeBase: null, chatId: null }],
   engines: () => [],

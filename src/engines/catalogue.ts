@@ -1,0 +1,119 @@
+/**
+ * The engines a running bridge can use: every discovered engine checked
+ * (spec §5.5), a runner for each usable one, and every loaded engine's resume
+ * codec so a resume line of any engine is recognised. Refreshed after a config
+ * reload; a runner whose `[<id>]` table did not change is kept, so its
+ * session locks survive the reload.
+ */
+import type { LoadedConfig } from "../config/load.js";
+import type { EngineInfo } from "../plugins/types.js";
+import type { PluginRegistry } from "../plugins/registry.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { checkEngine, type EngineStatus } from "./availability.js";
+import type { ResumeCodec } from "./backend.js";
+import { EngineRunner } from "./runner.js";
+
+interface Entry {
+  status: EngineStatus;
+  runner: EngineRunner | null;
+  /** The config the runner was built with (JSON), to keep it across reloads. */
+  configKey: string | null;
+}
+
+export interface EngineCatalogueOptions {
+  plugins: PluginRegistry;
+  env?: NodeJS.ProcessEnv;
+  log?: Logger;
+}
+
+export class EngineCatalogue {
+  readonly #plugins: PluginRegistry;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #log: Logger;
+  #entries = new Map<string, Entry>();
+
+  constructor(options: EngineCatalogueOptions) {
+    this.#plugins = options.plugins;
+    this.#env = options.env ?? process.env;
+    this.#log = options.log ?? silentLogger;
+  }
+
+  /** Checks every engine against `config` (loading engine modules the first time). */
+  async refresh(config: LoadedConfig): Promise<void> {
+    const next = new Map<string, Entry>();
+    for (const id of this.#plugins.ids("engine")) {
+      const status = await checkEngine(this.#plugins, config, id, this.#env);
+      if (status.status !== "ok") {
+        next.set(id, { status, runner: null, configKey: null });
+        continue;
+      }
+      const configKey = JSON.stringify({ config: status.config, executable: status.executable });
+      const previous = this.#entries.get(id);
+      const runner =
+        previous?.runner != null && previous.configKey === configKey
+          ? previous.runner
+          : new EngineRunner({ backend: status.backend, config: status.config, command: status.executable, env: this.#env, log: this.#log });
+      next.set(id, { status, runner, configKey });
+    }
+    this.#entries = next;
+  }
+
+  /** Every discovered engine id, sorted. */
+  ids(): string[] {
+    return [...this.#entries.keys()];
+  }
+
+  /** Engines that can run now. */
+  available(): string[] {
+    return this.ids().filter((id) => this.#entries.get(id)?.runner != null);
+  }
+
+  status(id: string): EngineStatus | null {
+    return this.#entries.get(id)?.status ?? null;
+  }
+
+  runner(id: string): EngineRunner | null {
+    return this.#entries.get(id)?.runner ?? null;
+  }
+
+  /**
+   * Resume codecs of every engine that loaded (a missing CLI still knows its
+   * resume lines), `first` leading: a text with lines of two engines
+   * continues the default engine's session.
+   */
+  codecs(first: string): ResumeCodec[] {
+    const ordered = [first, ...this.ids().filter((id) => id !== first)];
+    const codecs: ResumeCodec[] = [];
+    for (const id of ordered) {
+      const status = this.#entries.get(id)?.status;
+      if (status !== undefined && status.status !== "load_error") codecs.push(status.backend);
+    }
+    return codecs;
+  }
+
+  /** For plugins (`BridgeRuntime.engines`) and the startup message. */
+  infos(): EngineInfo[] {
+    return this.ids().map((id) => {
+      const status = this.#entries.get(id)?.status;
+      if (status === undefined || status.status === "ok") return { id, available: true, issue: null };
+      return { id, available: false, issue: status.detail };
+    });
+  }
+
+  /** `not installed: a; misconfigured: b; failed to load: c` for the engines that cannot run, or null. */
+  describeUnavailable(): string | null {
+    const groups: [string, string[]][] = [
+      ["not installed", []],
+      ["misconfigured", []],
+      ["failed to load", []],
+    ];
+    for (const id of this.ids()) {
+      const status = this.#entries.get(id)?.status;
+      if (status?.status === "missing_cli") groups[0]?.[1].push(id);
+      else if (status?.status === "bad_config") groups[1]?.[1].push(id);
+      else if (status?.status === "load_error") groups[2]?.[1].push(id);
+    }
+    const parts = groups.filter(([, ids]) => ids.length > 0).map(([label, ids]) => `${label}: ${ids.join(", ")}`);
+    return parts.length > 0 ? parts.join("; ") : null;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * `/ctx` and `/new` (spec §15.9, §15.10) outside forum topics: bind a chat to
+ * a project and branch so that plain messages run there, and forget the
+ * stored sessions of a chat (or of a group member) to start afresh.
+ */
+import { splitArgs } from "../core/slash.js";
+import { formatContextLine, resolveMessage, type RunContext } from "../core/directives.js";
+import type { IncomingMessage } from "./incoming.js";
+import { ambientContext, chatProject, describeContext, projectsOf, sessionOwner, type BridgeServices } from "./services.js";
+
+const CTX_UNKNOWN = "unknown `/ctx` command. use `/ctx`, `/ctx set`, or `/ctx clear`.";
+
+export async function ctxCommand(services: BridgeServices, message: IncomingMessage, argsText: string): Promise<string> {
+  const [action, ...rest] = splitArgs(argsText);
+  if (action === undefined || (action === "show" && rest.length === 0)) return showContext(services, message);
+  if (action === "clear" && rest.length === 0) {
+    await services.chatPrefs.setContext(message.chatId, null);
+    return "chat context cleared.";
+  }
+  if (action !== "set") return CTX_UNKNOWN;
+  const boundProject = chatProject(services, message.chatId);
+  const usage = boundProject === null ? "usage: `/ctx set <project> [@branch]`" : "usage: `/ctx set [@branch]`";
+  const parsed = parseContextArgs(services, rest, boundProject);
+  if (typeof parsed === "string") return `error:\n${parsed}\n${usage}`;
+  await services.chatPrefs.setContext(message.chatId, parsed);
+  return `chat bound to \`${describeContext(parsed)}\``;
+}
+
+async function showContext(services: BridgeServices, message: IncomingMessage): Promise<string> {
+  const bound = await services.chatPrefs.getContext(message.chatId);
+  const config = services.config();
+  const resolved = resolveMessage({
+    text: "",
+    ambient: await ambientContext(services, message.chatId),
+    defaultProject: config.settings.default_project,
+    names: { engineIds: services.engines.ids(), projects: Object.keys(config.settings.projects) },
+    codecs: [],
+  });
+  const source = resolved.contextSource === "ambient" && bound !== null ? "bound" : resolved.contextSource;
+  const lines = [`bound ctx: ${describeContext(bound)}`, `resolved ctx: ${describeContext(resolved.context)} (source: ${source})`];
+  if (bound === null) lines.push("note: no bound context — bind with `/ctx set <project> [@branch]`");
+  return lines.join("\n");
+}
+
+/** `[project] [@branch]` → a context, or the reason it is not one. */
+function parseContextArgs(services: BridgeServices, args: readonly string[], boundProject: string | null): RunContext | string {
+  if (args.length > 2) return "too many arguments";
+  let project: string | null = null;
+  let branch: string | null = null;
+  for (const [index, arg] of args.entries()) {
+    if (arg.startsWith("@")) {
+      if (arg.length === 1) return "branch must be prefixed with @";
+      branch = arg.slice(1);
+    } else if (index === 0) {
+      project = arg.toLowerCase();
+    } else {
+      return "branch must be prefixed with @";
+    }
+  }
+  project ??= boundProject ?? services.config().settings.default_project;
+  if (project === null) return "project is required";
+  if (!Object.hasOwn(projectsOf(services), project)) return `unknown project '${project}'`;
+  if (boundProject !== null && project !== boundProject) return `project mismatch for this chat; expected '${boundProject}'.`;
+  return { project, branch };
+}
+
+/**
+ * `/new`: forgets the stored sessions of this chat (or this member of a
+ * group). In a stateless chat it says so instead of running `/new` as a
+ * prompt (spec §31: upstream lets it fall through to the engine).
+ */
+export async function newCommand(services: BridgeServices, message: IncomingMessage): Promise<string> {
+  if (services.config().settings.transports.telegram?.session_mode !== "chat") {
+    return 'nothing to clear: this chat is stateless (`session_mode = "stateless"`), so every message starts a new session unless it replies to an answer.';
+  }
+  const owner = sessionOwner(services, message);
+  if (owner === null) return "no stored sessions to clear for this chat.";
+  await services.chatSessions.clearSessions(owner.chatId, owner.ownerId);
+  return owner.ownerId === null ? "cleared stored sessions for this chat." : "cleared stored sessions for you in this chat.";
+}
+
+/** The `ctx:` footer line for a run's context, in the alias's configured spelling. */
+export function contextFooter(services: BridgeServices, context: RunContext | null): string | null {
+  return formatContextLine(context, Object.keys(projectsOf(services)));
+}

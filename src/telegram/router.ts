@@ -1,0 +1,399 @@
+/**
+ * What each accepted update becomes (spec §12): a cancel, a built-in or
+ * plugin command, or a prompt for an engine run. The poller hands updates
+ * over one by one and must never wait, so `handle` returns at once; routing
+ * of one chat's messages runs in arrival order on a chain of its own, and
+ * anything slow (a command's API calls, waiting for a running session's
+ * token, creating a worktree) runs off that chain so it never holds up the
+ * next message — a `/cancel` acts while the run it cancels is still starting.
+ */
+import { DirectiveError, defaultProjectFor, resolveMessage, resolveResume } from "../core/directives.js";
+import type { ResumeToken } from "../core/events.js";
+import type { JobSpec } from "../core/scheduler.js";
+import { parseSlashCommand, type SlashCommand } from "../core/slash.js";
+import type { RunOptions } from "../engines/backend.js";
+import { dispatchCommand } from "../plugins/commands.js";
+import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
+import type { MessageRef as PluginMessageRef, SendOptions } from "../plugins/types.js";
+import { CANCEL_CALLBACK_DATA } from "../render/telegram.js";
+import { resolveRunCwd, WorktreeError } from "../util/worktrees.js";
+import { contextFooter, ctxCommand, newCommand } from "./context-commands.js";
+import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
+import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
+import { sendReply, type ReplyOptions } from "./replies.js";
+import { withReasoningNote } from "./reasoning-note.js";
+import { ambientContext, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
+import { isSettingsCommand, settingsCommand } from "./settings-commands.js";
+
+/** What the coalescer carries for a prompt until it runs. */
+interface PendingPrompt {
+  /** The session this prompt continues because it replied to a running progress message. */
+  replyResume: ResumeToken | null;
+  /** Settles with the run's session once known (or null), for forwards that arrive after it started. */
+  session: Promise<ResumeToken | null>;
+  settleSession(token: ResumeToken | null): void;
+}
+
+export class MessageRouter {
+  readonly #services: BridgeServices;
+  readonly #coalescer: ForwardCoalescer<PendingPrompt>;
+  /** Per chat: routing of its messages, one after another. */
+  readonly #routing = new Map<number, Promise<void>>();
+  /** Per chat: prompts being turned into runs, in order (directives, state, worktrees). */
+  readonly #dispatching = new Map<number, Promise<void>>();
+  /** Everything started and not finished (commands, dispatches), for a clean shutdown. */
+  readonly #tasks = new Set<Promise<void>>();
+
+  constructor(services: BridgeServices) {
+    this.#services = services;
+    this.#coalescer = new ForwardCoalescer<PendingPrompt>({
+      windowMs: () => telegramSettings(services).forward_coalesce_s * 1000,
+      dispatch: (ready) => {
+        this.#queueDispatch(ready.message, () => this.#dispatch(ready.message, promptText(ready), ready.prompt));
+      },
+      lateForwards: (late) => {
+        this.#track(this.#lateForwards(late));
+      },
+      log: services.log,
+    });
+  }
+
+  /** Takes one accepted update; never waits and never throws. */
+  handle(update: IncomingUpdate): void {
+    if (update.kind === "callback") {
+      this.#track(this.#callback(update));
+      return;
+    }
+    this.#chain(this.#routing, update.chatId, () => this.#route(update));
+  }
+
+  /**
+   * At shutdown: prompts held for their forwards are run now (they were
+   * already confirmed to Telegram, so holding them would lose them), and
+   * everything in flight is waited for, up to `timeoutMs`.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#coalescer.flushAll();
+    this.#coalescer.close();
+    const settled = Promise.allSettled([...this.#routing.values(), ...this.#dispatching.values(), ...this.#tasks]);
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+  }
+
+  async #route(message: IncomingMessage): Promise<void> {
+    const services = this.#services;
+    const slash = parseSlashCommand(message.text);
+    const command = slash?.command ?? null;
+
+    // A forward never starts a run: it joins the prompt its sender typed just before or after it.
+    if (isForwardCandidate(message)) {
+      if (!this.#coalescer.forward(message)) services.log.debug({ event: "telegram.forward_ignored", chat_id: message.chatId }, "forward with no prompt to join");
+      return;
+    }
+    if (command === "cancel") {
+      this.#track(this.#cancel(message));
+      return;
+    }
+    if (command === "new") {
+      this.#coalescer.cancel(message);
+      this.#replyWith(message, () => newCommand(services, message));
+      return;
+    }
+    if (slash !== null && this.#builtin(message, slash)) return;
+
+    if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !this.#addressesBot(message, command)) {
+      services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
+      return;
+    }
+    if (message.voice !== null || message.hasAttachment) {
+      this.#attachment(message);
+      return;
+    }
+    if (slash !== null && this.#pluginCommand(message, slash)) return;
+
+    // A reply to a progress message continues that run's session, once it has one.
+    const running = message.replyTo === null ? null : services.scheduler.threadForProgressMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
+    if (running !== null && resolveResume(message.text, null, services.engines.codecs(services.defaultEngine())) === null) {
+      this.#coalescer.flush(message);
+      this.#track(
+        running.then((token) => {
+          if (token === null) {
+            void this.#reply(message, "resume token not ready yet; try replying to the final message.", { notify: false });
+            return;
+          }
+          const pending = pendingPrompt(token);
+          this.#queueDispatch(message, () => this.#dispatch(message, message.text, pending));
+        }),
+      );
+      return;
+    }
+    this.#coalescer.prompt(message, pendingPrompt(null));
+  }
+
+  /** `/ctx`, `/agent`, `/model`, `/reasoning`, `/trigger`, and the upstream commands this build leaves out. */
+  #builtin(message: IncomingMessage, slash: SlashCommand): boolean {
+    const services = this.#services;
+    const { command, argsText } = slash;
+    if (command === "ctx") {
+      this.#coalescer.flush(message);
+      this.#replyWith(message, () => ctxCommand(services, message, argsText));
+      return true;
+    }
+    if (isSettingsCommand(command)) {
+      this.#coalescer.flush(message);
+      this.#replyWith(message, () => settingsCommand(services, command, message, argsText));
+      return true;
+    }
+    if (command === "file" || command === "topic") {
+      const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
+      void this.#reply(message, `${feature} is not supported by this version of takopi.`);
+      return true;
+    }
+    return false;
+  }
+
+  #pluginCommand(message: IncomingMessage, slash: SlashCommand): boolean {
+    const services = this.#services;
+    const { command, argsText } = slash;
+    const config = services.config();
+    const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(config.settings.projects, command);
+    if (reserved || services.plugins.find("command", command)?.enabled !== true) return false;
+    this.#coalescer.flush(message);
+    const ref = pluginRef(message);
+    const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId, senderId: message.replyTo.senderId };
+    const reply = (text: string, options: SendOptions = {}): Promise<PluginMessageRef | null> => this.#pluginReply(ref, text, options);
+    this.#track(
+      dispatchCommand(
+        { command, text: message.text, argsText, message: ref, replyTo, replyText: message.replyTo?.text ?? null },
+        { plugins: services.plugins, config, runtime: services.runtime, reply, log: services.log },
+      ).then(() => undefined),
+    );
+    return true;
+  }
+
+  async #pluginReply(message: PluginMessageRef, text: string, options: SendOptions): Promise<PluginMessageRef | null> {
+    const target = options.replyTo === null ? null : (options.replyTo ?? message);
+    const threadId = options.threadId !== undefined ? options.threadId : (target?.threadId ?? message.threadId);
+    const replyOptions: ReplyOptions = { markdown: false, ...(options.notify === undefined ? {} : { notify: options.notify }) };
+    const sent =
+      target === null
+        ? await this.#services.client.sendMessage(message.chatId, text, {
+            ...(threadId === null ? {} : { threadId }),
+            ...(options.notify === false ? { disableNotification: true } : {}),
+          })
+        : await sendReply(this.#services.client, { chatId: target.chatId, messageId: target.messageId, threadId }, text, replyOptions);
+    return sent === null ? null : { chatId: sent.chatId, messageId: sent.messageId, threadId: sent.threadId ?? null, senderId: null };
+  }
+
+  /** Voice notes and files: upstream's upload and transcription paths are not part of this build. */
+  #attachment(message: IncomingMessage): void {
+    const telegram = telegramSettings(this.#services);
+    if (message.voice !== null) {
+      const text = telegram.voice_transcription
+        ? "voice notes are not transcribed by this version of takopi; please send text."
+        : "voice transcription is disabled. enable it in config:\n```toml\n[transports.telegram]\nvoice_transcription = true\n```";
+      void this.#reply(message, text);
+      return;
+    }
+    // Spec §31.21: a file is never run as a prompt, even with a caption.
+    if (telegram.files.enabled) {
+      void this.#reply(message, "file transfer is not supported by this version of takopi; the file was not saved.");
+      return;
+    }
+    this.#services.log.debug({ event: "telegram.attachment_ignored", chat_id: message.chatId }, "file ignored: file transfer is disabled");
+  }
+
+  /** Spec §21.2: an explicit invocation in a mentions-only chat. */
+  #addressesBot(message: IncomingMessage, command: string | null): boolean {
+    const services = this.#services;
+    const username = services.botUsername?.toLowerCase() ?? null;
+    if (username !== null && message.text.toLowerCase().includes(`@${username}`)) return true;
+    const reply = message.replyTo;
+    if (reply !== null && (reply.fromBot || (username !== null && reply.senderUsername?.toLowerCase() === username))) return true;
+    if (command === null) return false;
+    return (
+      RESERVED_CHAT_COMMAND_IDS.includes(command) ||
+      services.plugins.find("command", command)?.enabled === true ||
+      services.engines.available().includes(command) ||
+      Object.hasOwn(services.config().settings.projects, command)
+    );
+  }
+
+  /** `/cancel` as a reply to a progress or `queued` message (spec §9.4). */
+  async #cancel(message: IncomingMessage): Promise<void> {
+    if (message.replyTo === null) {
+      await this.#reply(message, "reply to the progress message to cancel.");
+      return;
+    }
+    const outcome = this.#services.scheduler.cancelByMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
+    // A running job shows `cancelled` in its progress message, a dropped one in its `queued` message: no reply needed.
+    if (outcome === "none") await this.#reply(message, "nothing is currently running for that message.");
+  }
+
+  /** The cancel button (spec §9.5). */
+  async #callback(callback: IncomingCallback): Promise<void> {
+    const { client, scheduler } = this.#services;
+    if (callback.data !== CANCEL_CALLBACK_DATA) {
+      await client.answerCallbackQuery(callback.id);
+      return;
+    }
+    const outcome = scheduler.cancelByMessage({ chatId: callback.chatId, messageId: callback.messageId });
+    const text = outcome === "cancelling" ? "cancelling..." : outcome === "dropped" ? "dropped from queue." : "nothing is currently running for that message.";
+    await client.answerCallbackQuery(callback.id, { text });
+  }
+
+  /** Late forwards continue the session their prompt started (they are part of what the user meant to send). */
+  async #lateForwards(late: LateForwards<PendingPrompt>): Promise<void> {
+    const first = late.forwards[0];
+    if (first === undefined) return;
+    const message: IncomingMessage = { ...late.message, messageId: first.messageId, text: "", replyTo: null, isForward: true };
+    const token = await late.prompt.session;
+    if (token === null) {
+      await this.#reply(message, "these forwards arrived after the run they belong to had ended; send them again with a prompt.");
+      return;
+    }
+    const pending = pendingPrompt(token);
+    this.#queueDispatch(message, () => this.#dispatch(message, formatForwardedPrompt("", late.forwards), pending));
+  }
+
+  /** Turns a prompt into a run (spec §12 "Dispatch of a prompt"), or answers why it cannot run. */
+  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<void> {
+    const services = this.#services;
+    const { engines, scheduler } = services;
+    const config = services.config();
+    const telegram = telegramSettings(services);
+    const projects = config.settings.projects;
+    const codecs = engines.codecs(services.defaultEngine());
+    let resolved;
+    try {
+      resolved = resolveMessage({
+        text,
+        replyText: message.replyTo?.text ?? null,
+        ambient: await ambientContext(services, message.chatId),
+        defaultProject: defaultProjectFor(message.chatId, projects, config.settings.default_project),
+        names: { engineIds: engines.ids(), projects: Object.keys(projects) },
+        codecs,
+      });
+    } catch (error) {
+      if (error instanceof DirectiveError) return this.#fail(message, pending, error.message);
+      throw error;
+    }
+
+    const owner = sessionOwner(services, message);
+    let resume = resolved.resumeToken ?? pending.replyResume;
+    let engine: string;
+    if (resume !== null) {
+      engine = resume.engine;
+    } else {
+      engine = (await resolveEngine(services, message.chatId, resolved.engineOverride, resolved.context?.project ?? null)).engine;
+      if (owner !== null) resume = await services.chatSessions.getResume(owner.chatId, owner.ownerId, engine);
+    }
+    const runner = engines.runner(engine);
+    if (runner === null) {
+      const status = engines.status(engine);
+      const why = status === null ? `unknown engine '${engine}'` : status.status === "ok" ? "unavailable" : `${status.detail}\n${status.fix}`;
+      return this.#fail(message, pending, `engine ${engine} cannot run: ${why}`);
+    }
+    if (resume === null && resolved.prompt.trim() === "") {
+      return this.#fail(message, pending, "nothing to do: write the prompt after the directives, e.g. `/" + engine + " fix the failing test`");
+    }
+
+    let cwd: string;
+    try {
+      cwd = (await resolveRunCwd(resolved.context, projects)) ?? process.cwd();
+    } catch (error) {
+      if (error instanceof WorktreeError) return this.#fail(message, pending, error.message);
+      throw error;
+    }
+
+    const overrides = await services.chatPrefs.getEngineOverrides(message.chatId, engine);
+    const runOptions: RunOptions = {};
+    if (overrides?.model != null) runOptions.model = overrides.model;
+    if (overrides?.reasoning != null) runOptions.reasoning = overrides.reasoning;
+    // Spec §16.4: with a stored session the resume line may be hidden.
+    const showResume = telegram.show_resume_line || owner === null;
+    const spec: JobSpec = {
+      runner: withReasoningNote(runner, runOptions),
+      message: { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId, text: resolved.prompt },
+      resume,
+      cwd,
+      runOptions,
+      contextLine: contextFooter(services, resolved.context),
+      resumeCodecs: codecs,
+      project: resolved.context?.project ?? null,
+      branch: resolved.context?.branch ?? null,
+      onThreadKnown: (token) => {
+        pending.settleSession(token);
+        if (owner !== null) {
+          services.chatSessions.setResume(owner.chatId, owner.ownerId, token).catch((error: unknown) => {
+            services.log.error({ event: "telegram.session_store_failed", err: error }, "could not store the chat session");
+          });
+        }
+      },
+    };
+    if (!showResume) spec.formatResume = () => "";
+    const job = scheduler.submit(spec);
+    services.log.info(
+      { event: "run.submitted", run: job.id, chat_id: message.chatId, engine, resume: resume?.value ?? null, queued: job.queued, cwd },
+      job.queued ? "run queued behind its session" : "run started",
+    );
+    void job.done.then((result) => {
+      pending.settleSession(result.resume);
+    });
+  }
+
+  async #fail(message: IncomingMessage, pending: PendingPrompt, text: string): Promise<void> {
+    pending.settleSession(null);
+    await this.#reply(message, `error:\n${text}`);
+  }
+
+  #queueDispatch(message: IncomingMessage, dispatch: () => Promise<void>): void {
+    this.#chain(this.#dispatching, message.chatId, dispatch);
+  }
+
+  #replyWith(message: IncomingMessage, answer: () => Promise<string>): void {
+    this.#track(answer().then((text) => this.#reply(message, text).then(() => undefined)));
+  }
+
+  #reply(message: IncomingMessage, text: string, options: ReplyOptions = {}): Promise<unknown> {
+    return sendReply(this.#services.client, message, text, options);
+  }
+
+  /** Runs `step` after the chat's previous step on `chains`; a failure is logged and does not stop the chain. */
+  #chain(chains: Map<number, Promise<void>>, chatId: number, step: () => Promise<void>): void {
+    const previous = chains.get(chatId) ?? Promise.resolve();
+    const next = previous.then(step).catch((error: unknown) => {
+      this.#services.log.error({ event: "telegram.route_failed", chat_id: chatId, err: error }, "handling a message failed");
+    });
+    chains.set(chatId, next);
+    void next.then(() => {
+      if (chains.get(chatId) === next) chains.delete(chatId);
+    });
+  }
+
+  #track(task: Promise<unknown>): void {
+    const tracked = task.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#services.log.error({ event: "telegram.task_failed", err: error }, "handling an update failed");
+      },
+    );
+    this.#tasks.add(tracked);
+    void tracked.then(() => this.#tasks.delete(tracked));
+  }
+}
+
+function pendingPrompt(replyResume: ResumeToken | null): PendingPrompt {
+  let settle!: (token: ResumeToken | null) => void;
+  const session = new Promise<ResumeToken | null>((resolve) => {
+    settle = resolve;
+  });
+  return { replyResume, session, settleSession: settle };
+}
+
+function promptText(ready: CoalescedPrompt<PendingPrompt>): string {
+  return formatForwardedPrompt(ready.message.text, ready.forwards);
+}
+
+function pluginRef(message: IncomingMessage): PluginMessageRef {
+  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId, senderId: message.senderId };
+}

@@ -1,0 +1,81 @@
+/**
+ * The BridgeRuntime command plugins get (spec §25.4): read-only views of the
+ * config, projects, engines and runs, plus the three things a plugin may do
+ * to the bridge — cancel a run, send a message to an allowed chat, shut down.
+ */
+import type { LoadedConfig } from "../config/load.js";
+import type { ThreadScheduler } from "../core/scheduler.js";
+import type { EngineCatalogue } from "../engines/catalogue.js";
+import type { BridgeRuntime, MessageRef, ProjectInfo, SendOptions } from "../plugins/types.js";
+import type { Logger } from "../util/log.js";
+import { accessPolicy } from "./access.js";
+import type { TelegramClient } from "./client.js";
+
+export interface RuntimeOptions {
+  version: string;
+  startedAt: number;
+  config(): LoadedConfig;
+  configLoadedAt(): number;
+  defaultEngine(): string;
+  engines: EngineCatalogue;
+  scheduler: ThreadScheduler;
+  client: TelegramClient;
+  /** Begins the shutdown; resolves once polling stopped and handled updates are confirmed. */
+  shutdown(exitCode: number, reason: string): Promise<void>;
+  log: Logger;
+}
+
+export function bridgeRuntime(options: RuntimeOptions): BridgeRuntime {
+  const telegram = () => {
+    const settings = options.config().settings.transports.telegram;
+    if (settings === undefined) throw new Error("[transports.telegram] is missing from the config in force");
+    return settings;
+  };
+  return {
+    get configPath() {
+      return options.config().path;
+    },
+    version: options.version,
+    startedAt: options.startedAt,
+    configLoadedAt: () => options.configLoadedAt(),
+    mainChatId: () => telegram().chat_id,
+    config: () => options.config(),
+    projects: () => projectInfos(options.config()),
+    engines: () => options.engines.infos(),
+    defaultEngine: () => options.defaultEngine(),
+    runs: () => options.scheduler.runs(),
+    cancelRun: (id) => options.scheduler.cancel(id) !== "none",
+
+    async send(chatId: number, text: string, sendOptions: SendOptions = {}): Promise<MessageRef | null> {
+      // Plugins speak for the bot only where the bot may speak: never into a chat it refuses.
+      const policy = accessPolicy(telegram(), options.config().settings.projects);
+      if (!policy.chatIds.has(chatId) && !policy.allowedUserIds.has(chatId)) {
+        options.log.warn({ event: "plugin.send_refused", chat_id: chatId }, "a plugin tried to send to a chat that is not allowed");
+        return null;
+      }
+      const replyTo = sendOptions.replyTo?.chatId === chatId ? sendOptions.replyTo.messageId : undefined;
+      const threadId = sendOptions.threadId !== undefined ? sendOptions.threadId : (sendOptions.replyTo?.threadId ?? null);
+      const sent = await options.client.sendMessage(chatId, text, {
+        ...(replyTo === undefined ? {} : { replyTo }),
+        ...(threadId === null ? {} : { threadId }),
+        ...(sendOptions.notify === false ? { disableNotification: true } : {}),
+      });
+      return sent === null ? null : { chatId: sent.chatId, messageId: sent.messageId, threadId: sent.threadId ?? null, senderId: null };
+    },
+
+    shutdown: ({ exitCode, reason }) => options.shutdown(exitCode, reason),
+  };
+}
+
+function projectInfos(config: LoadedConfig): ProjectInfo[] {
+  return Object.entries(config.settings.projects)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([alias, project]) => ({
+      alias,
+      path: project.path,
+      worktreesDir: project.worktrees_dir,
+      defaultEngine: project.default_engine,
+      worktreeBase: project.worktree_base,
+      chatId: project.chat_id,
+    }));
+}

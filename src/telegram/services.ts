@@ -1,0 +1,128 @@
+/**
+ * What the router and the built-in commands share while the bridge runs, and
+ * the per-chat rules they both apply: whose stored session a message uses,
+ * which engine a message runs on and why, who may change chat settings.
+ */
+import type { LoadedConfig } from "../config/load.js";
+import type { ProjectSettings, TelegramSettings } from "../config/schema.js";
+import type { ThreadScheduler } from "../core/scheduler.js";
+import type { RunContext } from "../core/directives.js";
+import type { EngineCatalogue } from "../engines/catalogue.js";
+import type { PluginRegistry } from "../plugins/registry.js";
+import type { BridgeRuntime } from "../plugins/types.js";
+import type { Logger } from "../util/log.js";
+import type { TelegramClient } from "./client.js";
+import type { IncomingMessage } from "./incoming.js";
+import type { ChatPrefsStore, ChatSessionsStore } from "./state/index.js";
+
+export interface BridgeServices {
+  client: TelegramClient;
+  scheduler: ThreadScheduler;
+  engines: EngineCatalogue;
+  chatSessions: ChatSessionsStore;
+  chatPrefs: ChatPrefsStore;
+  plugins: PluginRegistry;
+  runtime: BridgeRuntime;
+  /** The config in force (hot reload replaces it). */
+  config(): LoadedConfig;
+  /** `takopi <engine>` if given, else `default_engine`. */
+  defaultEngine(): string;
+  /** From getMe; null if it was not available (then `@mentions` cannot be recognised). */
+  botUsername: string | null;
+  log: Logger;
+}
+
+export function telegramSettings(services: Pick<BridgeServices, "config">): TelegramSettings {
+  const telegram = services.config().settings.transports.telegram;
+  if (telegram === undefined) throw new Error("[transports.telegram] is missing from the config in force");
+  return telegram;
+}
+
+export function projectsOf(services: Pick<BridgeServices, "config">): Record<string, ProjectSettings> {
+  return services.config().settings.projects;
+}
+
+/** The key of a chat's (or a group member's) stored sessions, spec §16.2. */
+export interface SessionOwner {
+  chatId: number;
+  /** The sender in a group; null in a private chat. */
+  ownerId: number | null;
+}
+
+/**
+ * Whose stored sessions a message uses in `session_mode = "chat"`: the chat
+ * in a private chat, the sender in a group (each member has their own). Null
+ * in stateless mode, inside a topic thread, and for a group message without a
+ * sender (an anonymous admin).
+ */
+export function sessionOwner(services: Pick<BridgeServices, "config">, message: Pick<IncomingMessage, "chatId" | "isPrivate" | "senderId" | "threadId">): SessionOwner | null {
+  if (telegramSettings(services).session_mode !== "chat" || message.threadId !== null) return null;
+  if (message.isPrivate) return { chatId: message.chatId, ownerId: null };
+  return message.senderId === null ? null : { chatId: message.chatId, ownerId: message.senderId };
+}
+
+/** The project this chat belongs to (`projects.<alias>.chat_id`), if any. */
+export function chatProject(services: Pick<BridgeServices, "config">, chatId: number): string | null {
+  for (const [alias, project] of Object.entries(projectsOf(services))) {
+    if (project.chat_id === chatId) return alias;
+  }
+  return null;
+}
+
+/**
+ * The context a message runs in when it names none (spec §12 step 4): what
+ * `/ctx set` bound the chat to, else the chat's project. A binding to a
+ * project that is no longer configured is ignored.
+ */
+export async function ambientContext(services: Pick<BridgeServices, "config" | "chatPrefs">, chatId: number): Promise<RunContext | null> {
+  const bound = await services.chatPrefs.getContext(chatId);
+  if (bound !== null && (bound.project === null || Object.hasOwn(projectsOf(services), bound.project))) {
+    return { project: bound.project, branch: bound.branch };
+  }
+  const project = chatProject(services, chatId);
+  return project === null ? null : { project, branch: null };
+}
+
+export type EngineSource = "directive" | "chat default" | "project default" | "global default";
+
+/**
+ * The engine for a new session (spec §14.1): the `/engine` directive, the
+ * chat's `/agent set` default, the project's `default_engine`, the global
+ * default. Defaults naming an engine that no longer exists are skipped.
+ */
+export async function resolveEngine(
+  services: Pick<BridgeServices, "config" | "chatPrefs" | "engines" | "defaultEngine">,
+  chatId: number,
+  directive: string | null,
+  project: string | null,
+): Promise<{ engine: string; source: EngineSource }> {
+  const known = new Set(services.engines.ids());
+  if (directive !== null) return { engine: directive, source: "directive" };
+  const chatDefault = await services.chatPrefs.getDefaultEngine(chatId);
+  if (chatDefault !== null && known.has(chatDefault)) return { engine: chatDefault, source: "chat default" };
+  const projectDefault = project === null ? null : (projectsOf(services)[project]?.default_engine ?? null);
+  if (projectDefault !== null && known.has(projectDefault)) return { engine: projectDefault, source: "project default" };
+  return { engine: services.defaultEngine(), source: "global default" };
+}
+
+/**
+ * Spec §15.4: settings may be changed by anyone in a private chat and by
+ * group admins in a group. Returns null when allowed, else why not.
+ */
+export async function settingsPermission(
+  services: Pick<BridgeServices, "client">,
+  message: Pick<IncomingMessage, "chatId" | "isPrivate" | "senderId">,
+): Promise<"no_sender" | "unverified" | "not_admin" | null> {
+  if (message.senderId === null) return "no_sender";
+  if (message.isPrivate) return null;
+  const member = await services.client.getChatMember(message.chatId, message.senderId);
+  if (member === null) return "unverified";
+  return member.status === "creator" || member.status === "administrator" ? null : "not_admin";
+}
+
+/** `app @feature`, `app`, `@feature` or `none`. */
+export function describeContext(context: RunContext | null): string {
+  if (context === null || (context.project === null && context.branch === null)) return "none";
+  if (context.project === null) return `@${context.branch ?? ""}`;
+  return context.branch === null ? context.project : `${context.project} @${context.branch}`;
+}
