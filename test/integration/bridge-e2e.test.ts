@@ -261,4 +261,36 @@ describe("sessions and commands", () => {
     await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
     expect((await harness.spawns())[0]?.engine).toBe("claude");
   });
+
+  it("/model, /reasoning, /trigger and /ctx answer in upstream's words, and overrides reach the engine", async () => {
+    const harness = await started({ config: { default_project: "app" } });
+    const ask = async (text: string, expected: (reply: string) => boolean) => {
+      const message = harness.send(text);
+      return harness.replyTo(message.stored.messageId, expected);
+    };
+    await ask("/model set gpt-fake", (text) => text === "chat model override set to gpt-fake for codex.\nIf you want a clean start on the new model, run /new.");
+    await ask("/reasoning set extreme", (text) => text.startsWith("unknown reasoning level extreme."));
+    await ask("/reasoning set claude high", (text) => text.startsWith("chat reasoning override set to high for claude."));
+    await ask("/ctx", (text) => text.includes("bound ctx: none") && text.includes("resolved ctx: app (source: default_project)"));
+    await ask("/ctx set app @dev", (text) => text === "chat bound to app @dev");
+
+    // Slow enough for the progress message to be edited while claude works.
+    const prompt = harness.send("/claude hello [delay:1500]");
+    const answer = await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
+    expect(answer.text).toContain("ctx: app @dev");
+    const [spawn] = await harness.spawns();
+    expect(spawn?.cwd).toBe(`${harness.repo}/.worktrees/dev`);
+    const progress = progressOf(harness, prompt.stored.messageId);
+    const shown = [...(progress?.edits ?? []).map((version) => version.text ?? ""), progress?.text ?? ""].join("\n");
+    expect(shown).toContain("reasoning override is not supported for claude; ignoring.");
+
+    await ask("/trigger mentions", (text) => text === "chat trigger mode set to mentions");
+    const ignored = harness.send("this is not for the bot");
+    const mention = harness.send("@takopi_test_bot this is");
+    await harness.replyTo(mention.stored.messageId, (text) => text.startsWith("done"));
+    await harness.telegram.waitForConfirmed(ignored.updateId);
+    expect(harness.botMessages().filter((message) => message.replyToMessageId === ignored.stored.messageId)).toHaveLength(0);
+    const codexRun = (await harness.spawns()).find((run) => run.engine === "codex");
+    expect(codexRun?.argv).toEqual(expect.arrayContaining(["--model", "gpt-fake"]));
+  });
 });
