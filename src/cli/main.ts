@@ -11,6 +11,8 @@ import type { ReplayCommandOptions } from "./replay.js";
 import type { RunCommandOptions } from "./run.js";
 import type { PluginsCommandOptions } from "./plugins.js";
 import type { InitCommandOptions } from "./init.js";
+import type { DiscoverCommandOptions } from "./discover.js";
+import type { ChatIdCommandOptions } from "./chat-id.js";
 
 /** Options every config-reading subcommand accepts. */
 export interface ConfigOption {
@@ -116,7 +118,46 @@ Examples:
       process.exitCode = await replayCommand(file, options);
     });
 
+  registerDeploymentCommands(program);
+
   return program;
+}
+
+/** What the container entrypoint runs before (or instead of) the bridge. */
+function registerDeploymentCommands(program: Command): void {
+  program
+    .command("discover")
+    .description("write a config with every directory of a projects directory as a project (the container's start-up step)")
+    .requiredOption("--projects-dir <dir>", "every visible subdirectory is a project")
+    .option("--base <file>", "takopi.toml to start from (a missing file is an empty config)")
+    .requiredOption("--out <file>", "where to write the result (replaced atomically)")
+    .addHelpText(
+      "after",
+      `
+Environment variables override the base file: TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID,
+TELEGRAM_API_ROOT, TAKOPI_ALLOWED_USER_IDS (comma-separated), TAKOPI_SESSION_MODE,
+TAKOPI_DEFAULT_ENGINE, TAKOPI_DEFAULT_PROJECT (an alias or a directory name).
+A project directory may hold a .takopi.toml with alias, default_engine,
+worktree_base, worktrees_dir and chat_id.
+Exit status: 0 written (the summary says if the token or chat id is still missing),
+1 nothing written, 2 a wrong invocation.`,
+    )
+    .action(async (options: DiscoverCommandOptions) => {
+      const { discoverCommand } = await import("./discover.js");
+      process.exitCode = await discoverCommand(options);
+    });
+
+  program
+    .command("chat-id")
+    .description("answer every message to the bot with its chat's id, until stopped (onboarding: token but no chat id yet)")
+    .option("--token <token>", "bot token (default: $TELEGRAM_BOT_TOKEN, else the config's)")
+    .option("--api-root <url>", "Bot API server (default: $TELEGRAM_API_ROOT, else the config's, else https://api.telegram.org)")
+    .option(CONFIG_FLAGS, CONFIG_HELP)
+    .addHelpText("after", "\nIn a group it answers /chatid, a mention of the bot, or a reply to it. Stops with exit 0 on SIGINT or SIGTERM.")
+    .action(async (options: ChatIdCommandOptions) => {
+      const { chatIdCommand } = await import("./chat-id.js");
+      process.exitCode = await chatIdCommand(options);
+    });
 }
 
 function registerRunCommand(program: Command): void {
