@@ -171,7 +171,10 @@ function registerRunCommand(program: Command): void {
     .option(CONFIG_FLAGS, CONFIG_HELP)
     .action(async (options: RunCommandOptions) => {
       const { runCommand } = await import("./run.js");
-      process.exitCode = await runCommand(options);
+      const code = await runCommand(options);
+      process.exitCode = code;
+      // The bridge has shut down; a plugin's leftover handle (a watcher, a timer) must not keep the process alive.
+      setTimeout(() => process.exit(code), 100).unref();
     });
 }
 

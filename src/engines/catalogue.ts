@@ -95,8 +95,9 @@ export class EngineCatalogue {
   infos(): EngineInfo[] {
     return this.ids().map((id) => {
       const status = this.#entries.get(id)?.status;
-      if (status === undefined || status.status === "ok") return { id, available: true, issue: null };
-      return { id, available: false, issue: status.detail };
+      if (status === undefined) return { id, available: false, issue: "not checked yet", executable: null };
+      if (status.status === "ok") return { id, available: true, issue: null, executable: status.executable };
+      return { id, available: false, issue: status.detail, executable: null };
     });
   }
 

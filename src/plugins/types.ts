@@ -43,6 +43,8 @@ export interface EngineInfo {
   available: boolean;
   /** Why it is unavailable: not installed, misconfigured, failed to load. */
   issue: string | null;
+  /** The CLI found on PATH, when available. */
+  executable: string | null;
 }
 
 /** A run the bridge is executing or has queued. */

@@ -1,0 +1,121 @@
+// @ts-check
+/**
+ * `/status`: is takopi healthy, what can it run, what is it doing. Version,
+ * uptime, when the config was last (re)loaded, the engines with their CLI
+ * versions, running and queued runs, and the state of the host units
+ * `/refresh` may restart.
+ */
+import { execFile } from "node:child_process";
+import process from "node:process";
+import { promisify } from "node:util";
+import { readRefreshSettings, RefreshConfigError } from "takopi-overlay-refresh/src/settings.js";
+import { unitStates } from "takopi-overlay-refresh/src/unit-state.js";
+
+/** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo } from "takopi" */
+
+const execFileAsync = promisify(execFile);
+const VERSION_TIMEOUT_MS = 5000;
+
+/** @type {CommandBackend} */
+const status = {
+  id: "status",
+  description: "show version, uptime, engines, runs and units",
+
+  /**
+   * @param {CommandContext} ctx
+   * @returns {Promise<CommandResult>}
+   */
+  async handle(ctx) {
+    const { runtime } = ctx;
+    const now = Date.now();
+    const [engines, units] = await Promise.all([describeEngines(runtime.engines(), runtime.defaultEngine()), describeUnits(runtime)]);
+    const lines = [
+      `takopi ${runtime.version}, up ${duration(now - runtime.startedAt)} (since ${new Date(runtime.startedAt).toISOString()})`,
+      `config: ${runtime.configPath}, loaded ${duration(now - runtime.configLoadedAt())} ago`,
+      `projects: ${runtime.projects().length}`,
+      "",
+      "engines:",
+      ...engines,
+      "",
+      ...describeRuns(runtime.runs(), now),
+      "",
+      ...units,
+    ];
+    return { text: lines.join("\n") };
+  },
+};
+export default status;
+
+/**
+ * @param {EngineInfo[]} engines
+ * @param {string} defaultEngine
+ */
+async function describeEngines(engines, defaultEngine) {
+  return Promise.all(
+    engines.map(async (engine) => {
+      const mark = engine.id === defaultEngine ? " (default)" : "";
+      if (!engine.available || engine.executable === null) return `  ${engine.id}${mark}: unavailable — ${engine.issue ?? "unknown reason"}`;
+      return `  ${engine.id}${mark}: ${await cliVersion(engine.executable)}`;
+    }),
+  );
+}
+
+/**
+ * The first line of `<cli> --version`, or why there is none.
+ * @param {string} executable
+ */
+async function cliVersion(executable) {
+  try {
+    const { stdout } = await execFileAsync(executable, ["--version"], { timeout: VERSION_TIMEOUT_MS });
+    return stdout.trim().split("\n")[0] || "(no version printed)";
+  } catch (error) {
+    return `--version failed (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
+  }
+}
+
+/**
+ * @param {RunInfo[]} runs
+ * @param {number} now
+ */
+function describeRuns(runs, now) {
+  if (runs.length === 0) return ["runs: none"];
+  const running = runs.filter((run) => run.state === "running").length;
+  return [
+    `runs: ${running} running, ${runs.length - running} queued`,
+    ...runs.map((run) => {
+      const where = run.project === null ? "" : ` in ${run.project}${run.branch === null ? "" : ` @${run.branch}`}`;
+      const age = run.startedAt === null ? "queued" : `${duration(now - run.startedAt)}`;
+      return `  ${run.engine}${where}: ${age} (chat ${run.chatId})`;
+    }),
+  ];
+}
+
+/** @param {BridgeRuntime} runtime */
+async function describeUnits(runtime) {
+  const table = runtime.config().raw.plugins;
+  const refresh = typeof table === "object" && table !== null && !Array.isArray(table) ? /** @type {Record<string, unknown>} */ (table).refresh : undefined;
+  if (typeof refresh !== "object" || refresh === null) return ["units: none allowlisted ([plugins.refresh] units)"];
+  let settings;
+  try {
+    settings = readRefreshSettings(/** @type {Record<string, unknown>} */ (refresh), process.env);
+  } catch (error) {
+    if (error instanceof RefreshConfigError) return [`units: ${error.message}`];
+    throw error;
+  }
+  if (settings.units.length === 0) return ["units: none allowlisted ([plugins.refresh] units)"];
+  const states = await unitStates(settings.busAddress, settings.units.map((unit) => unit.name), VERSION_TIMEOUT_MS);
+  if (!states.ok) return [`units: ${states.reason}`];
+  return ["units:", ...states.units.map((unit) => `  ${unit.name}: ${unit.state}`)];
+}
+
+/** `3d 4h`, `2h 5m`, `4m 10s`, `12s`. @param {number} ms */
+function duration(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  if (d > 0) return `${d}d ${h}h`;
+  if (h > 0) return `${h}h ${m}m`;
+  if (m > 0) return `${m}m ${s % 60}s`;
+  return `${s}s`;
+}
