@@ -38,7 +38,7 @@ const reload = {
 
   /**
    * @param {CommandContext} ctx
-   * @returns {Promise<CommandResult | null>}
+   * @returns {Promise<CommandResult>}
    */
   async handle(ctx) {
     const [mode, ...extra] = ctx.args;
@@ -50,9 +50,10 @@ const reload = {
     const { runtime } = ctx;
 
     const active = runtime.runs();
+    let text = "reloading…";
     if (active.length > 0 && mode === "now") {
       for (const run of active) runtime.cancelRun(run.id);
-      await ctx.reply(`cancelling ${plural(active.length, "run")} and reloading; reply to their messages after the restart to continue.`, { notify: false });
+      text = `cancelling ${plural(active.length, "run")} and reloading; reply to their messages after the restart to continue.`;
     } else if (active.length > 0) {
       await ctx.reply(`reloading once ${describeRuns(active)} ${active.length === 1 ? "finishes" : "finish"} (waiting up to ${waitS} s; /reload now cancels them).`, {
         notify: false,
@@ -60,10 +61,8 @@ const reload = {
       const left = await waitForRuns(runtime, waitS * 1000);
       if (left.length > 0) {
         for (const run of left) runtime.cancelRun(run.id);
-        await ctx.reply(`still running after ${waitS} s: cancelled ${describeRuns(left)}; reply to their messages after the restart to continue.`, { notify: false });
+        text = `still running after ${waitS} s: cancelled ${describeRuns(left)}; reply to their messages after the restart to continue.`;
       }
-    } else {
-      await ctx.reply("reloading…", { notify: false });
     }
 
     await saveSnapshot(runtime.configPath, {
@@ -77,8 +76,11 @@ const reload = {
       ctx.log.warn({ event: "reload.snapshot_failed", err: error }, "could not save the project list before reloading");
     });
     ctx.log.info({ event: "reload.requested", chat_id: ctx.message.chatId }, "reload requested from chat");
+    // Polling stops before the reply goes out: whatever the person sends after
+    // seeing it waits for the restarted takopi instead of being taken now and
+    // cancelled by the shutdown.
     await runtime.shutdown({ exitCode: 0, reason: "/reload" });
-    return null;
+    return { text, notify: false };
   },
 
   /** @param {StartupContext} ctx */
