@@ -1,0 +1,93 @@
+#!/bin/sh
+# The container's entrypoint. Checks what only the person deploying can
+# provide (the bot token, the projects mount, directories the bridge's uid can
+# write), writes the config from the projects directory (`takopi discover`,
+# at every start: Docker's restart after `/reload` picks up new projects),
+# then runs the command, `takopi run` by default.
+#
+# Any other command runs after the same steps, which makes the generated
+# config easy to inspect:  docker compose run --rm takopi cat /state/takopi.toml
+# (discovery's report goes to stderr so the command's stdout stays its own).
+#
+# Exit status 78 (EX_CONFIG) for anything the deployment has to fix.
+set -eu
+
+projects=${TAKOPI_PROJECTS_DIR:-/projects}
+config=${TAKOPI_CONFIG:-/state/takopi.toml}
+base=${TAKOPI_BASE_CONFIG:-}
+health=${TAKOPI_HEALTH_FILE:-}
+uid=$(id -u)
+gid=$(id -g)
+
+# fail SUMMARY [HOW-TO-FIX-LINE...]
+fail() {
+  printf 'takopi: %s\n' "$1" >&2
+  shift
+  for line in "$@"; do printf '  %s\n' "$line" >&2; done
+  exit 78
+}
+
+[ "$#" -gt 0 ] || set -- takopi run
+
+if [ -z "${TELEGRAM_BOT_TOKEN:-}" ]; then
+  fail "TELEGRAM_BOT_TOKEN is not set." \
+    "Copy .env.example to .env (next to compose.yaml), set TELEGRAM_BOT_TOKEN to the token @BotFather gave you," \
+    "then start again: docker compose up -d"
+fi
+
+if [ ! -d "$projects" ]; then
+  fail "the projects directory $projects is not mounted." \
+    "Set TAKOPI_PROJECTS in .env to the host directory that holds your repositories (one subdirectory per project);" \
+    "compose.yaml mounts it at $projects. With plain docker run: -v /path/to/projects:$projects"
+fi
+if [ ! -w "$projects" ]; then
+  owner=$(stat -c %u:%g "$projects")
+  if [ "$owner" = 0:0 ]; then
+    # Typically Docker's doing: it creates a bind mount's missing host directory as root.
+    fail "the projects directory $projects belongs to root, so the container's user $uid:$gid cannot write it." \
+      "If the host directory (TAKOPI_PROJECTS in .env) did not exist, Docker created it owned by root. Give it to" \
+      "that user on the host: sudo chown $uid:$gid <TAKOPI_PROJECTS>, or rebuild with TAKOPI_UID/TAKOPI_GID of its owner."
+  fi
+  fail "the projects directory $projects is not writable by the container's user $uid:$gid (the host directory belongs to $owner)." \
+    "Set TAKOPI_UID and TAKOPI_GID in .env to the owner's ids (\`id -u\` and \`id -g\` on the host), then rebuild: docker compose up -d --build"
+fi
+
+state=$(dirname "$config")
+mkdir -p "$state" 2>/dev/null || true
+if [ ! -w "$state" ]; then
+  fail "the state directory $state is not writable by the container's user $uid:$gid (it belongs to $(stat -c %u:%g "$state" 2>/dev/null || echo nobody))." \
+    "The state volume was created for another uid; hand it over once with:" \
+    "docker compose run --rm --user root --entrypoint chown takopi -R $uid:$gid $state"
+fi
+
+if [ -n "$base" ] && [ -e "$base" ] && [ ! -f "$base" ]; then
+  fail "TAKOPI_BASE_CONFIG $base is not a file." \
+    "The host file mounted there does not exist, so Docker created a directory in its place: create the file on the host (or remove the mount)."
+fi
+
+# A health file from before this start would make a bridge that never polls look healthy.
+if [ -n "$health" ]; then rm -f "$health"; fi
+
+is_default_run() {
+  [ "$1" = takopi ] && { [ "$#" -eq 1 ] || { [ "$#" -eq 2 ] && [ "$2" = run ]; }; }
+}
+if [ -z "${TELEGRAM_CHAT_ID:-}" ] && is_default_run "$@"; then
+  printf '%s\n' \
+    "takopi: TELEGRAM_CHAT_ID is not set, so the bridge does not start yet." \
+    "  Send your bot a private message: it answers with the chat id. Put it into .env as TELEGRAM_CHAT_ID," \
+    "  then: docker compose up -d" >&2
+  exec takopi chat-id
+fi
+
+discover() {
+  if [ -n "$base" ] && [ -f "$base" ]; then
+    takopi discover --projects-dir "$projects" --base "$base" --out "$config"
+  else
+    takopi discover --projects-dir "$projects" --out "$config"
+  fi
+}
+if ! discover >&2; then
+  fail "could not write $config from the projects in $projects (the reason is above)."
+fi
+
+exec "$@"
