@@ -15,6 +15,7 @@ import dbus from "dbus-next";
 import { execa, type ResultPromise } from "execa";
 import { stringify } from "smol-toml";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BridgeHarness } from "../support/bridge-harness.js";
 import { loadConfigText } from "../../src/config/load.js";
 import { dispatchCommand } from "../../src/plugins/commands.js";
 import { discoverPlugins } from "../../src/plugins/discover.js";
@@ -237,6 +238,21 @@ describe.skipIf(skip)("/refresh over a real system bus (dbus-daemon + dbusmock s
     expect(plugins.catalog.problems.filter((problem) => problem.packageName === "takopi-overlay-refresh")).toEqual([]);
     const loaded = await plugins.tryLoad("command", "refresh");
     expect(loaded.ok).toBe(true);
+  });
+
+  it("from Telegram: a real takopi run restarts an allowlisted unit and refuses any other", async () => {
+    const bridge = await BridgeHarness.create({ config: { plugins: { refresh: { bus: address, units: ["ok.service"] } } } });
+    try {
+      await bridge.start();
+      const ok = bridge.send("/refresh ok");
+      await bridge.replyTo(ok.stored.messageId, (text) => text === "restarted `ok.service`");
+      const other = bridge.send("/refresh other.service");
+      await bridge.replyTo(other.stored.messageId, (text) => text.startsWith("`other.service` is not in the /refresh allowlist"));
+      expect(await managerCalls("RestartUnit")).toEqual([["ok.service", "replace"]]);
+      expect(await bridge.stop()).toBe(0);
+    } finally {
+      await bridge.dispose();
+    }
   });
 
   it("restarts an allowlisted unit and reports the job's result", async () => {
