@@ -25,6 +25,8 @@
 # NODE_BASE_IMAGE, TAKOPI_IMAGE, SKIP_TAKOPI_IMAGE=1 (skip step 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# dockerd and debootstrap live in sbin, which a non-login PATH may leave out.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 DOCKERD_PIDFILE=${DOCKERD_PIDFILE:-/var/run/dockerd-ci.pid}
 DOCKERD_LOG=${DOCKERD_LOG:-/var/log/dockerd-ci.log}
