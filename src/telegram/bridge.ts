@@ -22,6 +22,7 @@ import { AccessGate, accessPolicy } from "./access.js";
 import { TelegramClient } from "./client.js";
 import { buildCommandMenu } from "./command-menu.js";
 import { describeError } from "./errors.js";
+import { systemClock } from "./outbox.js";
 import { UpdatePoller, type BacklogSummary } from "./polling.js";
 import { redactingLogger } from "./redact.js";
 import { MessageRouter } from "./router.js";
@@ -168,7 +169,7 @@ async function connect(client: TelegramClient, log: Logger, signal: AbortSignal)
         return `Telegram refused the bot token (${error.error_code} ${error.description}); check transports.telegram.bot_token (from @BotFather)`;
       }
       log.warn({ event: "telegram.connect_retry", error: describeError(error), retry_in_ms: delayMs }, "cannot reach the Telegram Bot API yet; retrying");
-      await sleep(delayMs, signal);
+      await systemClock.sleep(delayMs, signal);
       delayMs = Math.min(delayMs * 2, 30_000);
     }
   }
@@ -276,16 +277,4 @@ function packageVersion(): string {
   } catch {
     return "0.0.0";
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
