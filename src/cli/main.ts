@@ -3,8 +3,8 @@
  * `takopi` command line: dispatch only. Each subcommand lives in its own module
  * and is imported when invoked, so `--help` loads no engine or plugin code.
  */
-import { readFileSync } from "node:fs";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { takopiVersion } from "../util/version.js";
 import { UsageError } from "./errors.js";
 // Type-only: erased at run time, so --help still imports no subcommand module.
 import type { ReplayCommandOptions } from "./replay.js";
@@ -22,11 +22,6 @@ export interface ConfigOption {
 
 const CONFIG_FLAGS = "-c, --config <path>";
 const CONFIG_HELP = "takopi.toml to use (default: $TAKOPI_CONFIG, else ~/.takopi/takopi.toml)";
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  return pkg.version ?? "0.0.0";
-}
 
 function parseExitCode(value: string): number {
   const code = Number(value);
@@ -49,7 +44,7 @@ function parseSeconds(value: string): number {
 export function buildProgram(): Command {
   const program = new Command("takopi")
     .description("Telegram bridge for coding-agent CLIs (codex, claude, opencode, pi).")
-    .version(packageVersion(), "-V, --version", "print the takopi version")
+    .version(takopiVersion(), "-V, --version", "print the takopi version")
     .helpOption("-h, --help", "show help")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();

@@ -6,18 +6,16 @@
  * resume line), queued messages are sent, and handled updates are confirmed
  * to Telegram so none is delivered again.
  */
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { GrammyError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { transportConfig, type LoadedConfig } from "../config/load.js";
 import { ThreadScheduler, type SchedulerSettings } from "../core/scheduler.js";
 import { EngineCatalogue } from "../engines/catalogue.js";
 import { pluginConfig } from "../config/load.js";
-import { takopiPackageRoot } from "../plugins/discover.js";
 import type { TransportContext } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
+import { takopiVersion } from "../util/version.js";
 import { AccessGate, accessPolicy } from "./access.js";
 import { TelegramClient } from "./client.js";
 import { buildCommandMenu } from "./command-menu.js";
@@ -84,7 +82,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   let polling: Promise<void> = Promise.resolve();
 
   const runtime = bridgeRuntime({
-    version: packageVersion(),
+    version: takopiVersion(),
     startedAt,
     config: () => config,
     configLoadedAt: () => configLoadedAt,
@@ -267,14 +265,5 @@ function warnUnsupported(config: LoadedConfig, log: Logger): void {
   ].filter((item): item is string => item !== null);
   for (const item of unsupported) {
     log.warn({ event: "config.unsupported", setting: item }, `${item} is set, but this version of takopi does not support it; it is ignored`);
-  }
-}
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(join(takopiPackageRoot(), "package.json"), "utf8")) as { version?: unknown };
-    return typeof pkg.version === "string" ? pkg.version : "0.0.0";
-  } catch {
-    return "0.0.0";
   }
 }

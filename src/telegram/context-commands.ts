@@ -6,7 +6,7 @@
 import { splitArgs } from "../core/slash.js";
 import { formatContextLine, resolveMessage, type RunContext } from "../core/directives.js";
 import type { IncomingMessage } from "./incoming.js";
-import { ambientContext, chatProject, describeContext, projectsOf, sessionOwner, type BridgeServices } from "./services.js";
+import { ambientContext, chatProject, describeContext, projectsOf, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
 
 const CTX_UNKNOWN = "unknown `/ctx` command. use `/ctx`, `/ctx set`, or `/ctx clear`.";
 
@@ -70,7 +70,7 @@ function parseContextArgs(services: BridgeServices, args: readonly string[], bou
  * prompt (spec §31: upstream lets it fall through to the engine).
  */
 export async function newCommand(services: BridgeServices, message: IncomingMessage): Promise<string> {
-  if (services.config().settings.transports.telegram?.session_mode !== "chat") {
+  if (telegramSettings(services).session_mode !== "chat") {
     return 'nothing to clear: this chat is stateless (`session_mode = "stateless"`), so every message starts a new session unless it replies to an answer.';
   }
   const owner = sessionOwner(services, message);

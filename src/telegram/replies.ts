@@ -16,12 +16,10 @@ export interface ReplyTarget {
 export interface ReplyOptions {
   /** False delivers silently. Default true. */
   notify?: boolean;
-  /** False sends the text as is (plugin replies are plain text). Default true. */
-  markdown?: boolean;
 }
 
 export function sendReply(client: TelegramClient, target: ReplyTarget, text: string, options: ReplyOptions = {}): Promise<MessageRef | null> {
-  const rendered = options.markdown === false ? { text, entities: [] } : renderReply(text);
+  const rendered = renderReply(text);
   return client.sendMessage(target.chatId, rendered.text, {
     entities: rendered.entities,
     replyTo: target.messageId,

@@ -160,7 +160,13 @@ export class MessageRouter {
     this.#coalescer.flush(message);
     const ref = pluginRef(message);
     const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId, senderId: message.replyTo.senderId };
-    const reply = (text: string, options: SendOptions = {}): Promise<PluginMessageRef | null> => this.#pluginReply(ref, text, options);
+    // Plain text through the runtime (allowed chats only), in the command's chat and thread, replying to it by default.
+    const reply = (text: string, options: SendOptions = {}): Promise<PluginMessageRef | null> =>
+      services.runtime.send(message.chatId, text, {
+        ...options,
+        replyTo: options.replyTo === undefined ? ref : options.replyTo,
+        threadId: options.threadId === undefined ? message.threadId : options.threadId,
+      });
     this.#track(
       dispatchCommand(
         { command, text: message.text, argsText, message: ref, replyTo, replyText: message.replyTo?.text ?? null },
@@ -168,20 +174,6 @@ export class MessageRouter {
       ).then(() => undefined),
     );
     return true;
-  }
-
-  async #pluginReply(message: PluginMessageRef, text: string, options: SendOptions): Promise<PluginMessageRef | null> {
-    const target = options.replyTo === null ? null : (options.replyTo ?? message);
-    const threadId = options.threadId !== undefined ? options.threadId : (target?.threadId ?? message.threadId);
-    const replyOptions: ReplyOptions = { markdown: false, ...(options.notify === undefined ? {} : { notify: options.notify }) };
-    const sent =
-      target === null
-        ? await this.#services.client.sendMessage(message.chatId, text, {
-            ...(threadId === null ? {} : { threadId }),
-            ...(options.notify === false ? { disableNotification: true } : {}),
-          })
-        : await sendReply(this.#services.client, { chatId: target.chatId, messageId: target.messageId, threadId }, text, replyOptions);
-    return sent === null ? null : { chatId: sent.chatId, messageId: sent.messageId, threadId: sent.threadId ?? null, senderId: null };
   }
 
   /** Voice notes and files: upstream's upload and transcription paths are not part of this build. */

@@ -3,7 +3,7 @@
  * config, projects, engines and runs, plus the three things a plugin may do
  * to the bridge — cancel a run, send a message to an allowed chat, shut down.
  */
-import type { LoadedConfig } from "../config/load.js";
+import { transportConfig, type LoadedConfig } from "../config/load.js";
 import type { ThreadScheduler } from "../core/scheduler.js";
 import type { EngineCatalogue } from "../engines/catalogue.js";
 import type { BridgeRuntime, MessageRef, ProjectInfo, SendOptions } from "../plugins/types.js";
@@ -26,11 +26,7 @@ export interface RuntimeOptions {
 }
 
 export function bridgeRuntime(options: RuntimeOptions): BridgeRuntime {
-  const telegram = () => {
-    const settings = options.config().settings.transports.telegram;
-    if (settings === undefined) throw new Error("[transports.telegram] is missing from the config in force");
-    return settings;
-  };
+  const telegram = () => transportConfig(options.config(), "telegram");
   return {
     get configPath() {
       return options.config().path;

@@ -3,7 +3,7 @@
  * the per-chat rules they both apply: whose stored session a message uses,
  * which engine a message runs on and why, who may change chat settings.
  */
-import type { LoadedConfig } from "../config/load.js";
+import { transportConfig, type LoadedConfig } from "../config/load.js";
 import type { ProjectSettings, TelegramSettings } from "../config/schema.js";
 import type { ThreadScheduler } from "../core/scheduler.js";
 import type { RunContext } from "../core/directives.js";
@@ -33,9 +33,7 @@ export interface BridgeServices {
 }
 
 export function telegramSettings(services: Pick<BridgeServices, "config">): TelegramSettings {
-  const telegram = services.config().settings.transports.telegram;
-  if (telegram === undefined) throw new Error("[transports.telegram] is missing from the config in force");
-  return telegram;
+  return transportConfig(services.config(), "telegram");
 }
 
 export function projectsOf(services: Pick<BridgeServices, "config">): Record<string, ProjectSettings> {
