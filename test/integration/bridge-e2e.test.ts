@@ -183,6 +183,8 @@ describe("access", () => {
     const harness = await started({ telegram: { allowed_user_ids: [USER] } });
     const stranger = harness.send("run something [scenario:tool]", { chat: OTHER_USER, from: OTHER_USER });
     const inGroup = harness.send("and here", { chat: GROUP, from: USER });
+    // Both were received and confirmed (not left pending), just not acted on.
+    await harness.telegram.waitForConfirmed(stranger.updateId);
     await harness.telegram.waitForConfirmed(inGroup.updateId);
     // A later message from the allowed user is answered: the others were seen and refused, not delayed.
     const allowed = harness.send("hello");
@@ -191,7 +193,6 @@ describe("access", () => {
     expect(harness.botMessages(GROUP)).toHaveLength(0);
     const spawns = await harness.spawns();
     expect(spawns).toHaveLength(1);
-    expect(stranger.stored.messageId).toBeGreaterThan(0);
     expect(harness.logs().filter((line) => line.event === "telegram.access_denied")).toHaveLength(2);
   });
 });

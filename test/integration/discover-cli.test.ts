@@ -14,6 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { takopi } from "../support/cli.js";
 import { scratchDir, type ScratchDir } from "../support/scripts.js";
+import { gitRepo } from "../support/git-repo.js";
 
 const EXAMPLE = fileURLToPath(new URL("../../projects.example", import.meta.url));
 
@@ -46,13 +47,6 @@ function expectRefused(result: Awaited<ReturnType<typeof takopi>>, code: number,
   expect(result.stderr).toBe(message);
   expect(result.stdout).toBe("");
   expect(existsSync(outPath)).toBe(false);
-}
-
-async function gitRepo(path: string): Promise<void> {
-  await mkdir(path, { recursive: true });
-  const git = (...args: string[]) => execa("git", args, { cwd: path, env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" } });
-  await git("init", "-q", "-b", "main");
-  await git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "--allow-empty", "-m", "init");
 }
 
 describe("takopi discover", () => {

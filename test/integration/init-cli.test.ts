@@ -9,19 +9,12 @@ import { execa } from "execa";
 import { parse } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { takopi } from "../support/cli.js";
+import { gitRepo } from "../support/git-repo.js";
 import { scratchDir, type ScratchDir } from "../support/scripts.js";
 
 let dir: ScratchDir;
 let home: string;
 let configPath: string;
-
-async function gitRepo(path: string, branch = "main"): Promise<string> {
-  await mkdir(path, { recursive: true });
-  const git = (...args: string[]) => execa("git", args, { cwd: path, env: { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" } });
-  await git("init", "-q", "-b", branch);
-  await git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "--allow-empty", "-m", "init");
-  return path;
-}
 
 async function configTable(): Promise<Record<string, unknown>> {
   return parse(await readFile(configPath, "utf8"));

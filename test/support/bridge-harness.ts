@@ -14,6 +14,7 @@ import { stringify } from "smol-toml";
 import { CLI, cliEnv } from "./cli.js";
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions, type StoredMessage } from "./fake-telegram/index.js";
 import { STANDARD_WORLD, USER } from "./fake-telegram/standard-world.js";
+import { gitRepo } from "./git-repo.js";
 import { scratchDir, waitFor, type ScratchDir } from "./scripts.js";
 
 const FAKE_ENGINE = fileURLToPath(new URL("./fake-engine/cli.mjs", import.meta.url));
@@ -236,17 +237,6 @@ async function readJsonLines<T>(path: string): Promise<T[]> {
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line) as T);
-}
-
-export async function gitRepo(path: string, branch = "main"): Promise<string> {
-  await mkdir(path, { recursive: true });
-  const env = { GIT_CONFIG_GLOBAL: "/dev/null", GIT_CONFIG_NOSYSTEM: "1" };
-  const git = (...args: string[]) => execa("git", args, { cwd: path, env });
-  await git("init", "-q", "-b", branch);
-  await writeFile(join(path, "README.md"), "# app\n");
-  await git("add", "README.md");
-  await git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "init");
-  return path;
 }
 
 /** Whether a process is alive (signal 0). */

@@ -14,6 +14,7 @@ import { ConfigError } from "../../../src/config/errors.js";
 import { loadConfigText } from "../../../src/config/load.js";
 import { BUILTIN_ENGINE_IDS, PLUGIN_ID_PATTERN, RESERVED_CHAT_COMMAND_IDS } from "../../../src/plugins/ids.js";
 import { scratchDir, type ScratchDir } from "../../support/scripts.js";
+import { prng } from "../../support/prng.js";
 
 let dir: ScratchDir;
 let projectsDir: string;
@@ -221,17 +222,6 @@ describe("discoverProjects: projects of the base config", () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32), so a failing tree can be rebuilt from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Pieces of names that have broken something somewhere. */
 const PIECES = ["a", "B", "z9", "_", "-", ".", " ", "  ", "\t", "\n", '"', "'", "\\", "[", "]", "=", "#", "é", "日本", "🙂", "\u0001", "\u007f", "\u200b", "cancel", "codex", "new", ".git", "project", "x".repeat(20)];

@@ -9,18 +9,8 @@ import { EventFactory, TakopiEventSchema, type TakopiEvent } from "../../../src/
 import type { EngineBackend } from "../../../src/engines/backend.js";
 import { JsonlStream, SessionMismatchError } from "../../../src/engines/jsonl-stream.js";
 import { engineBackend, ENGINE_IDS } from "../../support/engine-backends.js";
+import { prng } from "../../support/prng.js";
 
-/** Deterministic PRNG (mulberry32), so a failure can be reproduced from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every recorded line we have, for every engine: the raw material for mutations. */
 function recordedLines(engine: string): string[] {

@@ -11,6 +11,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
   type RenderedMessage,
 } from "../../../src/render/telegram.js";
+import { prng } from "../../support/prng.js";
 
 const RESUME = "`codex resume 0199a213-81c0-7800-8aa1-bbab2a035a53`";
 
@@ -193,17 +194,6 @@ describe("reply markup (spec §7.14)", () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAGMENTS = [
   "word ",
@@ -258,7 +248,7 @@ function randomMarkdown(next: () => number): string {
 
 describe("prepareTelegram on random markdown", () => {
   it("always yields sendable messages that keep the footer", () => {
-    const next = random(0x7a6b0);
+    const next = prng(0x7a6b0);
     for (let round = 0; round < 200; round += 1) {
       const body = randomMarkdown(next);
       const footer = next() < 0.5 ? RESUME : `\`ctx: 项目 @main\`  \n${RESUME}`;
