@@ -119,8 +119,9 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
   const answer = async (message: IncomingMessage): Promise<void> => {
     const sender = message.senderUsername === null ? "" : `, from @${message.senderUsername}`;
     process.stdout.write(`chat ${message.chatId} (${message.chatType ?? "unknown type"}${sender}): TELEGRAM_CHAT_ID=${message.chatId}\n`);
-    const thread = message.isTopicMessage && message.threadId !== null ? { threadId: message.threadId } : {};
-    await client.sendMessage(message.chatId, chatIdAnswer(message.chatId, message.isPrivate), { replyTo: message.messageId, ...thread });
+    // Only a forum topic is a thread to post in; a reply thread elsewhere is not.
+    const threadId = message.isTopicMessage ? message.threadId : null;
+    await client.sendMessage(message.chatId, chatIdAnswer(message.chatId, message.isPrivate), { replyTo: message, threadId });
   };
 
   const stateDir = dirname(configPath);

@@ -6,21 +6,22 @@
  * message.
  *
  * A new session has no thread key until the engine announces it (`started`);
- * from then on prompts for that session queue behind it. A reply to a running
- * progress message can therefore wait for the run's session first
- * (`threadForProgressMessage`) and then be submitted for it.
+ * from then on prompts for that session queue behind it. Each job's `session`
+ * promise is the one way to wait for that: a reply to a running progress
+ * message (`sessionForProgressMessage`) and forwards that arrive after their
+ * prompt started both wait on it, then submit for that session.
+ *
+ * The scheduler only orders work: how a run and its `queued` message look is
+ * up to run-message.ts.
  *
  * `submit` returns at once: the chat handler that calls it never waits for a
  * run, nor for the chat service.
  */
 import type { RunInfo } from "../plugins/types.js";
-import { PROGRESS_LABELS, progressParts } from "../render/progress.js";
-import { prepareTelegram } from "../render/telegram.js";
 import { silentLogger, type Logger } from "../util/log.js";
-import { runMessage, type BridgeSettings, type MessageRun, type RunResult } from "./bridge.js";
+import type { MessageRef } from "./chat.js";
 import { threadKey, type ResumeToken } from "./events.js";
-import { ProgressTracker } from "./progress.js";
-import type { ChatSurface, MessageRef, RenderedMessage } from "./presenter.js";
+import { postQueued, resumeFormatter, runMessage, showDropped, type BridgeSettings, type MessageRun, type RunResult } from "./run-message.js";
 
 /** A prompt to run, with what the run registry reports about it. */
 export interface JobSpec extends MessageRun {
@@ -40,6 +41,8 @@ export interface JobHandle {
   readonly queued: boolean;
   /** Settles when the job is over: run to the end, cancelled, or dropped from the queue. */
   readonly done: Promise<RunResult>;
+  /** Settles with the job's session as soon as it is known, or with null if the job ends without one. */
+  readonly session: Promise<ResumeToken | null>;
 }
 
 /** What a cancel request did (spec §9.4–§9.5). */
@@ -67,10 +70,9 @@ interface Job {
   /** Every message that showed this job's progress (the placeholder, then its replacements). */
   messages: MessageRef[];
   startedAt: number | null;
-  done: Promise<RunResult>;
-  finish(result: RunResult): void;
-  /** Waiting for the session to be known (or the job to end without one). */
-  tokenWaiters: ((token: ResumeToken | null) => void)[];
+  done: PromiseWithResolvers<RunResult>;
+  /** Settled once the session is known (or the job ended without one). */
+  session: PromiseWithResolvers<ResumeToken | null>;
 }
 
 interface Lane {
@@ -81,7 +83,6 @@ interface Lane {
 
 export class ThreadScheduler {
   readonly #settings: SchedulerSettings;
-  readonly #surface: ChatSurface;
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #jobs = new Map<string, Job>();
@@ -93,7 +94,6 @@ export class ThreadScheduler {
 
   constructor(settings: SchedulerSettings) {
     this.#settings = settings;
-    this.#surface = settings.surface;
     this.#now = settings.now ?? Date.now;
     this.#log = settings.log ?? silentLogger;
   }
@@ -104,10 +104,6 @@ export class ThreadScheduler {
    */
   submit(spec: JobSpec): JobHandle {
     const id = `run-${this.#nextId++}`;
-    let finish!: (result: RunResult) => void;
-    const done = new Promise<RunResult>((resolve) => {
-      finish = resolve;
-    });
     const job: Job = {
       id,
       spec,
@@ -118,10 +114,10 @@ export class ThreadScheduler {
       placeholder: null,
       messages: [],
       startedAt: null,
-      done,
-      finish,
-      tokenWaiters: [],
+      done: Promise.withResolvers(),
+      session: Promise.withResolvers(),
     };
+    if (spec.resume !== null) job.session.resolve(spec.resume);
     this.#jobs.set(id, job);
     let lane = this.#lanes.get(job.lane);
     if (lane === undefined) {
@@ -135,7 +131,7 @@ export class ThreadScheduler {
     } else {
       this.#pump(lane);
     }
-    return { id, queued: waits, done };
+    return { id, queued: waits, done: job.done.promise, session: job.session.promise };
   }
 
   /** Cancels a running or queued job by id (`RunInfo.id`). */
@@ -151,18 +147,14 @@ export class ThreadScheduler {
   }
 
   /**
-   * For a reply to a progress or `queued` message: the session of that job.
+   * For a reply to a progress or `queued` message: that job's `session`.
    * Null when no running or queued job shows its progress in `ref` (route the
-   * reply as usual). Otherwise a promise of the session, settling as soon as
-   * it is known — or with null if the run ends without announcing one.
+   * reply as usual).
    */
-  threadForProgressMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<ResumeToken | null> | null {
+  sessionForProgressMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<ResumeToken | null> | null {
     const job = this.#byMessage.get(messageKey(ref));
     if (job === undefined || job.state === "finished") return null;
-    if (job.resume !== null) return Promise.resolve(job.resume);
-    return new Promise((resolve) => {
-      job.tokenWaiters.push(resolve);
-    });
+    return job.session.promise;
   }
 
   /** Running jobs, then queued ones, each in submission order (for plugins: `BridgeRuntime.runs`). */
@@ -255,7 +247,7 @@ export class ThreadScheduler {
   /** When a new run announces its session, prompts for that session queue behind it. */
   #threadKnown(job: Job, lane: Lane, token: ResumeToken): void {
     job.resume = token;
-    for (const resolve of job.tokenWaiters.splice(0)) resolve(token);
+    job.session.resolve(token);
     const key = threadKey(token);
     if (lane.key !== key) {
       if (this.#lanes.has(key)) {
@@ -282,7 +274,7 @@ export class ThreadScheduler {
   #finish(job: Job, result: Promise<RunResult>, lane?: Lane): void {
     void result.then((outcome) => {
       job.state = "finished";
-      for (const resolve of job.tokenWaiters.splice(0)) resolve(job.resume);
+      job.session.resolve(job.resume);
       for (const ref of job.messages) {
         if (this.#byMessage.get(messageKey(ref)) === job) this.#byMessage.delete(messageKey(ref));
       }
@@ -291,7 +283,7 @@ export class ThreadScheduler {
         lane.running = null;
         this.#pump(lane);
       }
-      job.finish(outcome);
+      job.done.resolve(outcome);
       if (this.idle) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     });
   }
@@ -301,68 +293,31 @@ export class ThreadScheduler {
     this.#byMessage.set(messageKey(ref), job);
   }
 
-  /** Spec §9.2: a silent reply with label `queued`, the resume line and the cancel button. */
   async #postPlaceholder(job: Job): Promise<MessageRef | null> {
-    const { message } = job.spec;
-    const ref = await this.#guard(
-      () =>
-        this.#surface.send(message.chatId, this.#renderQueued(job, PROGRESS_LABELS.queued), {
-          replyTo: message.messageId,
-          threadId: message.threadId,
-          notify: false,
-          markup: "cancel",
-        }),
-      null,
-    );
+    const ref = await postQueued(this.#settings, job.spec);
     if (ref !== null && job.state !== "finished") this.#index(job, ref);
     return ref;
   }
 
-  /** A dropped job's `queued` message shows `cancelled`, without the button. */
   async #showDropped(job: Job): Promise<MessageRef | null> {
     const ref = await job.placeholder;
-    if (ref == null) return null;
-    const rendered = this.#renderQueued(job, PROGRESS_LABELS.cancelled);
-    return this.#guard(() => this.#surface.edit(ref, rendered, { markup: "none" }), null);
-  }
-
-  #renderQueued(job: Job, label: string): RenderedMessage {
-    const { spec } = job;
-    const tracker = new ProgressTracker(spec.runner.engine);
-    if (job.resume !== null) tracker.noteEvent({ type: "started", engine: spec.runner.engine, resume: job.resume });
-    const snapshot = tracker.snapshot({ formatResume: this.#formatResume(spec), contextLine: spec.contextLine ?? null });
-    const [rendered] = prepareTelegram(progressParts({ label, snapshot, elapsedSeconds: 0, baseDir: spec.cwd }));
-    if (rendered === undefined) throw new Error("prepareTelegram returned no message");
-    return rendered;
-  }
-
-  #formatResume(spec: JobSpec): (token: ResumeToken) => string {
-    return spec.formatResume ?? ((token) => spec.runner.backend.formatResume(token));
+    return ref == null ? null : showDropped(this.#settings, job.spec, ref);
   }
 
   #runInfo(job: Job): RunInfo {
     const { spec } = job;
-    const resumeLine = job.resume === null ? null : this.#formatResume(spec)(job.resume);
+    const resumeLine = job.resume === null ? null : resumeFormatter(spec)(job.resume);
     return {
       id: job.id,
       state: job.state === "running" ? "running" : "queued",
-      chatId: spec.message.chatId,
-      threadId: spec.message.threadId,
+      chatId: spec.source.chatId,
+      threadId: spec.source.threadId,
       engine: spec.runner.engine,
       project: spec.project ?? null,
       branch: spec.branch ?? null,
       startedAt: job.startedAt,
       resumeLine: resumeLine === "" ? null : resumeLine,
     };
-  }
-
-  async #guard<T>(call: () => Promise<T>, failed: T): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      this.#log.error({ err: error }, "chat surface call failed");
-      return failed;
-    }
   }
 }
 

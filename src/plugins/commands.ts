@@ -16,6 +16,8 @@ export interface CommandMessage {
   text: string;
   argsText: string;
   message: MessageRef;
+  /** Who sent it; null for anonymous group admins. */
+  senderId: number | null;
   replyTo: MessageRef | null;
   replyText: string | null;
 }
@@ -61,6 +63,7 @@ export async function dispatchCommand(input: CommandMessage, options: DispatchOp
     argsText: input.argsText,
     args: splitArgs(input.argsText),
     message: input.message,
+    senderId: input.senderId,
     replyTo: input.replyTo,
     replyText: input.replyText,
     configPath: config.path,

@@ -5,27 +5,12 @@
  * re-exported as types from `takopi` (src/index.ts).
  */
 import type { LoadedConfig } from "../config/load.js";
+import type { MessageRef, SendOptions } from "../core/chat.js";
 import type { Logger } from "../util/log.js";
 import type { PluginRegistry } from "./registry.js";
 
-/** A message in a chat, as plugins see it. */
-export interface MessageRef {
-  chatId: number;
-  messageId: number;
-  /** Forum topic (or private-chat thread); null for the main thread. */
-  threadId: number | null;
-  /** Null for anonymous group admins and channel posts. */
-  senderId: number | null;
-}
-
-export interface SendOptions {
-  /** Reply to this message (default for command replies: the command message). */
-  replyTo?: MessageRef | null;
-  /** Send into this thread; defaults to the thread of `replyTo`. */
-  threadId?: number | null;
-  /** False sends silently (no notification sound). Default true. */
-  notify?: boolean;
-}
+/** The message vocabulary plugins share with the bridge, from the chat client up. */
+export type { MessageRef, SendOptions };
 
 /** A project from `[projects.<alias>]`, with paths resolved. */
 export interface ProjectInfo {
@@ -81,7 +66,7 @@ export interface BridgeRuntime {
   runs(): RunInfo[];
   /** Cancels a running or queued run; false when no such run exists. */
   cancelRun(id: string): boolean;
-  /** Sends a plain-text message to any allowed chat. */
+  /** Sends a plain-text message to any allowed chat (a reply only to a message in that chat). */
   send(chatId: number, text: string, options?: SendOptions): Promise<MessageRef | null>;
   /**
    * Stops the bridge: polling stops, handled updates are acknowledged to the
@@ -102,6 +87,8 @@ export interface CommandContext {
   /** `argsText` split like a shell would (quotes group words). */
   args: string[];
   message: MessageRef;
+  /** Who sent the command; null for anonymous group admins. */
+  senderId: number | null;
   replyTo: MessageRef | null;
   /** Text of the message replied to, if any. */
   replyText: string | null;

@@ -12,6 +12,9 @@ export const MAX_BODY_CHARS = 3500;
 /** A markdown hard break: keeps lines apart without a blank line between them. */
 export const HARD_BREAK = "  \n";
 
+/** `trim` cuts a long body to one message; `split` sends the rest as follow-ups (final messages only). */
+export type MessageOverflow = "trim" | "split";
+
 /** A message in three parts; only the body is ever trimmed or split. */
 export interface MarkdownParts {
   header: string;

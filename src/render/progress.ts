@@ -20,7 +20,7 @@ export const STATUS = { running: "▸", updated: "↻", done: "✓", failed: "�
 
 /**
  * Progress labels (spec §7.9). `cancelled` carries its backticks so it renders
- * as code; `progressReplyMarkup` (telegram.ts) drops the cancel button for it.
+ * as code; a cancelled message has no cancel button (core/run-view.ts).
  */
 export const PROGRESS_LABELS = {
   starting: "starting",

@@ -10,7 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { GrammyError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { transportConfig, type LoadedConfig } from "../config/load.js";
-import { ThreadScheduler, type SchedulerSettings } from "../core/scheduler.js";
+import { ThreadScheduler } from "../core/scheduler.js";
 import { EngineCatalogue } from "../engines/catalogue.js";
 import { pluginConfig } from "../config/load.js";
 import type { TransportContext } from "../plugins/types.js";
@@ -39,9 +39,12 @@ const HEALTH_INTERVAL_MS = 5_000;
 
 export async function runTelegramBridge(context: TransportContext): Promise<number> {
   const startedAt = Date.now();
-  let config = context.config.current();
+  // Every component reads the config in force through a getter, so a hot reload reaches it without being told.
+  const config = (): LoadedConfig => context.config.current();
+  const telegramConfig = () => transportConfig(config(), "telegram");
   let configLoadedAt = startedAt;
-  const telegram = transportConfig(config, "telegram");
+  // The connection's settings: a change to them needs a restart (config/watch.ts says so).
+  const telegram = telegramConfig();
   const log = redactingLogger(context.log, [telegram.bot_token]);
   const client = new TelegramClient({ token: telegram.bot_token, apiRoot: telegram.api_root, log });
 
@@ -54,22 +57,21 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     return 1;
   }
   log.info({ event: "telegram.connected", bot: me.username, api_root: telegram.api_root }, `connected as @${me.username}`);
-  warnUnsupported(config, log);
+  warnUnsupported(config(), log);
 
-  const defaultEngine = (): string => context.defaultEngineOverride ?? config.settings.default_engine;
+  const defaultEngine = (): string => context.defaultEngineOverride ?? config().settings.default_engine;
   const engines = new EngineCatalogue({ plugins: context.plugins, log });
-  await engines.refresh(config);
+  await engines.refresh(config());
 
-  const state = openTelegramState(config.path, { log });
+  const state = openTelegramState(config().path, { log });
   if (telegram.session_mode === "chat") await state.chatSessions.syncCwd();
 
-  const schedulerSettings: SchedulerSettings = {
+  const scheduler = new ThreadScheduler({
     surface: telegramSurface(client),
     finalNotify: context.finalNotify,
-    overflow: telegram.message_overflow,
+    overflow: () => telegramConfig().message_overflow,
     log,
-  };
-  const scheduler = new ThreadScheduler(schedulerSettings);
+  });
 
   // Stopping: a signal (SIGINT/SIGTERM) or a plugin asking (`/reload`).
   const stop = new AbortController();
@@ -84,7 +86,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   const runtime = bridgeRuntime({
     version: takopiVersion(),
     startedAt,
-    config: () => config,
+    config,
     configLoadedAt: () => configLoadedAt,
     defaultEngine,
     engines,
@@ -109,19 +111,17 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     chatPrefs: state.chatPrefs,
     plugins: context.plugins,
     runtime,
-    config: () => config,
+    config,
     defaultEngine,
     botUsername: me.username,
     log,
   };
   const router = new MessageRouter(services);
-  const gate = new AccessGate({ policy: () => accessPolicy(transportConfig(config, "telegram"), config.settings.projects), log });
+  const gate = new AccessGate({ policy: () => accessPolicy(telegramConfig(), config().settings.projects), log });
 
   await publishMenu(services);
   const unsubscribe = context.config.onChange((next) => {
-    config = next;
     configLoadedAt = Date.now();
-    schedulerSettings.overflow = transportConfig(next, "telegram").message_overflow;
     void engines.refresh(next).then(
       () => publishMenu(services),
       (error: unknown) => {
@@ -132,12 +132,12 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
 
   const poller = new UpdatePoller({
     api: client.api,
-    stateDir: stateDirFor(config.path),
+    stateDir: stateDirFor(config().path),
     handle: (update) => {
       router.handle(update);
     },
     admit: (update) => gate.admit(update),
-    backlogMaxAgeS: () => transportConfig(config, "telegram").backlog_max_age_s,
+    backlogMaxAgeS: () => telegramConfig().backlog_max_age_s,
     onPolled: healthBeat(log),
     onBacklogDrained: (backlog) => {
       void announce(services, backlog).then(() => runStartupHooks(services));
@@ -211,7 +211,7 @@ async function announce(services: BridgeServices, backlog: BacklogSummary): Prom
     cwd: process.cwd(),
     backlog,
   });
-  await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, disableNotification: true });
+  await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, notify: false });
 }
 
 /** Commands that asked to hear about start-up (`"startup": true`): imported now, each hook isolated. */

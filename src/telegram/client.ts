@@ -23,6 +23,7 @@ import type {
 } from "grammy/types";
 import * as z from "zod";
 import { DEFAULT_API_ROOT } from "../config/schema.js";
+import type { MessageRef, SendOptions } from "../core/chat.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, isEditTargetMissing, isNotModified } from "./errors.js";
 import { Outbox, PRIORITY, type CloseOptions, type OutboxOptions } from "./outbox.js";
@@ -31,24 +32,11 @@ import { redactingLogger } from "./redact.js";
 /** Spec §10.1: long enough for uploads, short enough to notice a dead connection. */
 const DEFAULT_TIMEOUT_S = 120;
 
-/** A message the bot sent, as the bridge keeps track of it. */
-export interface MessageRef {
-  chatId: number;
-  messageId: number;
-  /** The forum topic (or reply thread) it is in, from Telegram's answer or as requested. */
-  threadId?: number;
-}
-
-export interface SendOptions {
+/** Where and how to post (see `SendOptions`), plus what Telegram needs to show it. */
+export interface TelegramSendOptions extends SendOptions {
   /** Formatting as entities (UTF-16 offsets); parse_mode is never used, so nothing needs escaping. */
   entities?: MessageEntity[];
-  /** Reply to this message; sent anyway if it has been deleted. */
-  replyTo?: number;
-  /** The forum topic to post in. */
-  threadId?: number;
   replyMarkup?: InlineKeyboardMarkup;
-  /** Deliver without a sound (progress messages, follow-ups). */
-  disableNotification?: boolean;
 }
 
 export interface EditOptions {
@@ -125,7 +113,7 @@ export class TelegramClient {
   }
 
   /** Sends a text message; settles with where it landed, or null. */
-  sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<MessageRef | null> {
+  sendMessage(chatId: number, text: string, options: TelegramSendOptions = {}): Promise<MessageRef | null> {
     return this.outbox.enqueue({
       chatId,
       priority: PRIORITY.send,
@@ -174,9 +162,9 @@ export class TelegramClient {
    * message after the send; the delete follows in the background (a draining
    * close waits for it).
    */
-  replaceMessage(old: MessageRef, text: string, options: SendOptions = {}): Promise<MessageRef | null> {
+  replaceMessage(old: MessageRef, text: string, options: TelegramSendOptions = {}): Promise<MessageRef | null> {
     this.outbox.drop(editKey(old.chatId, old.messageId));
-    const sendOptions: SendOptions = old.threadId === undefined ? options : { threadId: old.threadId, ...options };
+    const sendOptions: TelegramSendOptions = { threadId: old.threadId, ...options };
     return this.outbox.enqueue({
       chatId: old.chatId,
       priority: PRIORITY.send,
@@ -223,9 +211,9 @@ export class TelegramClient {
    * spends no message budget, and an indicator retried seconds later would be
    * stale, so a failure is logged at debug level and not retried.
    */
-  async sendChatAction(chatId: number, action: ChatAction, options: { threadId?: number } = {}): Promise<boolean> {
+  async sendChatAction(chatId: number, action: ChatAction, options: { threadId?: number | null } = {}): Promise<boolean> {
     try {
-      return await this.api.sendChatAction(chatId, action, options.threadId === undefined ? {} : { message_thread_id: options.threadId });
+      return await this.api.sendChatAction(chatId, action, options.threadId == null ? {} : { message_thread_id: options.threadId });
     } catch (error) {
       this.log.debug({ event: "telegram.chat_action_failed", chat_id: chatId, error: describeError(error) }, "chat action failed");
       return false;
@@ -276,18 +264,20 @@ export class TelegramClient {
     return this.outbox.close(options);
   }
 
-  private async send(chatId: number, text: string, options: SendOptions): Promise<MessageRef> {
+  private async send(chatId: number, text: string, options: TelegramSendOptions): Promise<MessageRef> {
+    // A reply only within the chat; the thread defaults to the replied-to message's.
+    const replyTo = options.replyTo?.chatId === chatId ? options.replyTo : null;
+    const threadId = options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
     const message = await this.api.sendMessage(chatId, text, {
       link_preview_options: { is_disabled: true },
       ...(options.entities === undefined ? {} : { entities: options.entities }),
-      ...(options.replyTo === undefined ? {} : { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }),
-      ...(options.threadId === undefined ? {} : { message_thread_id: options.threadId }),
+      ...(replyTo === null ? {} : { reply_parameters: { message_id: replyTo.messageId, allow_sending_without_reply: true } }),
+      ...(threadId === null ? {} : { message_thread_id: threadId }),
       ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
-      ...(options.disableNotification === undefined ? {} : { disable_notification: options.disableNotification }),
+      ...(options.notify === false ? { disable_notification: true } : {}),
     });
     checkAnswer(SentMessageSchema, "sendMessage", message);
-    const threadId = message.message_thread_id ?? options.threadId;
-    return { chatId: message.chat.id, messageId: message.message_id, ...(threadId === undefined ? {} : { threadId }) };
+    return { chatId: message.chat.id, messageId: message.message_id, threadId: message.message_thread_id ?? threadId };
   }
 
   private async edit(ref: MessageRef, text: string, options: EditOptions): Promise<EditOutcome | null> {
@@ -305,8 +295,8 @@ export class TelegramClient {
       const context = { event: "telegram.edit_target_missing", chat_id: ref.chatId, message_id: ref.messageId, resend: options.sendIfMissing === true };
       this.log.info(context, "message to edit is gone");
       if (options.sendIfMissing !== true) return null;
-      const resend: SendOptions = {
-        ...(ref.threadId === undefined ? {} : { threadId: ref.threadId }),
+      const resend: TelegramSendOptions = {
+        threadId: ref.threadId,
         ...(options.entities === undefined ? {} : { entities: options.entities }),
         ...(options.replyMarkup === undefined ? {} : { replyMarkup: options.replyMarkup }),
       };

@@ -3,7 +3,7 @@
  * other engine the run starts with a note saying it is ignored, so the user
  * who set it sees why nothing changed.
  */
-import type { MessageRunner } from "../core/bridge.js";
+import type { MessageRunner } from "../core/run-message.js";
 import type { TakopiEvent } from "../core/events.js";
 import type { RunOptions, RunRequest } from "../engines/backend.js";
 import type { RunControl } from "../engines/runner.js";

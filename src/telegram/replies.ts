@@ -3,29 +3,14 @@
  * as markdown like upstream's, where each line break is a line break, and sent
  * as a reply in the message's thread through the outbox.
  */
-import { renderMarkdown, type RenderedText } from "../render/markdown.js";
-import type { MessageRef, TelegramClient } from "./client.js";
+import type { MessageRef, SendOptions } from "../core/chat.js";
+import type { TelegramClient } from "./client.js";
+import { renderMarkdown, type RenderedText } from "./markdown.js";
 
-/** Where a reply goes: the message it answers. */
-export interface ReplyTarget {
-  chatId: number;
-  messageId: number;
-  threadId: number | null;
-}
-
-export interface ReplyOptions {
-  /** False delivers silently. Default true. */
-  notify?: boolean;
-}
-
-export function sendReply(client: TelegramClient, target: ReplyTarget, text: string, options: ReplyOptions = {}): Promise<MessageRef | null> {
+/** Answers `message` with `text` (markdown), as a reply in its chat and thread. */
+export function sendReply(client: TelegramClient, message: MessageRef, text: string, options: Pick<SendOptions, "notify"> = {}): Promise<MessageRef | null> {
   const rendered = renderReply(text);
-  return client.sendMessage(target.chatId, rendered.text, {
-    entities: rendered.entities,
-    replyTo: target.messageId,
-    ...(target.threadId === null ? {} : { threadId: target.threadId }),
-    ...(options.notify === false ? { disableNotification: true } : {}),
-  });
+  return client.sendMessage(message.chatId, rendered.text, { ...options, entities: rendered.entities, replyTo: message });
 }
 
 /** Markdown where a single newline breaks the line (outside code blocks) instead of joining lines. */

@@ -9,18 +9,18 @@
  */
 import { DirectiveError, defaultProjectFor, resolveMessage, resolveResume } from "../core/directives.js";
 import type { ResumeToken } from "../core/events.js";
-import type { JobSpec } from "../core/scheduler.js";
+import type { JobHandle, JobSpec } from "../core/scheduler.js";
 import { parseSlashCommand, type SlashCommand } from "../core/slash.js";
 import type { RunOptions } from "../engines/backend.js";
 import { dispatchCommand } from "../plugins/commands.js";
 import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
-import type { MessageRef as PluginMessageRef, SendOptions } from "../plugins/types.js";
-import { CANCEL_CALLBACK_DATA } from "../render/telegram.js";
+import type { MessageRef, SendOptions } from "../core/chat.js";
 import { resolveRunCwd, WorktreeError } from "../util/worktrees.js";
 import { contextFooter, ctxCommand, newCommand } from "./context-commands.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
-import { sendReply, type ReplyOptions } from "./replies.js";
+import { CANCEL_CALLBACK_DATA } from "./render.js";
+import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
 import { ambientContext, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
 import { isSettingsCommand, settingsCommand } from "./settings-commands.js";
@@ -29,9 +29,11 @@ import { isSettingsCommand, settingsCommand } from "./settings-commands.js";
 interface PendingPrompt {
   /** The session this prompt continues because it replied to a running progress message. */
   replyResume: ResumeToken | null;
-  /** Settles with the run's session once known (or null), for forwards that arrive after it started. */
-  session: Promise<ResumeToken | null>;
-  settleSession(token: ResumeToken | null): void;
+  /**
+   * The job the prompt became, or null when it could not run: forwards that
+   * arrive after it started wait for the job's session through it.
+   */
+  job: PromiseWithResolvers<JobHandle | null>;
 }
 
 export class MessageRouter {
@@ -111,7 +113,7 @@ export class MessageRouter {
     if (slash !== null && this.#pluginCommand(message, slash)) return;
 
     // A reply to a progress message continues that run's session, once it has one.
-    const running = message.replyTo === null ? null : services.scheduler.threadForProgressMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
+    const running = message.replyTo === null ? null : services.scheduler.sessionForProgressMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
     if (running !== null && resolveResume(message.text, null, services.engines.codecs(services.defaultEngine())) === null) {
       this.#coalescer.flush(message);
       this.#track(
@@ -158,10 +160,10 @@ export class MessageRouter {
     const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(config.settings.projects, command);
     if (reserved || services.plugins.find("command", command)?.enabled !== true) return false;
     this.#coalescer.flush(message);
-    const ref = pluginRef(message);
-    const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId, senderId: message.replyTo.senderId };
+    const ref = messageRef(message);
+    const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId };
     // Plain text through the runtime (allowed chats only), in the command's chat and thread, replying to it by default.
-    const reply = (text: string, options: SendOptions = {}): Promise<PluginMessageRef | null> =>
+    const reply = (text: string, options: SendOptions = {}): Promise<MessageRef | null> =>
       services.runtime.send(message.chatId, text, {
         ...options,
         replyTo: options.replyTo === undefined ? ref : options.replyTo,
@@ -169,7 +171,7 @@ export class MessageRouter {
       });
     this.#track(
       dispatchCommand(
-        { command, text: message.text, argsText, message: ref, replyTo, replyText: message.replyTo?.text ?? null },
+        { command, text: message.text, argsText, message: ref, senderId: message.senderId, replyTo, replyText: message.replyTo?.text ?? null },
         { plugins: services.plugins, config, runtime: services.runtime, reply, log: services.log },
       ).then(() => undefined),
     );
@@ -238,7 +240,8 @@ export class MessageRouter {
     const first = late.forwards[0];
     if (first === undefined) return;
     const message: IncomingMessage = { ...late.message, messageId: first.messageId, text: "", replyTo: null, isForward: true };
-    const token = await late.prompt.session;
+    const job = await late.prompt.job.promise;
+    const token = job === null ? null : await job.session;
     if (token === null) {
       await this.#reply(message, "these forwards arrived after the run they belong to had ended; send them again with a prompt.");
       return;
@@ -249,6 +252,16 @@ export class MessageRouter {
 
   /** Turns a prompt into a run (spec §12 "Dispatch of a prompt"), or answers why it cannot run. */
   async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<void> {
+    try {
+      pending.job.resolve(await this.#submit(message, text, pending));
+    } finally {
+      // A prompt that failed to become a job (an answered error, or a bug) has no session to wait for.
+      pending.job.resolve(null);
+    }
+  }
+
+  /** The job for a prompt, or null once the user was told why it cannot run. */
+  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<JobHandle | null> {
     const services = this.#services;
     const { engines, scheduler } = services;
     const config = services.config();
@@ -266,7 +279,7 @@ export class MessageRouter {
         codecs,
       });
     } catch (error) {
-      if (error instanceof DirectiveError) return this.#fail(message, pending, error.message);
+      if (error instanceof DirectiveError) return this.#fail(message, error.message);
       throw error;
     }
 
@@ -283,17 +296,17 @@ export class MessageRouter {
     if (runner === null) {
       const status = engines.status(engine);
       const why = status === null ? `unknown engine '${engine}'` : status.status === "ok" ? "unavailable" : `${status.detail}\n${status.fix}`;
-      return this.#fail(message, pending, `engine ${engine} cannot run: ${why}`);
+      return this.#fail(message, `engine ${engine} cannot run: ${why}`);
     }
     if (resume === null && resolved.prompt.trim() === "") {
-      return this.#fail(message, pending, "nothing to do: write the prompt after the directives, e.g. `/" + engine + " fix the failing test`");
+      return this.#fail(message, "nothing to do: write the prompt after the directives, e.g. `/" + engine + " fix the failing test`");
     }
 
     let cwd: string;
     try {
       cwd = (await resolveRunCwd(resolved.context, projects)) ?? process.cwd();
     } catch (error) {
-      if (error instanceof WorktreeError) return this.#fail(message, pending, error.message);
+      if (error instanceof WorktreeError) return this.#fail(message, error.message);
       throw error;
     }
 
@@ -305,7 +318,8 @@ export class MessageRouter {
     const showResume = telegram.show_resume_line || owner === null;
     const spec: JobSpec = {
       runner: withReasoningNote(runner, runOptions),
-      message: { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId, text: resolved.prompt },
+      source: messageRef(message),
+      prompt: resolved.prompt,
       resume,
       cwd,
       runOptions,
@@ -314,7 +328,6 @@ export class MessageRouter {
       project: resolved.context?.project ?? null,
       branch: resolved.context?.branch ?? null,
       onThreadKnown: (token) => {
-        pending.settleSession(token);
         if (owner !== null) {
           services.chatSessions.setResume(owner.chatId, owner.ownerId, token).catch((error: unknown) => {
             services.log.error({ event: "telegram.session_store_failed", err: error }, "could not store the chat session");
@@ -328,14 +341,12 @@ export class MessageRouter {
       { event: "run.submitted", run: job.id, chat_id: message.chatId, engine, resume: resume?.value ?? null, queued: job.queued, cwd },
       job.queued ? "run queued behind its session" : "run started",
     );
-    void job.done.then((result) => {
-      pending.settleSession(result.resume);
-    });
+    return job;
   }
 
-  async #fail(message: IncomingMessage, pending: PendingPrompt, text: string): Promise<void> {
-    pending.settleSession(null);
+  async #fail(message: IncomingMessage, text: string): Promise<null> {
     await this.#reply(message, `error:\n${text}`);
+    return null;
   }
 
   #queueDispatch(message: IncomingMessage, dispatch: () => Promise<void>): void {
@@ -346,7 +357,7 @@ export class MessageRouter {
     this.#track(answer().then((text) => this.#reply(message, text).then(() => undefined)));
   }
 
-  #reply(message: IncomingMessage, text: string, options: ReplyOptions = {}): Promise<unknown> {
+  #reply(message: IncomingMessage, text: string, options: Pick<SendOptions, "notify"> = {}): Promise<unknown> {
     return sendReply(this.#services.client, message, text, options);
   }
 
@@ -375,17 +386,14 @@ export class MessageRouter {
 }
 
 function pendingPrompt(replyResume: ResumeToken | null): PendingPrompt {
-  let settle!: (token: ResumeToken | null) => void;
-  const session = new Promise<ResumeToken | null>((resolve) => {
-    settle = resolve;
-  });
-  return { replyResume, session, settleSession: settle };
+  return { replyResume, job: Promise.withResolvers() };
 }
 
 function promptText(ready: CoalescedPrompt<PendingPrompt>): string {
   return formatForwardedPrompt(ready.message.text, ready.forwards);
 }
 
-function pluginRef(message: IncomingMessage): PluginMessageRef {
-  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId, senderId: message.senderId };
+/** Where a message is, without the rest of what Telegram said about it. */
+function messageRef(message: IncomingMessage): MessageRef {
+  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId };
 }

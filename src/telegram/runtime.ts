@@ -6,7 +6,8 @@
 import { transportConfig, type LoadedConfig } from "../config/load.js";
 import type { ThreadScheduler } from "../core/scheduler.js";
 import type { EngineCatalogue } from "../engines/catalogue.js";
-import type { BridgeRuntime, MessageRef, ProjectInfo, SendOptions } from "../plugins/types.js";
+import type { MessageRef, SendOptions } from "../core/chat.js";
+import type { BridgeRuntime, ProjectInfo } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import { accessPolicy } from "./access.js";
 import type { TelegramClient } from "./client.js";
@@ -49,14 +50,7 @@ export function bridgeRuntime(options: RuntimeOptions): BridgeRuntime {
         options.log.warn({ event: "plugin.send_refused", chat_id: chatId }, "a plugin tried to send to a chat that is not allowed");
         return null;
       }
-      const replyTo = sendOptions.replyTo?.chatId === chatId ? sendOptions.replyTo.messageId : undefined;
-      const threadId = sendOptions.threadId !== undefined ? sendOptions.threadId : (sendOptions.replyTo?.threadId ?? null);
-      const sent = await options.client.sendMessage(chatId, text, {
-        ...(replyTo === undefined ? {} : { replyTo }),
-        ...(threadId === null ? {} : { threadId }),
-        ...(sendOptions.notify === false ? { disableNotification: true } : {}),
-      });
-      return sent === null ? null : { chatId: sent.chatId, messageId: sent.messageId, threadId: sent.threadId ?? null, senderId: null };
+      return options.client.sendMessage(chatId, text, sendOptions);
     },
 
     shutdown: ({ exitCode, reason }) => options.shutdown(exitCode, reason),

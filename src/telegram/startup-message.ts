@@ -3,7 +3,7 @@
  * what it will run and where, so a restart is visible from the phone.
  */
 import { HARD_BREAK } from "../render/final.js";
-import { renderMarkdown, type RenderedText } from "../render/markdown.js";
+import { renderMarkdown, type RenderedText } from "./markdown.js";
 import { shortenHome } from "../util/home.js";
 
 export interface StartupFacts {

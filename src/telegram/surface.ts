@@ -1,33 +1,42 @@
 /**
- * The core's ChatSurface on the Telegram client: rendered messages become
- * sendMessage / editMessageText calls with entities, the `cancel` markup
- * becomes the inline cancel button, and every call goes through the outbox
- * (paced, coalesced, retried). The client never throws, so neither does this.
+ * The core's ChatSurface on the Telegram client: markdown parts are rendered
+ * to text and entities (trimmed or split to fit Telegram's limit), the
+ * `cancel` markup becomes the inline cancel button, and every call goes
+ * through the outbox (paced, coalesced, retried). The client never throws,
+ * so neither does this.
  */
-import type { ChatSurface, MessageMarkup, MessageRef, RenderedMessage, SurfaceEditOptions, SurfaceSendOptions } from "../core/presenter.js";
-import { CANCEL_MARKUP, CLEAR_MARKUP } from "../render/telegram.js";
-import type { MessageRef as ClientRef, SendOptions, TelegramClient } from "./client.js";
+import type { ChatMessage, ChatSurface, MessageRef, SendOptions } from "../core/chat.js";
+import type { TelegramClient } from "./client.js";
+import { prepareTelegram, replyMarkup, type RenderedMessage } from "./render.js";
 
 export function telegramSurface(client: TelegramClient): ChatSurface {
+  /** The rest of a split message, each posted like the first, without buttons. */
+  const sendFollowUps = async (chatId: number, followUps: readonly RenderedMessage[], options: SendOptions): Promise<void> => {
+    for (const followUp of followUps) await client.sendMessage(chatId, followUp.text, { ...options, entities: followUp.entities });
+  };
+
   return {
-    async send(chatId: number, message: RenderedMessage, options: SurfaceSendOptions = {}): Promise<MessageRef | null> {
-      const send: SendOptions = { entities: message.entities };
-      if (options.replyTo != null) send.replyTo = options.replyTo;
-      if (options.threadId != null) send.threadId = options.threadId;
-      if (options.notify === false) send.disableNotification = true;
-      if (options.markup === "cancel") send.replyMarkup = CANCEL_MARKUP;
-      return fromClient(await client.sendMessage(chatId, message.text, send));
+    async send(chatId: number, message: ChatMessage, options: SendOptions = {}): Promise<MessageRef | null> {
+      const [primary, ...followUps] = render(message);
+      const sent = await client.sendMessage(chatId, primary.text, {
+        ...options,
+        entities: primary.entities,
+        ...(message.markup === "cancel" ? { replyMarkup: replyMarkup("cancel") } : {}),
+      });
+      if (sent !== null) await sendFollowUps(chatId, followUps, options);
+      return sent;
     },
 
-    async edit(ref: MessageRef, message: RenderedMessage, options: SurfaceEditOptions = {}): Promise<MessageRef | null> {
-      const edited = await client.editMessageText(toClient(ref), message.text, {
-        entities: message.entities,
-        // Telegram keeps a keyboard an edit leaves out, so "no buttons" is an explicit empty one.
-        replyMarkup: keyboard(options.markup),
+    async edit(ref: MessageRef, message: ChatMessage, followUpOptions: SendOptions = { threadId: ref.threadId }): Promise<MessageRef | null> {
+      const [primary, ...followUps] = render(message);
+      const edited = await client.editMessageText(ref, primary.text, {
+        entities: primary.entities,
+        replyMarkup: replyMarkup(message.markup),
         // A progress message the user deleted comes back as a new one rather than going silent.
         sendIfMissing: true,
       });
-      return fromClient(edited);
+      if (edited !== null) await sendFollowUps(ref.chatId, followUps, followUpOptions);
+      return edited;
     },
 
     delete(ref: MessageRef): Promise<boolean> {
@@ -36,14 +45,8 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
   };
 }
 
-function keyboard(markup: MessageMarkup | undefined): typeof CANCEL_MARKUP {
-  return markup === "cancel" ? CANCEL_MARKUP : CLEAR_MARKUP;
-}
-
-function toClient(ref: MessageRef): ClientRef {
-  return ref.threadId === null ? { chatId: ref.chatId, messageId: ref.messageId } : { chatId: ref.chatId, messageId: ref.messageId, threadId: ref.threadId };
-}
-
-function fromClient(ref: ClientRef | null): MessageRef | null {
-  return ref === null ? null : { chatId: ref.chatId, messageId: ref.messageId, threadId: ref.threadId ?? null };
+function render(message: ChatMessage): [RenderedMessage, ...RenderedMessage[]] {
+  const [primary, ...followUps] = prepareTelegram(message.parts, { overflow: message.overflow ?? "trim" });
+  if (primary === undefined) throw new Error("prepareTelegram returned no message");
+  return [primary, ...followUps];
 }

@@ -60,7 +60,7 @@ const inCI = !["", "0", "false"].includes(process.env.CI ?? "");
 const skip = missing !== null && !inCI;
 if (skip) console.warn(`skipping refresh-dbus tests: ${missing}; run .ci/setup-dbus.sh`);
 
-const MESSAGE: MessageRef = { chatId: 42, messageId: 7, threadId: null, senderId: 1 };
+const MESSAGE: MessageRef = { chatId: 42, messageId: 7, threadId: null };
 
 // /refresh needs nothing from the running bridge; touching it shows up as an `error:` reply.
 const runtime = new Proxy({} as BridgeRuntime, {
@@ -115,7 +115,7 @@ async function refresh(text: string, table: Record<string, unknown>): Promise<st
   const config = loadConfigText(stringify({ transports: { telegram: { bot_token: "1:x", chat_id: 42 } }, plugins: { refresh: table } }), "/cfg/takopi.toml", { env: {} });
   const argsText = text.replace(/^\/refresh\s*/, "");
   const outcome = await dispatchCommand(
-    { command: "refresh", text, argsText, message: MESSAGE, replyTo: null, replyText: null },
+    { command: "refresh", text, argsText, message: MESSAGE, senderId: 1, replyTo: null, replyText: null },
     {
       plugins,
       config,

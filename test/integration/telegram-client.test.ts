@@ -5,7 +5,8 @@
 // Every test captures the client's logs and checks them for the token.
 import { pino } from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { TelegramClient, type MessageRef, type TelegramClientOptions } from "../../src/telegram/client.js";
+import type { MessageRef } from "../../src/core/chat.js";
+import { TelegramClient, type TelegramClientOptions } from "../../src/telegram/client.js";
 import { NOT_MODIFIED, startFakeTelegram, type CallRecord, type FakeTelegram, type FakeTelegramOptions } from "../support/fake-telegram/index.js";
 import { FORUM, GROUP, OTHER_USER, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
 
@@ -183,14 +184,14 @@ describe("messages", () => {
     const { tg, client } = await setup({ outbox: { groupIntervalMs: 0 } });
     const topic = tg.addForumTopic(FORUM, "api");
     const question = tg.injectMessage({ chat: FORUM, from: USER, text: "question", message_thread_id: topic });
+    const questionRef: MessageRef = { chatId: FORUM, messageId: question.message.message_id, threadId: topic };
     const keyboard = { inline_keyboard: [[{ text: "cancel", callback_data: "takopi:cancel" }]] };
     const ref = await sent(
       client.sendMessage(FORUM, "answer with code", {
         entities: [{ type: "code", offset: 12, length: 4 }],
-        replyTo: question.message.message_id,
-        threadId: topic,
+        replyTo: questionRef,
         replyMarkup: keyboard,
-        disableNotification: true,
+        notify: false,
       }),
     );
     expect(ref).toEqual({ chatId: FORUM, messageId: expect.any(Number) as number, threadId: topic });
@@ -212,7 +213,7 @@ describe("messages", () => {
 
     // A reply whose target was deleted meanwhile still goes out.
     expect(await client.deleteMessage({ chatId: FORUM, messageId: question.message.message_id })).toBe(true);
-    expect(await client.sendMessage(FORUM, "late answer", { replyTo: question.message.message_id, threadId: topic })).not.toBeNull();
+    expect(await client.sendMessage(FORUM, "late answer", { replyTo: questionRef })).not.toBeNull();
   });
 
   it("replaces a progress message: the new one is sent, then the old one deleted, its pending edit dropped", async () => {

@@ -4,9 +4,18 @@
  * until the chat looks a certain way, woken by the calls themselves rather
  * than by polling a clock.
  */
-import type { ChatSurface, MessageMarkup, MessageRef, RenderedMessage, SurfaceEditOptions, SurfaceSendOptions } from "../../src/core/presenter.js";
+import type { ChatMessage, ChatSurface, MessageMarkup, MessageRef, SendOptions } from "../../src/core/chat.js";
+import { prepareTelegram, type RenderedMessage } from "../../src/telegram/render.js";
 
-export interface ChatMessage {
+/** What a send asked for, every default filled in (`replyTo` as the replied-to message id). */
+export interface SentOptions {
+  replyTo: number | null;
+  threadId: number | null;
+  notify: boolean;
+  markup: MessageMarkup;
+}
+
+export interface ShownMessage {
   ref: MessageRef;
   /** The rendered text without the trailing blank lines the markdown renderer leaves. */
   text: string;
@@ -20,48 +29,54 @@ export interface ChatMessage {
 }
 
 export type SurfaceCall =
-  | { kind: "send"; ref: MessageRef; text: string; options: Required<SurfaceSendOptions> }
+  | { kind: "send"; ref: MessageRef; text: string; options: SentOptions }
   | { kind: "edit"; ref: MessageRef; text: string; markup: MessageMarkup }
   | { kind: "delete"; ref: MessageRef };
 
 export class MemorySurface implements ChatSurface {
   readonly calls: SurfaceCall[] = [];
-  readonly messages: ChatMessage[] = [];
+  readonly messages: ShownMessage[] = [];
   /** Edits settle with null while true, like a chat service that refuses them. */
   failEdits = false;
   #nextId = 1000;
   #listeners = new Set<() => void>();
 
-  send(chatId: number, message: RenderedMessage, options: SurfaceSendOptions = {}): Promise<MessageRef | null> {
-    const ref: MessageRef = { chatId, messageId: this.#nextId++, threadId: options.threadId ?? null };
-    const text = shown(message);
-    const full: Required<SurfaceSendOptions> = {
-      replyTo: options.replyTo ?? null,
-      threadId: options.threadId ?? null,
-      notify: options.notify ?? true,
-      markup: options.markup ?? "none",
-    };
-    this.messages.push({ ref, text, entities: message.entities, markup: full.markup, replyTo: full.replyTo, notify: full.notify, deleted: false, history: [text] });
-    this.calls.push({ kind: "send", ref, text, options: full });
-    this.#changed();
+  /** Rendered as the Telegram surface renders it; the follow-ups of a split message are sent after it. */
+  send(chatId: number, message: ChatMessage, options: SendOptions = {}): Promise<MessageRef | null> {
+    const [primary, ...followUps] = render(message);
+    const ref = this.#post(chatId, primary, message.markup ?? "none", options);
+    for (const followUp of followUps) this.#post(chatId, followUp, "none", options);
     return Promise.resolve(ref);
   }
 
-  edit(ref: MessageRef, message: RenderedMessage, options: SurfaceEditOptions = {}): Promise<MessageRef | null> {
+  edit(ref: MessageRef, message: ChatMessage, followUps: SendOptions = { threadId: ref.threadId }): Promise<MessageRef | null> {
     const target = this.message(ref);
-    const text = shown(message);
-    const markup = options.markup ?? "none";
+    const [primary, ...rest] = render(message);
+    const text = shown(primary);
+    const markup = message.markup ?? "none";
     this.calls.push({ kind: "edit", ref, text, markup });
     if (this.failEdits || target === undefined || target.deleted) {
       this.#changed();
       return Promise.resolve(null);
     }
     target.text = text;
-    target.entities = message.entities;
+    target.entities = primary.entities;
     target.markup = markup;
     target.history.push(text);
+    for (const followUp of rest) this.#post(ref.chatId, followUp, "none", followUps);
     this.#changed();
     return Promise.resolve(target.ref);
+  }
+
+  #post(chatId: number, message: RenderedMessage, markup: MessageMarkup, options: SendOptions): MessageRef {
+    const threadId = options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
+    const ref: MessageRef = { chatId, messageId: this.#nextId++, threadId };
+    const text = shown(message);
+    const full: SentOptions = { replyTo: options.replyTo?.messageId ?? null, threadId, notify: options.notify ?? true, markup };
+    this.messages.push({ ref, text, entities: message.entities, markup, replyTo: full.replyTo, notify: full.notify, deleted: false, history: [text] });
+    this.calls.push({ kind: "send", ref, text, options: full });
+    this.#changed();
+    return ref;
   }
 
   delete(ref: MessageRef): Promise<boolean> {
@@ -73,17 +88,17 @@ export class MemorySurface implements ChatSurface {
     return Promise.resolve(found);
   }
 
-  message(ref: Pick<MessageRef, "chatId" | "messageId">): ChatMessage | undefined {
+  message(ref: Pick<MessageRef, "chatId" | "messageId">): ShownMessage | undefined {
     return this.messages.find((m) => m.ref.chatId === ref.chatId && m.ref.messageId === ref.messageId);
   }
 
   /** Messages still in the chat, oldest first. */
-  visible(): ChatMessage[] {
+  visible(): ShownMessage[] {
     return this.messages.filter((m) => !m.deleted);
   }
 
   /** The live message whose text contains `needle`, if exactly one does. */
-  find(needle: string): ChatMessage | undefined {
+  find(needle: string): ShownMessage | undefined {
     const found = this.visible().filter((m) => m.text.includes(needle));
     return found.length === 1 ? found[0] : undefined;
   }
@@ -107,7 +122,7 @@ export class MemorySurface implements ChatSurface {
   }
 
   /** Waits until a live message contains `needle` and returns it. */
-  async waitForText(needle: string, timeoutMs = 10_000): Promise<ChatMessage> {
+  async waitForText(needle: string, timeoutMs = 10_000): Promise<ShownMessage> {
     await this.until(() => this.find(needle) !== undefined, timeoutMs, `a message containing ${JSON.stringify(needle)}`);
     const found = this.find(needle);
     if (found === undefined) throw new Error(`no message containing ${JSON.stringify(needle)}`);
@@ -133,4 +148,10 @@ export class MemorySurface implements ChatSurface {
 
 function shown(message: RenderedMessage): string {
   return message.text.trimEnd();
+}
+
+function render(message: ChatMessage): [RenderedMessage, ...RenderedMessage[]] {
+  const [primary, ...followUps] = prepareTelegram(message.parts, { overflow: message.overflow ?? "trim" });
+  if (primary === undefined) throw new Error("prepareTelegram returned no message");
+  return [primary, ...followUps];
 }

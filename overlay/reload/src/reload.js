@@ -95,7 +95,7 @@ const reload = {
     if (removed.length > 0) lines.push(`projects removed: ${removed.join(", ")}`);
     if (added.length === 0 && removed.length === 0) lines.push(`projects: ${now.length > 0 ? now.join(", ") : "none"} (no change)`);
     await ctx.runtime.send(snapshot.chatId, lines.join("\n"), {
-      replyTo: { chatId: snapshot.chatId, messageId: snapshot.messageId, threadId: snapshot.threadId, senderId: null },
+      replyTo: { chatId: snapshot.chatId, messageId: snapshot.messageId, threadId: snapshot.threadId },
     });
   },
 };

@@ -40,7 +40,8 @@ function token(value: string): ResumeToken {
 function job(text: string, messageId: number, resume: string | null, extra: Partial<JobSpec> = {}): JobSpec {
   return {
     runner: engine.runner,
-    message: { chatId: CHAT, messageId, threadId: null, text },
+    source: { chatId: CHAT, messageId, threadId: null },
+    prompt: text,
     resume: resume === null ? null : token(resume),
     cwd: dir.path,
     ...extra,
@@ -144,7 +145,7 @@ describe("ThreadScheduler", () => {
     const first = scheduler.submit(job("new", 20, null, { onThreadKnown: (found) => known.push(found) }));
     const progress = await waitForReply(20, "starting");
 
-    const pending = scheduler.threadForProgressMessage(progress.ref);
+    const pending = scheduler.sessionForProgressMessage(progress.ref);
     expect(pending).not.toBeNull();
     let settled = false;
     void pending?.then(() => {
@@ -157,31 +158,33 @@ describe("ThreadScheduler", () => {
     const thread = await pending;
     expect(thread).toEqual(token("s-new"));
     expect(known).toEqual([token("s-new")]);
+    // The job's own handle answers the same question the same way.
+    expect(await first.session).toEqual(token("s-new"));
 
     const reply = scheduler.submit(job("reply", 21, thread?.value ?? null));
     expect(reply.queued).toBe(true);
     await waitForReply(21, "queued · passthrough · 0s\n\npassthrough resume s-new");
     // A reply to the queued message resolves to the same thread at once.
     const queuedRef = replyTo(21)?.ref;
-    expect(await (queuedRef === undefined ? null : scheduler.threadForProgressMessage(queuedRef))).toEqual(token("s-new"));
+    expect(await (queuedRef === undefined ? null : scheduler.sessionForProgressMessage(queuedRef))).toEqual(token("s-new"));
 
     await engine.open("go-new");
     await engine.open("go-reply");
     expect((await Promise.all([first.done, reply.done])).map((r) => r.status)).toEqual(["done", "done"]);
     const log = await engine.log();
     expect(log.indexOf("end new")).toBeLessThan(log.indexOf("start reply"));
-    expect(scheduler.threadForProgressMessage(progress.ref)).toBeNull();
+    expect(scheduler.sessionForProgressMessage(progress.ref)).toBeNull();
   });
 
   it("answers a wait for the thread with null when the run ends without announcing a session", async () => {
     await engine.plan("anonymous", [{ gate: "finish" }, say.completed("no session")]);
     const run = scheduler.submit(job("anonymous", 30, null));
     const progress = await waitForReply(30, "starting");
-    const pending = scheduler.threadForProgressMessage(progress.ref);
+    const pending = scheduler.sessionForProgressMessage(progress.ref);
     await engine.open("finish");
     expect(await pending).toBeNull();
     expect(await run.done).toMatchObject({ status: "done", resume: null });
-    expect(scheduler.threadForProgressMessage({ chatId: CHAT, messageId: 999_999 })).toBeNull();
+    expect(scheduler.sessionForProgressMessage({ chatId: CHAT, messageId: 999_999 })).toBeNull();
   });
 
   it("cancelAll stops running and queued jobs, and waitIdle reports when they are over", async () => {

@@ -13,7 +13,7 @@ let dir: ScratchDir;
 let plugins: PluginRegistry;
 let sent: { text: string; options: SendOptions | undefined }[];
 
-const MESSAGE: MessageRef = { chatId: 42, messageId: 7, threadId: null, senderId: 1 };
+const MESSAGE: MessageRef = { chatId: 42, messageId: 7, threadId: null };
 const CONFIG = loadConfigText(
   ['[transports.telegram]', 'bot_token = "1:x"', "chat_id = 42", "[projects.app]", 'path = "/srv/app"', "[plugins.echo]", 'greeting = "hi"', "[plugins]", "notatable = 5", ""].join("\n"),
   "/cfg/takopi.toml",
@@ -37,7 +37,7 @@ const runtime: BridgeRuntime = {
 
 function command(text: string): CommandMessage {
   const [head = "", ...rest] = text.split(" ");
-  return { command: head.slice(1), text, argsText: rest.join(" "), message: MESSAGE, replyTo: null, replyText: null };
+  return { command: head.slice(1), text, argsText: rest.join(" "), message: MESSAGE, senderId: 1, replyTo: null, replyText: null };
 }
 
 async function dispatch(text: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { assembleMarkdown, finalParts, MAX_BODY_CHARS, renderFinal, renderFooter, renderHeader, trimBody } from "../../../src/render/final.js";
-import { renderMarkdown } from "../../../src/render/markdown.js";
+import { renderMarkdown } from "../../../src/telegram/markdown.js";
 
 describe("header and footer", () => {
   it("joins label, engine, elapsed and step with a middle dot (spec §7.8)", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Action, TakopiEvent } from "../../../src/core/events.js";
 import { ProgressTracker, type ActionState, type SnapshotOptions } from "../../../src/core/progress.js";
 import { HARD_BREAK, renderFinal } from "../../../src/render/final.js";
-import { renderMarkdown } from "../../../src/render/markdown.js";
+import { renderMarkdown } from "../../../src/telegram/markdown.js";
 import {
   actionStatus,
   formatActionLine,

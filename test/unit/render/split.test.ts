@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown } from "../../../src/render/markdown.js";
+import { renderMarkdown } from "../../../src/telegram/markdown.js";
 import { splitMarkdownBody } from "../../../src/render/split.js";
 
 describe("splitMarkdownBody", () => {

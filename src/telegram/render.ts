@@ -4,20 +4,17 @@
  * entities, and every message is guaranteed to fit Telegram's text limit.
  */
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { assembleMarkdown, MAX_BODY_CHARS, trimBody, type MarkdownParts } from "./final.js";
+import type { MessageMarkup } from "../core/chat.js";
+import { assembleMarkdown, MAX_BODY_CHARS, trimBody, type MarkdownParts, type MessageOverflow } from "../render/final.js";
+import { closeOpenFence, safeCut } from "../render/markdown-source.js";
+import { splitMarkdownBody } from "../render/split.js";
 import { renderMarkdown, type MessageEntity, type RenderedText } from "./markdown.js";
-import { PROGRESS_LABELS } from "./progress.js";
-import { closeOpenFence, safeCut } from "./markdown-source.js";
-import { splitMarkdownBody } from "./split.js";
 
 /** Telegram's limit on a message's text, in UTF-16 code units, after entity parsing. */
 export const TELEGRAM_TEXT_LIMIT = 4096;
 
 /** What `sendMessage`/`editMessageText` get: plain text plus entities (never `parse_mode`). */
 export type RenderedMessage = RenderedText;
-
-/** `trim` cuts a long body to one message; `split` sends the rest as follow-ups (final messages only). */
-export type MessageOverflow = "trim" | "split";
 
 export interface PrepareOptions {
   overflow?: MessageOverflow;
@@ -43,9 +40,12 @@ function deepFreeze<T extends object>(value: T): T {
   return value;
 }
 
-/** The keyboard for a progress message with `label`: cancel while it runs, none once cancelled. */
-export function progressReplyMarkup(label: string): InlineKeyboardMarkup {
-  return label === PROGRESS_LABELS.cancelled ? CLEAR_MARKUP : CANCEL_MARKUP;
+/**
+ * The keyboard for a message's markup. Telegram keeps a keyboard an edit
+ * leaves out, so "no buttons" is an explicit empty keyboard.
+ */
+export function replyMarkup(markup: MessageMarkup | undefined): InlineKeyboardMarkup {
+  return markup === "cancel" ? CANCEL_MARKUP : CLEAR_MARKUP;
 }
 
 /**

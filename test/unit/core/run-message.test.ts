@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { NO_COMPLETED_ERROR, runMessage, type BridgeSettings, type MessageRun, type MessageRunner } from "../../../src/core/bridge.js";
+import { NO_COMPLETED_ERROR, runMessage, type BridgeSettings, type MessageRun, type MessageRunner } from "../../../src/core/run-message.js";
 import type { ResumeToken } from "../../../src/core/events.js";
-import type { MessageRef } from "../../../src/core/presenter.js";
-import { renderMarkdown } from "../../../src/render/markdown.js";
+import type { MessageRef } from "../../../src/core/chat.js";
 import { readProcess } from "../../../src/util/process.js";
 import { MemorySurface } from "../../support/chat-surface.js";
 import { plannedEngine, say, type PlannedEngine } from "../../support/planned-engine.js";
@@ -35,7 +34,8 @@ function token(value: string): ResumeToken {
 function messageRun(text: string, overrides: Partial<MessageRun> = {}): MessageRun {
   return {
     runner: engine.runner,
-    message: { chatId: CHAT, messageId: USER_MESSAGE, threadId: null, text },
+    source: { chatId: CHAT, messageId: USER_MESSAGE, threadId: null },
+    prompt: text,
     resume: null,
     cwd: dir.path,
     ...overrides,
@@ -163,8 +163,8 @@ describe("runMessage", () => {
     const answer = `${"a".repeat(3000)}\n\n${"b".repeat(3000)}`;
     await engine.plan("long answer", [say.started("s-8"), say.completed(answer)]);
     const inTopic = messageRun("long answer");
-    inTopic.message.threadId = 5;
-    const outcome = await runMessage({ ...settings, overflow: "split" }, inTopic);
+    inTopic.source.threadId = 5;
+    const outcome = await runMessage({ ...settings, overflow: () => "split" }, inTopic);
 
     expect(outcome.status).toBe("done");
     const shown = surface.visible();
@@ -179,7 +179,11 @@ describe("runMessage", () => {
 
   it("turns a queued placeholder into the progress message instead of posting another", async () => {
     await engine.plan("queued one", [say.started("s-9"), say.completed("ok")]);
-    const placeholder = await surface.send(CHAT, renderMarkdown("queued · passthrough · 0s"), { replyTo: USER_MESSAGE, notify: false, markup: "cancel" });
+    const placeholder = await surface.send(
+      CHAT,
+      { parts: { header: "queued · passthrough · 0s" }, markup: "cancel" },
+      { replyTo: { chatId: CHAT, messageId: USER_MESSAGE, threadId: null }, notify: false },
+    );
     const seen: MessageRef[] = [];
     const outcome = await runMessage({ ...settings, finalNotify: false }, messageRun("queued one", { resume: token("s-9") }), {
       placeholder: Promise.resolve(placeholder),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSendableUrl, normalizeNestedListMarkers, renderMarkdown, type MessageEntity } from "../../../src/render/markdown.js";
+import { isSendableUrl, normalizeNestedListMarkers, renderMarkdown, type MessageEntity } from "../../../src/telegram/markdown.js";
 
 /** Each entity as [type, the text it covers], so offsets are checked by slicing. */
 function covered(text: string, entities: MessageEntity[]): [string, string][] {

@@ -1,16 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { MAX_BODY_CHARS } from "../../../src/render/final.js";
-import type { MessageEntity } from "../../../src/render/markdown.js";
+import type { MessageEntity } from "../../../src/telegram/markdown.js";
 import { PROGRESS_LABELS } from "../../../src/render/progress.js";
 import {
   CANCEL_CALLBACK_DATA,
   CANCEL_MARKUP,
   CLEAR_MARKUP,
   prepareTelegram,
-  progressReplyMarkup,
+  replyMarkup,
   TELEGRAM_TEXT_LIMIT,
   type RenderedMessage,
-} from "../../../src/render/telegram.js";
+} from "../../../src/telegram/render.js";
 import { prng } from "../../support/prng.js";
 
 const RESUME = "`codex resume 0199a213-81c0-7800-8aa1-bbab2a035a53`";
@@ -178,9 +178,9 @@ describe("reply markup (spec §7.14)", () => {
     expect(CANCEL_MARKUP).toEqual({ inline_keyboard: [[{ text: "cancel", callback_data: "takopi:cancel" }]] });
     expect(CANCEL_CALLBACK_DATA).toBe("takopi:cancel");
     expect(CLEAR_MARKUP).toEqual({ inline_keyboard: [] });
-    expect(progressReplyMarkup(PROGRESS_LABELS.working)).toBe(CANCEL_MARKUP);
-    expect(progressReplyMarkup(PROGRESS_LABELS.starting)).toBe(CANCEL_MARKUP);
-    expect(progressReplyMarkup(PROGRESS_LABELS.cancelled)).toBe(CLEAR_MARKUP);
+    expect(replyMarkup("cancel")).toBe(CANCEL_MARKUP);
+    expect(replyMarkup("none")).toBe(CLEAR_MARKUP);
+    expect(replyMarkup(undefined)).toBe(CLEAR_MARKUP);
     expect(PROGRESS_LABELS.cancelled).toBe("`cancelled`");
   });
 

@@ -16,7 +16,7 @@
 import MarkdownIt from "markdown-it";
 import type { Token } from "markdown-it";
 import type { MessageEntity } from "grammy/types";
-import { nextFenceState, type FenceState } from "./markdown-source.js";
+import { nextFenceState, type FenceState } from "../render/markdown-source.js";
 
 export type { MessageEntity };
 

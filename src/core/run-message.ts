@@ -1,0 +1,222 @@
+/**
+ * One message end to end (spec §8): a progress message that replies to the
+ * prompt, live edits while the engine works, and the final answer — or the
+ * error, or the cancelled state — with the resume line so the conversation
+ * can go on.
+ *
+ * The event stream is never held up by the chat service: the progress message
+ * is sent while the engine starts, and live edits are handed to the surface
+ * without waiting (its outbox coalesces them, so there is no timer here —
+ * spec §31.16). Only the final delivery is awaited, so a run counts as done
+ * once its answer is out.
+ */
+import type { ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
+import type { RunControl } from "../engines/runner.js";
+import type { MessageOverflow } from "../render/final.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { guardedSurface, type ChatSurface, type MessageRef } from "./chat.js";
+import { stripResumeLines } from "./directives.js";
+import type { CompletedEvent, ResumeToken, TakopiEvent } from "./events.js";
+import { LiveProgress, type Delivery } from "./live-progress.js";
+import { runOutcome, type RunStatus } from "./outcome.js";
+import { PROGRESS_LABELS, RunView } from "./run-view.js";
+
+/** What the bridge needs of an engine: an `EngineRunner` fits. */
+export interface MessageRunner {
+  readonly engine: string;
+  /** The engine's resume lines: shown in footers, stripped from prompts. */
+  readonly backend: ResumeCodec;
+  /** Yields the run's events; ends without `completed` when `control.signal` aborts. */
+  run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent>;
+}
+
+/** How runs are shown; the same for every run of a bridge. */
+export interface BridgeSettings {
+  surface: ChatSurface;
+  /**
+   * True (default, spec §8.3): the answer arrives as a new message, which
+   * notifies, and the progress message is deleted. False: the progress
+   * message is edited into the answer in place (silent).
+   */
+  finalNotify?: boolean;
+  /** What to do with a final answer too long for one message (default `trim`); read at each run's end, so a reload applies. */
+  overflow?: () => MessageOverflow;
+  /** Milliseconds, for the elapsed time in headers (default `Date.now`). */
+  now?: () => number;
+  log?: Logger;
+}
+
+/** One prompt for one engine session, answering a message in a chat. */
+export interface MessageRun {
+  runner: MessageRunner;
+  /** The user's message that asked for the run: progress and answer reply to it, in its thread. */
+  source: MessageRef;
+  /** The prompt after directives were removed; resume lines may still be in it. */
+  prompt: string;
+  /** The session to continue; null starts a new one. */
+  resume: ResumeToken | null;
+  /** The run base dir: project root or worktree. */
+  cwd: string;
+  runOptions?: RunOptions;
+  /** The `ctx:` line shown above the resume line. */
+  contextLine?: string | null;
+  /** Every engine's codec, in router order, so any engine's resume line is removed from the prompt (default: the runner's). */
+  resumeCodecs?: readonly ResumeCodec[];
+  /** The resume line for the footer; return `""` to hide it (spec §3.7). Default: the runner's. */
+  formatResume?: (token: ResumeToken) => string;
+}
+
+/** How the caller follows and steers a run. */
+export interface RunHooks {
+  /** A `queued` message already posted for this run: it becomes the progress message instead of a new one. */
+  placeholder?: MessageRef | PromiseLike<MessageRef | null> | null;
+  /** Aborting cancels the run: the engine's process tree is killed and the progress message shows `cancelled`. */
+  signal?: AbortSignal;
+  /** The progress message is known (or was replaced by a new one), so replies and cancel buttons can find the run. */
+  onProgressMessage?: (ref: MessageRef) => void;
+  /** The engine announced its session (`started`); called once. */
+  onThreadKnown?: (token: ResumeToken) => void;
+}
+
+export type RunResultStatus = RunStatus | "cancelled";
+
+export interface RunResult {
+  status: RunResultStatus;
+  /** The session, once known: from `completed`, `started`, or the one resumed. */
+  resume: ResumeToken | null;
+  /** Where the outcome is shown (the final answer, or the edited progress message); null if nothing could be posted. */
+  message: MessageRef | null;
+}
+
+/** Shown when an engine's event stream ends with neither an answer nor an error (a runner contract breach). */
+export const NO_COMPLETED_ERROR = "runner finished without a completed event";
+
+/**
+ * Runs `run` and shows it in the chat. Whatever the engine does, the promise
+ * resolves: a failure becomes an `error` final message carrying the failure's
+ * text and the resume line, and chat-service failures only cost messages.
+ */
+export async function runMessage(settings: BridgeSettings, run: MessageRun, hooks: RunHooks = {}): Promise<RunResult> {
+  const log = (settings.log ?? silentLogger).child({ engine: run.runner.engine, chatId: run.source.chatId });
+  const surface = guardedSurface(settings.surface, log);
+  const now = settings.now ?? Date.now;
+  const startedAt = now();
+  const elapsedSeconds = (): number => Math.max(0, (now() - startedAt) / 1000);
+  const { runner, source } = run;
+  const view = runView(run, run.resume);
+
+  const reply = { replyTo: source };
+  const progress = new LiveProgress(surface, {
+    chatId: source.chatId,
+    reply,
+    render: () => view.progress(PROGRESS_LABELS.working, elapsedSeconds()),
+    onMessage: (ref) => {
+      callHook(log, "onProgressMessage", () => hooks.onProgressMessage?.(ref));
+    },
+  });
+  progress.open(view.progress(PROGRESS_LABELS.starting, 0), hooks.placeholder ?? null);
+
+  const request: RunRequest = { prompt: stripResumeLines(run.prompt, run.resumeCodecs ?? [runner.backend]), resume: run.resume, cwd: run.cwd };
+  if (run.runOptions !== undefined) request.options = run.runOptions;
+
+  let started: ResumeToken | null = null;
+  let completed: CompletedEvent | null = null;
+  let failure: unknown = null;
+  try {
+    for await (const event of runner.run(request, { signal: hooks.signal })) {
+      if (event.type === "started" && started === null) {
+        started = event.resume;
+        const token = event.resume;
+        callHook(log, "onThreadKnown", () => hooks.onThreadKnown?.(token));
+      } else if (event.type === "completed") {
+        completed = event;
+      }
+      if (view.noteEvent(event)) progress.update();
+    }
+  } catch (error) {
+    failure = error;
+  }
+
+  const knownResume = started ?? run.resume;
+  if (completed === null && hooks.signal?.aborted === true) {
+    log.debug({ resume: knownResume }, "run cancelled");
+    const shown = await progress.settle(view.progress(PROGRESS_LABELS.cancelled, elapsedSeconds()), "edit");
+    return { status: "cancelled", resume: knownResume, message: shown };
+  }
+
+  let status: RunStatus;
+  let text: string;
+  let resume: ResumeToken | null;
+  let delivery: Delivery;
+  if (completed !== null) {
+    ({ status, text, resume } = runOutcome(completed, knownResume));
+    delivery = settings.finalNotify === false ? "edit" : "new";
+  } else {
+    // Spec §8.3: a throwing runner, and one that just stops, both end in an error shown in place.
+    status = "error";
+    text = failure === null ? NO_COMPLETED_ERROR : describeFailure(failure);
+    resume = knownResume;
+    delivery = "edit";
+    if (failure === null) log.error(NO_COMPLETED_ERROR);
+    else log.warn({ err: failure }, "engine run failed");
+  }
+  const overflow = settings.overflow?.() ?? "trim";
+  const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow });
+  const shown = await progress.settle(final, delivery);
+  return { status, resume, message: shown };
+}
+
+/**
+ * Spec §9.2: the silent `queued` reply of a run that waits for its session,
+ * with the resume line and the cancel button. Settles with the message, or null.
+ */
+export function postQueued(settings: BridgeSettings, run: MessageRun): Promise<MessageRef | null> {
+  const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
+  return surface.send(run.source.chatId, runView(run, run.resume).progress(PROGRESS_LABELS.queued, 0), { replyTo: run.source, notify: false });
+}
+
+/** A dropped run's `queued` message shows `cancelled`, without the button. */
+export function showDropped(settings: BridgeSettings, run: MessageRun, placeholder: MessageRef): Promise<MessageRef | null> {
+  const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
+  return surface.edit(placeholder, runView(run, run.resume).progress(PROGRESS_LABELS.cancelled, 0));
+}
+
+/** The resume line a run's footers show: the run's own formatter, else its engine's. */
+export function resumeFormatter(run: Pick<MessageRun, "runner" | "formatResume">): (token: ResumeToken) => string {
+  return run.formatResume ?? ((token) => run.runner.backend.formatResume(token));
+}
+
+function runView(run: MessageRun, resume: ResumeToken | null): RunView {
+  return new RunView({
+    engine: run.runner.engine,
+    cwd: run.cwd,
+    contextLine: run.contextLine ?? null,
+    formatResume: resumeFormatter(run),
+    resume,
+  });
+}
+
+/**
+ * The text of a failure for the error final message: an aggregate's messages
+ * one per line, cancellations left out (spec §8.3).
+ */
+export function describeFailure(error: unknown): string {
+  if (error instanceof AggregateError) {
+    const inner = (error.errors as unknown[]).filter((item) => !isAbort(item)).map(describeFailure).filter((line) => line !== "");
+    if (inner.length > 0) return inner.join("\n");
+  }
+  if (error instanceof Error) return error.message === "" ? error.name : error.message;
+  return String(error);
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof Error && error.name === "AbortError";
+}
+
+function callHook(log: Logger, name: string, hook: () => void): void {
+  try {
+    hook();
+  } catch (error) {
+    log.error({ err: error, hook: name }, "run hook failed");
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The one place a run's messages are described: the `queued` placeholder,
+ * the live progress message, `cancelled`, and the final answer. Each is a
+ * `ChatMessage` of markdown parts; the transport renders it. The scheduler
+ * and the run lifecycle both go through here, so a queued message and the
+ * progress message it turns into always look alike.
+ */
+import type { MessageOverflow } from "../render/final.js";
+import { finalParts } from "../render/final.js";
+import { PROGRESS_LABELS, progressParts } from "../render/progress.js";
+import type { ChatMessage } from "./chat.js";
+import type { ResumeToken, TakopiEvent } from "./events.js";
+import { ProgressTracker } from "./progress.js";
+
+export { PROGRESS_LABELS };
+
+/** What a run's messages show besides its events. */
+export interface RunViewOptions {
+  engine: string;
+  /** The run base dir: paths under it are shown relative. */
+  cwd: string;
+  /** The `ctx:` line shown above the resume line. */
+  contextLine: string | null;
+  /** The resume line for the footer; `""` hides it. */
+  formatResume: (token: ResumeToken) => string;
+  /** The session being resumed, shown from the first render; null for a new one. */
+  resume: ResumeToken | null;
+}
+
+/** The outcome of a run as the final message shows it. */
+export interface FinalView {
+  /** `done`, `error`, … */
+  label: string;
+  elapsedSeconds: number;
+  body: string;
+  resume: ResumeToken | null;
+  overflow: MessageOverflow;
+}
+
+export class RunView {
+  readonly #options: RunViewOptions;
+  readonly #tracker: ProgressTracker;
+
+  constructor(options: RunViewOptions) {
+    this.#options = options;
+    this.#tracker = new ProgressTracker(options.engine);
+    // A resumed session's line is shown from the first render, as on its `queued` message.
+    if (options.resume !== null) this.#tracker.noteEvent({ type: "started", engine: options.engine, resume: options.resume });
+  }
+
+  /** Records `event`; true when what the progress message shows changed. */
+  noteEvent(event: TakopiEvent): boolean {
+    return this.#tracker.noteEvent(event);
+  }
+
+  /**
+   * The progress message with `label` (`starting`, `working`, `queued`,
+   * `cancelled`): the cancel button while the run can still be cancelled.
+   */
+  progress(label: string, elapsedSeconds: number): ChatMessage {
+    const { formatResume, contextLine, cwd } = this.#options;
+    const snapshot = this.#tracker.snapshot({ formatResume, contextLine });
+    return {
+      parts: progressParts({ label, snapshot, elapsedSeconds, baseDir: cwd }),
+      markup: label === PROGRESS_LABELS.cancelled ? "none" : "cancel",
+    };
+  }
+
+  /** The final answer, with the context and resume lines; no buttons. */
+  final(outcome: FinalView): ChatMessage {
+    const resumeLine = outcome.resume === null ? null : this.#options.formatResume(outcome.resume);
+    return {
+      parts: finalParts({
+        label: outcome.label,
+        engine: this.#options.engine,
+        elapsedSeconds: outcome.elapsedSeconds,
+        actionCount: this.#tracker.snapshot().actionCount,
+        body: outcome.body,
+        contextLine: this.#options.contextLine,
+        resumeLine,
+      }),
+      markup: "none",
+      overflow: outcome.overflow,
+    };
+  }
+}
