@@ -16,14 +16,12 @@ import { dispatchCommand } from "../plugins/commands.js";
 import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
 import type { MessageRef, SendOptions } from "../core/chat.js";
 import { resolveRunCwd, WorktreeError } from "../util/worktrees.js";
-import { contextFooter, ctxCommand, newCommand } from "./context-commands.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
-import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
-import { CANCEL_CALLBACK_DATA } from "./render.js";
+import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
+import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
-import { ambientContext, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
-import { isSettingsCommand, settingsCommand } from "./settings-commands.js";
+import { ambientContext, contextFooter, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -63,7 +61,7 @@ export class MessageRouter {
   /** Takes one accepted update; never waits and never throws. */
   handle(update: IncomingUpdate): void {
     if (update.kind === "callback") {
-      this.#track(this.#callback(update));
+      this.#track(cancelButton(this.#services, update));
       return;
     }
     this.#chain(this.#routing, update.chatId, () => this.#route(update));
@@ -92,12 +90,8 @@ export class MessageRouter {
       return;
     }
     if (command === "cancel") {
-      this.#track(this.#cancel(message));
-      return;
-    }
-    if (command === "new") {
-      this.#coalescer.cancel(message);
-      this.#replyWith(message, () => newCommand(services, message));
+      const answer = cancelCommand(services, message);
+      if (answer !== null) this.#track(this.#reply(message, answer));
       return;
     }
     if (slash !== null && this.#builtin(message, slash)) return;
@@ -131,18 +125,15 @@ export class MessageRouter {
     this.#coalescer.prompt(message, pendingPrompt(null));
   }
 
-  /** `/ctx`, `/agent`, `/model`, `/reasoning`, `/trigger`, and the upstream commands this build leaves out. */
+  /** The built-in commands (commands/), and the upstream commands this build leaves out. */
   #builtin(message: IncomingMessage, slash: SlashCommand): boolean {
-    const services = this.#services;
     const { command, argsText } = slash;
-    if (command === "ctx") {
-      this.#coalescer.flush(message);
-      this.#replyWith(message, () => ctxCommand(services, message, argsText));
-      return true;
-    }
-    if (isSettingsCommand(command)) {
-      this.#coalescer.flush(message);
-      this.#replyWith(message, () => settingsCommand(services, command, message, argsText));
+    const handler = BUILTIN_COMMANDS.get(command);
+    if (handler !== undefined) {
+      // `/new` drops a prompt still waiting for its forwards; any other command lets it run first.
+      if (command === "new") this.#coalescer.cancel(message);
+      else this.#coalescer.flush(message);
+      this.#replyWith(message, () => handler(this.#services, message, argsText));
       return true;
     }
     if (command === "file" || command === "topic") {
@@ -210,29 +201,6 @@ export class MessageRouter {
       services.engines.available().includes(command) ||
       Object.hasOwn(services.config().settings.projects, command)
     );
-  }
-
-  /** `/cancel` as a reply to a progress or `queued` message (spec §9.4). */
-  async #cancel(message: IncomingMessage): Promise<void> {
-    if (message.replyTo === null) {
-      await this.#reply(message, "reply to the progress message to cancel.");
-      return;
-    }
-    const outcome = this.#services.scheduler.cancelByMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
-    // A running job shows `cancelled` in its progress message, a dropped one in its `queued` message: no reply needed.
-    if (outcome === "none") await this.#reply(message, "nothing is currently running for that message.");
-  }
-
-  /** The cancel button (spec §9.5). */
-  async #callback(callback: IncomingCallback): Promise<void> {
-    const { client, scheduler } = this.#services;
-    if (callback.data !== CANCEL_CALLBACK_DATA) {
-      await client.answerCallbackQuery(callback.id);
-      return;
-    }
-    const outcome = scheduler.cancelByMessage({ chatId: callback.chatId, messageId: callback.messageId });
-    const text = outcome === "cancelling" ? "cancelling..." : outcome === "dropped" ? "dropped from queue." : "nothing is currently running for that message.";
-    await client.answerCallbackQuery(callback.id, { text });
   }
 
   /** Late forwards continue the session their prompt started (they are part of what the user meant to send). */

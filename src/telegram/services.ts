@@ -6,7 +6,7 @@
 import { transportConfig, type LoadedConfig } from "../config/load.js";
 import type { ProjectSettings, TelegramSettings } from "../config/schema.js";
 import type { ThreadScheduler } from "../core/scheduler.js";
-import type { RunContext } from "../core/directives.js";
+import { formatContextLine, type RunContext } from "../core/directives.js";
 import type { EngineCatalogue } from "../engines/catalogue.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import type { BridgeRuntime } from "../plugins/types.js";
@@ -123,4 +123,9 @@ export function describeContext(context: RunContext | null): string {
   if (context === null || (context.project === null && context.branch === null)) return "none";
   if (context.project === null) return `@${context.branch ?? ""}`;
   return context.branch === null ? context.project : `${context.project} @${context.branch}`;
+}
+
+/** The `ctx:` footer line for a run's context, in the alias's configured spelling. */
+export function contextFooter(services: Pick<BridgeServices, "config">, context: RunContext | null): string | null {
+  return formatContextLine(context, Object.keys(projectsOf(services)));
 }

@@ -1,12 +1,11 @@
 /**
- * `/ctx` and `/new` (spec §15.9, §15.10) outside forum topics: bind a chat to
- * a project and branch so that plain messages run there, and forget the
- * stored sessions of a chat (or of a group member) to start afresh.
+ * `/ctx` (spec §15.9) outside forum topics: bind a chat to a project and
+ * branch so that plain messages run there, show the binding, or clear it.
  */
-import { splitArgs } from "../core/slash.js";
-import { formatContextLine, resolveMessage, type RunContext } from "../core/directives.js";
-import type { IncomingMessage } from "./incoming.js";
-import { ambientContext, chatProject, describeContext, projectsOf, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
+import { resolveMessage, type RunContext } from "../../core/directives.js";
+import { splitArgs } from "../../core/slash.js";
+import type { IncomingMessage } from "../incoming.js";
+import { ambientContext, chatProject, describeContext, projectsOf, type BridgeServices } from "../services.js";
 
 const CTX_UNKNOWN = "unknown `/ctx` command. use `/ctx`, `/ctx set`, or `/ctx clear`.";
 
@@ -62,24 +61,4 @@ function parseContextArgs(services: BridgeServices, args: readonly string[], bou
   if (!Object.hasOwn(projectsOf(services), project)) return `unknown project '${project}'`;
   if (boundProject !== null && project !== boundProject) return `project mismatch for this chat; expected '${boundProject}'.`;
   return { project, branch };
-}
-
-/**
- * `/new`: forgets the stored sessions of this chat (or this member of a
- * group). In a stateless chat it says so instead of running `/new` as a
- * prompt (spec §31: upstream lets it fall through to the engine).
- */
-export async function newCommand(services: BridgeServices, message: IncomingMessage): Promise<string> {
-  if (telegramSettings(services).session_mode !== "chat") {
-    return 'nothing to clear: this chat is stateless (`session_mode = "stateless"`), so every message starts a new session unless it replies to an answer.';
-  }
-  const owner = sessionOwner(services, message);
-  if (owner === null) return "no stored sessions to clear for this chat.";
-  await services.chatSessions.clearSessions(owner.chatId, owner.ownerId);
-  return owner.ownerId === null ? "cleared stored sessions for this chat." : "cleared stored sessions for you in this chat.";
-}
-
-/** The `ctx:` footer line for a run's context, in the alias's configured spelling. */
-export function contextFooter(services: BridgeServices, context: RunContext | null): string | null {
-  return formatContextLine(context, Object.keys(projectsOf(services)));
 }

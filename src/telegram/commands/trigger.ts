@@ -1,0 +1,28 @@
+/**
+ * `/trigger` (spec §15.8): whether a chat answers every message or only
+ * mentions of the bot.
+ */
+import type { IncomingMessage } from "../incoming.js";
+import type { BridgeServices } from "../services.js";
+import { permissionText } from "./settings.js";
+
+const TRIGGER_USAGE = "usage: `/trigger`, `/trigger all`, `/trigger mentions`, or `/trigger clear`";
+
+export async function triggerCommand(services: BridgeServices, message: IncomingMessage, args: readonly string[]): Promise<string> {
+  const [action, ...rest] = args;
+  if (action === undefined || (action === "show" && rest.length === 0)) {
+    const mode = await services.chatPrefs.getTriggerMode(message.chatId);
+    return [`trigger: ${mode ?? "all"} (${mode === null ? "default" : "chat default"})`, `defaults: topic: none, chat: ${mode ?? "none"}`, "available: all, mentions"].join(
+      "\n\n",
+    );
+  }
+  if (rest.length > 0 || !["all", "mentions", "clear"].includes(action)) return TRIGGER_USAGE;
+  const denied = await permissionText(services, message, "trigger settings", "trigger permissions", "changing trigger mode");
+  if (denied !== null) return denied;
+  if (action === "clear") {
+    await services.chatPrefs.setTriggerMode(message.chatId, null);
+    return "chat trigger mode reset to `all`.";
+  }
+  await services.chatPrefs.setTriggerMode(message.chatId, action);
+  return `chat trigger mode set to \`${action}\``;
+}
