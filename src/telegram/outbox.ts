@@ -176,10 +176,7 @@ export class Outbox {
     const key = op.key ?? `unique:${String(++this.seq)}`;
     const lane = this.laneFor(op);
     const replaced = this.pending.get(key);
-    let resolve!: (value: unknown) => void;
-    const promise = new Promise<unknown>((r) => {
-      resolve = r;
-    });
+    const { promise, resolve } = Promise.withResolvers<unknown>();
     const entry: Entry = {
       key,
       lane,

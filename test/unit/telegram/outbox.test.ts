@@ -26,10 +26,7 @@ function apiError(code: number, description: string, method = "sendMessage"): Gr
 }
 
 function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
+  const { promise, resolve: open }: PromiseWithResolvers<void> = Promise.withResolvers();
   return { promise, open };
 }
 
