@@ -10,6 +10,7 @@ import type { LoadedConfig } from "../config/load.js";
 import { checkEngine, configuredEngineIds } from "../engines/availability.js";
 import type { DoctorCheck } from "../plugins/types.js";
 import type { PluginRegistry } from "../plugins/registry.js";
+import { errorMessage } from "../util/errors.js";
 import { shortenHome } from "../util/home.js";
 import { loadSetupLeniently, openPlugins } from "./setup.js";
 
@@ -68,7 +69,7 @@ async function checkTransport(config: LoadedConfig, plugins: PluginRegistry, pri
   try {
     for (const check of await loaded.backend.doctor(config, AbortSignal.timeout(60_000))) print(check);
   } catch (error) {
-    print({ label: `${id} checks`, status: "fail", detail: error instanceof Error ? error.message : String(error) });
+    print({ label: `${id} checks`, status: "fail", detail: errorMessage(error) });
   }
 }
 

@@ -4,6 +4,7 @@
  * and is imported when invoked, so `--help` loads no engine or plugin code.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { errorMessage } from "../util/errors.js";
 import { takopiVersion } from "../util/version.js";
 import { UsageError } from "./errors.js";
 // Type-only: erased at run time, so --help still imports no subcommand module.
@@ -256,8 +257,7 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`takopi: ${message}\n`);
+    process.stderr.write(`takopi: ${errorMessage(error)}\n`);
     if (process.env.TAKOPI_LOG_LEVEL === "debug" && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   }

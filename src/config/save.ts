@@ -7,6 +7,7 @@ import { mkdir, realpath, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { stringify } from "smol-toml";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { errorMessage } from "../util/errors.js";
 import { ConfigError } from "./errors.js";
 import type { TomlTable } from "./toml-keys.js";
 
@@ -17,7 +18,7 @@ function reason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "EACCES" || code === "EPERM") return "permission denied";
   if (code === "ENOSPC") return "no space left on the device";
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /**

@@ -12,6 +12,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { watch, type FSWatcher } from "chokidar";
+import { errorMessage } from "../util/errors.js";
 import type { Logger } from "../util/log.js";
 import { ConfigError } from "./errors.js";
 import { loadConfigText, type LoadedConfig } from "./load.js";
@@ -114,7 +115,7 @@ export async function watchConfig(options: WatchConfigOptions): Promise<ConfigWa
           log.warn({ event: "config.missing", path: file }, `config file ${file} is gone; keeping the last good config`);
         });
       } else {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         setStatus({ kind: "unreadable", message }, () => {
           log.warn({ event: "config.unreadable", path: file }, `cannot read ${file} (${message}); keeping the last good config`);
         });

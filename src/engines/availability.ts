@@ -5,6 +5,7 @@
  */
 import { engineConfig, type LoadedConfig } from "../config/load.js";
 import type { PluginRegistry } from "../plugins/registry.js";
+import { errorMessage } from "../util/errors.js";
 import { findExecutable } from "../util/which.js";
 import type { EngineBackend } from "./backend.js";
 
@@ -23,7 +24,7 @@ export async function checkEngine(plugins: PluginRegistry, config: LoadedConfig,
   try {
     table = engineConfig(config, id);
   } catch (error) {
-    return { id, status: "bad_config", backend, detail: error instanceof Error ? error.message : String(error), fix: `fix the [${id}] table in ${config.path}` };
+    return { id, status: "bad_config", backend, detail: errorMessage(error), fix: `fix the [${id}] table in ${config.path}` };
   }
   const parsed = backend.configSchema.safeParse(table);
   if (!parsed.success) {

@@ -10,6 +10,7 @@
  * - a stream that ends without `completed` still gets one, decided from the exit.
  */
 import { EventFactory, sameToken, type ResumeToken, type TakopiEvent } from "../core/events.js";
+import { errorMessage } from "../util/errors.js";
 import type { EngineBackend, EngineTranslator, ProcessExit } from "./backend.js";
 
 /** The CLI announced a different session than the one we resumed: its output is not ours to trust. */
@@ -95,7 +96,7 @@ export class JsonlStream {
       const type = isObject(value) && typeof value.type === "string" ? value.type : null;
       return [
         this.events.note(`${this.engine} translation error; ignoring event`, {
-          detail: { error: errorText(error), type },
+          detail: { error: errorMessage(error), type },
         }),
       ];
     }
@@ -119,7 +120,7 @@ export class JsonlStream {
     try {
       produced = this.#translator.finish(exit);
     } catch (error) {
-      produced = [this.events.completed({ ok: false, error: `${this.engine} translation error: ${errorText(error)}` })];
+      produced = [this.events.completed({ ok: false, error: `${this.engine} translation error: ${errorMessage(error)}` })];
     }
     const accepted = this.#accept(produced);
     if (!accepted.some((event) => event.type === "completed")) {
@@ -161,10 +162,6 @@ function quote(text: string): string {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export function formatBytes(bytes: number): string {

@@ -11,11 +11,12 @@ import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
 import { threadKey, type TakopiEvent } from "../core/events.js";
+import { errorMessage } from "../util/errors.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, TailBuffer } from "../util/lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { registerLiveGroup, terminateProcessTree } from "../util/process.js";
 import type { EngineBackend, Invocation, ProcessExit, RunRequest } from "./backend.js";
-import { JsonlStream, errorText } from "./jsonl-stream.js";
+import { JsonlStream } from "./jsonl-stream.js";
 import { SessionLocks, type Release } from "./session-locks.js";
 import { cleanStderr } from "./stderr.js";
 
@@ -291,7 +292,7 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
       if (pid === undefined) return Promise.resolve();
       terminating ??= terminateProcessTree(pid, { graceMs: settings.graceMs, exited }).catch((error: unknown) => {
         // Termination is best effort; the group SIGKILL already went out.
-        process.emitWarning(`terminating engine process ${pid}: ${errorText(error)}`);
+        process.emitWarning(`terminating engine process ${pid}: ${errorMessage(error)}`);
       });
       return terminating;
     },

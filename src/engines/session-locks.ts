@@ -17,10 +17,7 @@ export class SessionLocks {
   async acquire(key: string, signal?: AbortSignal): Promise<Release> {
     signal?.throwIfAborted();
     const previous = this.#tails.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { promise: held, resolve: release }: PromiseWithResolvers<void> = Promise.withResolvers();
     const tail = previous.then(() => held);
     this.#tails.set(key, tail);
     let released = false;

@@ -6,6 +6,7 @@
 import { ConfigError } from "../config/errors.js";
 import { pluginConfig, type LoadedConfig } from "../config/load.js";
 import { splitArgs } from "../core/slash.js";
+import { errorMessage } from "../util/errors.js";
 import type { Logger } from "../util/log.js";
 import type { PluginRegistry } from "./registry.js";
 import type { BridgeRuntime, CommandContext, MessageRef, SendOptions } from "./types.js";
@@ -77,7 +78,7 @@ export async function dispatchCommand(input: CommandMessage, options: DispatchOp
     result = await loaded.backend.handle(context);
   } catch (error) {
     log.error({ event: "command.failed", command: input.command, package: entry.packageName, err: error }, "command plugin failed");
-    return fail(error instanceof Error ? error.message : String(error));
+    return fail(errorMessage(error));
   }
   if (result) {
     await reply(result.text, { replyTo: result.replyTo ?? input.message, notify: result.notify ?? true });

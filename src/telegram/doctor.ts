@@ -5,6 +5,7 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import type { DoctorCheck } from "../plugins/types.js";
+import { errorMessage } from "../util/errors.js";
 import { redactText } from "./redact.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -111,6 +112,6 @@ function describeChat(result: unknown): string {
 function networkReason(error: unknown, apiRoot: string): string {
   const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause).code) : null;
-  const what = code ?? (cause instanceof Error ? cause.message : String(cause));
+  const what = code ?? errorMessage(cause);
   return `cannot reach ${apiRoot} (${what})`;
 }

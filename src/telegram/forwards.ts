@@ -36,6 +36,7 @@
  * A prompt with no sender, or a window of 0, is never held; with a window of
  * 0, forwards are ignored (coalescing is off, as upstream).
  */
+import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
 
@@ -61,21 +62,6 @@ export interface LateForwards<P> {
   forwards: ForwardedText[];
 }
 
-/** Timers the coalescer uses; tests drive a fake one. */
-export interface ForwardTimers {
-  /** Runs `fn` after `ms`; the returned function cancels it. */
-  schedule(ms: number, fn: () => void): () => void;
-}
-
-export const systemTimers: ForwardTimers = {
-  schedule(ms, fn) {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    return () => {
-      clearTimeout(timer);
-    };
-  },
-};
-
 export interface ForwardCoalescerOptions<P> {
   /** `forward_coalesce_s` in milliseconds; a function so a reloaded config applies to the next message. */
   windowMs: number | (() => number);
@@ -83,7 +69,8 @@ export interface ForwardCoalescerOptions<P> {
   dispatch: (ready: CoalescedPrompt<P>) => void;
   /** Forwards that came after their prompt was dispatched; must return quickly. */
   lateForwards: (late: LateForwards<P>) => void;
-  timers?: ForwardTimers;
+  /** Times the quiet windows; default the real clock. */
+  clock?: Clock;
   log?: Logger;
 }
 
@@ -148,14 +135,14 @@ type Slot<P> =
  */
 export class ForwardCoalescer<P> {
   readonly #options: ForwardCoalescerOptions<P>;
-  readonly #timers: ForwardTimers;
+  readonly #clock: Clock;
   readonly #log: Logger;
   readonly #slots = new Map<string, Slot<P>>();
   #closed = false;
 
   constructor(options: ForwardCoalescerOptions<P>) {
     this.#options = options;
-    this.#timers = options.timers ?? systemTimers;
+    this.#clock = options.clock ?? systemClock;
     this.#log = options.log ?? silentLogger;
   }
 
@@ -299,7 +286,7 @@ export class ForwardCoalescer<P> {
 
   /** Stores `slot` under `key` with a fresh quiet window (its previous timer, if any, already cancelled). */
   #open(key: string, slot: Slot<P>, windowMs: number): void {
-    slot.cancelTimer = this.#timers.schedule(windowMs, () => {
+    slot.cancelTimer = this.#clock.schedule(windowMs, () => {
       if (this.#slots.get(key) !== slot) return;
       this.#slots.delete(key);
       this.#expire(slot);

@@ -28,8 +28,12 @@
  *   post twice; Telegram has no idempotency key to prevent that.
  * - **Other errors** (4xx): logged, settle with null, no retry.
  */
+import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { classifyTelegramError, type ClassifyError, type Failure } from "./errors.js";
+
+// Where telegram/bridge.ts still imports it from; goes once that import points at util/clock.
+export { systemClock } from "../util/clock.js";
 
 /** Lower runs first (spec §10.4). */
 export const PRIORITY = { send: 0, delete: 1, edit: 2 } as const;
@@ -52,32 +56,6 @@ export interface OutboxOp<T> {
   execute(): Promise<T>;
 }
 
-/** Time as the outbox sees it; tests drive a fake one. */
-export interface Clock {
-  /** Milliseconds on a monotonic scale. */
-  now(): number;
-  /** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => performance.now(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve) => {
-      if (signal?.aborted === true) {
-        resolve();
-        return;
-      }
-      const done = (): void => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener("abort", done, { once: true });
-    }),
-};
-
 export interface BackoffOptions {
   /** The pause after the first transient failure (default 1000 ms); doubles per failure. */
   initialMs: number;
@@ -95,6 +73,7 @@ export interface OutboxOptions {
   backoff?: Partial<BackoffOptions>;
   /** How a thrown error is treated (default: grammY's errors as Telegram means them). */
   classify?: ClassifyError;
+  /** Paces lanes on its monotonic time; default the real clock. */
   clock?: Clock;
   /** Must not carry secrets into its output; the Telegram client passes a redacting child. */
   log?: Logger;
@@ -197,10 +176,7 @@ export class Outbox {
     const key = op.key ?? `unique:${String(++this.seq)}`;
     const lane = this.laneFor(op);
     const replaced = this.pending.get(key);
-    let resolve!: (value: unknown) => void;
-    const promise = new Promise<unknown>((r) => {
-      resolve = r;
-    });
+    const { promise, resolve } = Promise.withResolvers<unknown>();
     const entry: Entry = {
       key,
       lane,
@@ -303,7 +279,7 @@ export class Outbox {
         const entry = nextInLine(lane.queue);
         if (entry === undefined) break;
         const readyAt = Math.max(lane.nextAt, lane.blockedUntil);
-        const now = this.clock.now();
+        const now = this.clock.monotonic();
         if (readyAt > now) {
           await this.clock.sleep(readyAt - now, this.stopSignal.signal);
           continue; // the queue may have changed while sleeping
@@ -320,7 +296,7 @@ export class Outbox {
   }
 
   private async run(lane: Lane, entry: Entry): Promise<void> {
-    lane.nextAt = this.clock.now() + lane.intervalMs;
+    lane.nextAt = this.clock.monotonic() + lane.intervalMs;
     let failure: Failure;
     try {
       const value = await entry.op.execute();
@@ -332,7 +308,7 @@ export class Outbox {
     const context = { key: entry.key, chat_id: lane.chatId, method: entry.op.label, error: failure.detail };
     switch (failure.kind) {
       case "retry-after": {
-        lane.blockedUntil = Math.max(lane.blockedUntil, this.clock.now() + failure.retryAfterMs);
+        lane.blockedUntil = Math.max(lane.blockedUntil, this.clock.monotonic() + failure.retryAfterMs);
         this.log.warn({ event: "telegram.rate_limited", ...context, retry_after_s: failure.retryAfterMs / 1000 }, "telegram asked to wait");
         this.requeue(entry);
         return;
@@ -345,7 +321,7 @@ export class Outbox {
           return;
         }
         const delayMs = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** (entry.failures - 1));
-        lane.blockedUntil = Math.max(lane.blockedUntil, this.clock.now() + delayMs);
+        lane.blockedUntil = Math.max(lane.blockedUntil, this.clock.monotonic() + delayMs);
         this.log.warn({ event: "telegram.retry", ...context, attempt: entry.failures, delay_ms: delayMs }, "telegram call failed; retrying");
         this.requeue(entry);
         return;

@@ -34,29 +34,16 @@
  */
 import { GrammyError, HttpError, type Api } from "grammy";
 import * as z from "zod";
+import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, DEFAULT_RETRY_AFTER_S } from "./errors.js";
 import { markForwardFollowers } from "./forwards.js";
 import { parseUpdate, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
-import { systemClock } from "./outbox.js";
 import { redactingLogger } from "./redact.js";
 import { isFresh, UpdateOffsetStore, type HandledMark } from "./update-offset.js";
 
 /** The updates the bridge acts on (spec §11.1); anything else is not even fetched. */
 export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
-
-/** Wall-clock time and waits, as the poller sees them; tests may drive their own. */
-export interface PollClock {
-  /** Unix milliseconds (compared with message dates). */
-  now(): number;
-  /** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
-  sleep(ms: number, signal: AbortSignal): Promise<void>;
-}
-
-export const systemPollClock: PollClock = {
-  now: () => Date.now(),
-  sleep: (ms, signal) => systemClock.sleep(ms, signal),
-};
 
 export interface UpdatePollerOptions {
   /** The client's `api` (getUpdates bypasses the outbox, spec §10.3). */
@@ -84,7 +71,8 @@ export interface UpdatePollerOptions {
   /** Default: the number before the token's colon. */
   botId?: number;
   log?: Logger;
-  clock?: PollClock;
+  /** Wall-clock time (compared with message dates) and the retry waits; default the real clock. */
+  clock?: Clock;
 }
 
 export interface BacklogSummary {
@@ -107,7 +95,7 @@ const UpdateListSchema = z.array(z.unknown());
 export class UpdatePoller {
   readonly #options: UpdatePollerOptions;
   readonly #log: Logger;
-  readonly #clock: PollClock;
+  readonly #clock: Clock;
   readonly #store: UpdateOffsetStore;
   #running = false;
 
@@ -115,7 +103,7 @@ export class UpdatePoller {
     this.#options = options;
     // Errors from getUpdates quote its URL, which holds the token.
     this.#log = redactingLogger(options.log ?? silentLogger, [options.api.token]);
-    this.#clock = options.clock ?? systemPollClock;
+    this.#clock = options.clock ?? systemClock;
     const botId = options.botId ?? Number(options.api.token.split(":")[0]);
     this.#store = new UpdateOffsetStore({ dir: options.stateDir, botId: Number.isSafeInteger(botId) ? botId : 0, log: this.#log });
   }

@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { execa } from "execa";
+import { errorMessage } from "./errors.js";
 
 export interface GitResult {
   ok: boolean;
@@ -28,7 +29,7 @@ export async function git(args: readonly string[], cwd: string): Promise<GitResu
     }
     return { ok: result.exitCode === 0, stdout: result.stdout.trim(), stderr: result.stderr.trim(), gitNotFound: false };
   } catch (error) {
-    return { ok: false, stdout: "", stderr: error instanceof Error ? error.message : String(error), gitNotFound: false };
+    return { ok: false, stdout: "", stderr: errorMessage(error), gitNotFound: false };
   }
 }
 

@@ -10,6 +10,7 @@ import { link, open, rename, stat, unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import type * as z from "zod";
 import { writeFileAtomic } from "./atomic-write.js";
+import { errorCode, isErrorCode, systemErrorMessage } from "./errors.js";
 import { silentLogger, type Logger } from "./log.js";
 
 export interface JsonStateOptions<T extends { version: number }> {
@@ -93,7 +94,7 @@ export class JsonStateFile<T extends { version: number }> {
       try {
         this.#signature = signatureOf(await writeFileAtomic(this.path, serializeState(checked.data)));
       } catch (error) {
-        const failure = new StateFileError(`cannot save ${this.path}: ${describeError(error)}`, this.path, { cause: error });
+        const failure = new StateFileError(`cannot save ${this.path}: ${systemErrorMessage(error)}`, this.path, { cause: error });
         this.#log.error({ path: this.path, err: error }, "state file not saved");
         throw failure;
       }
@@ -124,7 +125,7 @@ export class JsonStateFile<T extends { version: number }> {
     try {
       return signatureOf(await stat(this.path, { bigint: true }));
     } catch (error) {
-      return isCode(error, "ENOENT") ? MISSING : `error:${errorCode(error)}`;
+      return isErrorCode(error, "ENOENT") ? MISSING : `error:${errorCode(error)}`;
     }
   }
 
@@ -142,12 +143,12 @@ export class JsonStateFile<T extends { version: number }> {
         await handle.close();
       }
     } catch (error) {
-      if (isCode(error, "ENOENT")) {
+      if (isErrorCode(error, "ENOENT")) {
         this.#signature = MISSING;
       } else {
         // The same signature #current computes, so this warning is not repeated until the path changes.
         this.#signature = await this.#statSignature();
-        this.#blocked = new StateFileError(`cannot read ${this.path}: ${describeError(error)}; fix or remove it`, this.path, { cause: error });
+        this.#blocked = new StateFileError(`cannot read ${this.path}: ${systemErrorMessage(error)}; fix or remove it`, this.path, { cause: error });
         this.#log.warn({ path: this.path, err: error }, "state file unreadable; using empty state and not saving until it is readable");
       }
       return this.#state;
@@ -162,7 +163,7 @@ export class JsonStateFile<T extends { version: number }> {
       this.#signature = MISSING;
       this.#log.warn({ path: this.path, moved_to: movedTo, reason: parsed.reason }, `state file ${parsed.reason}; moved it to ${movedTo} and starting empty`);
     } catch (error) {
-      this.#blocked = new StateFileError(`${this.path} ${parsed.reason} and cannot be moved aside: ${describeError(error)}`, this.path, { cause: error });
+      this.#blocked = new StateFileError(`${this.path} ${parsed.reason} and cannot be moved aside: ${systemErrorMessage(error)}`, this.path, { cause: error });
       this.#log.warn({ path: this.path, reason: parsed.reason, err: error }, "state file unusable and could not be moved aside; using empty state and not saving");
     }
     return this.#state;
@@ -173,7 +174,7 @@ export class JsonStateFile<T extends { version: number }> {
     try {
       raw = JSON.parse(text);
     } catch (error) {
-      return { ok: false, reason: `is not valid JSON (${describeError(error)})` };
+      return { ok: false, reason: `is not valid JSON (${systemErrorMessage(error)})` };
     }
     const version = typeof raw === "object" && raw !== null ? (raw as { version?: unknown }).version : undefined;
     if (typeof version === "number" && version !== this.#options.version) {
@@ -225,8 +226,8 @@ async function setAside(path: string): Promise<string> {
       await unlink(path);
       return target;
     } catch (error) {
-      if (isCode(error, "EEXIST")) continue;
-      if (!isCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV")) throw error;
+      if (isErrorCode(error, "EEXIST")) continue;
+      if (!isErrorCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV")) throw error;
     }
     if (await exists(target)) continue;
     await rename(path, target);
@@ -240,7 +241,7 @@ async function exists(path: string): Promise<boolean> {
     await stat(path);
     return true;
   } catch (error) {
-    if (isCode(error, "ENOENT")) return false;
+    if (isErrorCode(error, "ENOENT")) return false;
     throw error;
   }
 }
@@ -256,16 +257,3 @@ function firstIssue(error: z.ZodError): string {
   return issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message;
 }
 
-function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : "unknown";
-}
-
-function isCode(error: unknown, ...codes: string[]): boolean {
-  return codes.includes(errorCode(error));
-}
-
-/** A system error as `ENOENT: no such file or directory`, without Node's `, open '<path>'` tail, which may name a temp file. */
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return errorCode(error) === "unknown" ? message : message.replace(/, [a-z]+ '.*$/s, "");
-}

@@ -14,6 +14,7 @@ import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname, extname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
+import { isErrorCode, systemErrorMessage } from "./errors.js";
 import { shortenHome } from "./home.js";
 import { serializeState } from "./json-state.js";
 import { parseProcStat } from "./process.js";
@@ -108,7 +109,7 @@ export async function acquireInstanceLock(lockPath: string, token: string | null
   } catch (error) {
     if (error instanceof LockError) throw error;
     throw new LockError(
-      `cannot take the lock ${shortenHome(lockPath)}: ${describeError(error)}\ncheck that ${shortenHome(dirname(lockPath))} exists and is writable`,
+      `cannot take the lock ${shortenHome(lockPath)}: ${systemErrorMessage(error)}\ncheck that ${shortenHome(dirname(lockPath))} exists and is writable`,
       lockPath,
       { cause: error },
     );
@@ -125,7 +126,7 @@ async function withTakeoverMutex(lockPath: string, task: () => Promise<void>): P
   try {
     await writeNew(mutex, `${process.pid}\n`);
   } catch (error) {
-    if (!isCode(error, "EEXIST")) throw error;
+    if (!isErrorCode(error, "EEXIST")) throw error;
     await removeStaleMutex(mutex);
     return false;
   }
@@ -199,8 +200,8 @@ async function publishExclusive(lockPath: string, text: string): Promise<boolean
     await link(temp, lockPath);
     return true;
   } catch (error) {
-    if (isCode(error, "EEXIST")) return false;
-    if (!isCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS")) throw error;
+    if (isErrorCode(error, "EEXIST")) return false;
+    if (!isErrorCode(error, "EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS")) throw error;
   } finally {
     await unlink(temp).catch(() => undefined);
   }
@@ -208,7 +209,7 @@ async function publishExclusive(lockPath: string, text: string): Promise<boolean
     await writeNew(lockPath, text);
     return true;
   } catch (error) {
-    if (isCode(error, "EEXIST")) return false;
+    if (isErrorCode(error, "EEXIST")) return false;
     throw error;
   }
 }
@@ -229,7 +230,7 @@ async function readLockFile(lockPath: string): Promise<LockFile | typeof INVALID
   try {
     text = await readFile(lockPath, "utf8");
   } catch (error) {
-    if (isCode(error, "ENOENT")) return null;
+    if (isErrorCode(error, "ENOENT")) return null;
     return INVALID;
   }
   return parseLock(text) ?? INVALID;
@@ -267,7 +268,7 @@ function holdLock(lockPath: string): InstanceLock {
       // Someone took it over (e.g. a different bot token): leave theirs alone.
       if (current === null || current === INVALID || current.pid !== process.pid) return;
       await unlink(lockPath).catch((error: unknown) => {
-        if (!isCode(error, "ENOENT")) throw error;
+        if (!isErrorCode(error, "ENOENT")) throw error;
       });
     },
   };
@@ -278,7 +279,7 @@ function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
-    if (!isCode(error, "EPERM")) return false;
+    if (!isErrorCode(error, "EPERM")) return false;
   }
   const state = processInfo(pid)?.state;
   return state !== "Z" && state !== "X";
@@ -299,18 +300,4 @@ function processInfo(pid: number): { state: string; startTime: number } | undefi
   }
   const startTime = Number(info?.startTime);
   return info !== null && Number.isSafeInteger(startTime) ? { state: info.state, startTime } : undefined;
-}
-
-/** A system error as `ENOENT: no such file or directory`, without Node's `, open '<path>'` tail, which may name a temp file. */
-function describeError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return errorCode(error) === "unknown" ? message : message.replace(/, [a-z]+ '.*$/s, "");
-}
-
-function errorCode(error: unknown): string {
-  return typeof error === "object" && error !== null && "code" in error && typeof error.code === "string" ? error.code : "unknown";
-}
-
-function isCode(error: unknown, ...codes: string[]): boolean {
-  return codes.includes(errorCode(error));
 }

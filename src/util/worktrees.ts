@@ -9,6 +9,7 @@
 import { lstat, mkdir, readlink, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ProjectSettings } from "../config/schema.js";
+import { errorMessage } from "./errors.js";
 import { currentBranch, defaultBaseBranch, git, refExists, type GitResult } from "./git.js";
 
 /** A user-facing reason why a run cannot get its working directory. */
@@ -71,7 +72,7 @@ export async function ensureWorktree(project: WorktreeProject, branch: string): 
     try {
       await mkdir(worktreesRoot, { recursive: true });
     } catch (error) {
-      throw new WorktreeError(`cannot create the worktrees directory ${worktreesRoot}: ${errorText(error)}`, { cause: error });
+      throw new WorktreeError(`cannot create the worktrees directory ${worktreesRoot}: ${errorMessage(error)}`, { cause: error });
     }
     // The root exists now and may itself resolve elsewhere; check again against what is on disk.
     await requireInside(worktreesRoot, target);
@@ -157,7 +158,7 @@ async function physicalPath(path: string, hops = 0): Promise<string> {
   try {
     return await realpath(path);
   } catch (error) {
-    if (!isMissing(error)) throw new WorktreeError(`cannot resolve ${path}: ${errorText(error)}`, { cause: error });
+    if (!isMissing(error)) throw new WorktreeError(`cannot resolve ${path}: ${errorMessage(error)}`, { cause: error });
   }
   const parent = dirname(path);
   if (parent === path) return path;
@@ -201,7 +202,7 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (error) {
     if (isMissing(error)) return false;
-    throw new WorktreeError(`cannot inspect ${path}: ${errorText(error)}`, { cause: error });
+    throw new WorktreeError(`cannot inspect ${path}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -216,8 +217,4 @@ async function isDirectory(path: string): Promise<boolean> {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return code === "ENOENT" || code === "ENOTDIR";
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

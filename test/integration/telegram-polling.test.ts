@@ -12,8 +12,9 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { AccessGate, accessPolicy } from "../../src/telegram/access.js";
 import type { IncomingUpdate } from "../../src/telegram/incoming.js";
-import { systemPollClock, UpdatePoller, type BacklogSummary, type PollClock, type UpdatePollerOptions } from "../../src/telegram/polling.js";
+import { UpdatePoller, type BacklogSummary, type UpdatePollerOptions } from "../../src/telegram/polling.js";
 import { UPDATES_STATE_FILE } from "../../src/telegram/update-offset.js";
+import { systemClock, type Clock } from "../../src/util/clock.js";
 import { GET_UPDATES_CONFLICT, startFakeTelegram, type FakeTelegram } from "../support/fake-telegram/index.js";
 import { scratchDir, waitFor, type ScratchDir } from "../support/scripts.js";
 
@@ -81,13 +82,13 @@ function start(
   const lines: string[] = [];
   const sleeps: number[] = [];
   const log = pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) });
-  const clock: PollClock = options.realClock
-    ? systemPollClock
+  const clock: Clock = options.realClock
+    ? systemClock
     : {
-        now: () => Date.now(),
+        ...systemClock,
         sleep: (ms, signal) => {
           sleeps.push(ms);
-          return systemPollClock.sleep(Math.min(ms, 20), signal);
+          return systemClock.sleep(Math.min(ms, 20), signal);
         },
       };
   const controller = new AbortController();

@@ -12,53 +12,16 @@ import {
   isForwardCandidate,
   markForwardFollowers,
   type CoalescedPrompt,
-  type ForwardTimers,
   type LateForwards,
 } from "../../../src/telegram/forwards.js";
 import type { IncomingCallback, IncomingMessage } from "../../../src/telegram/incoming.js";
+import { FakeClock } from "../../support/fake-clock.js";
 import { incomingMessage } from "../../support/incoming.js";
 
 const CHAT = -100;
 const ADA = 11;
 const BOB = 12;
 const WINDOW = 1000;
-
-interface Timer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/** Timers that fire only when the test advances time, in time order. */
-class FakeTimers implements ForwardTimers {
-  now = 0;
-  private seq = 0;
-  private timers: Timer[] = [];
-
-  schedule(ms: number, fn: () => void): () => void {
-    const timer: Timer = { at: this.now + ms, seq: ++this.seq, fn };
-    this.timers.push(timer);
-    return () => {
-      this.timers = this.timers.filter((t) => t !== timer);
-    };
-  }
-
-  get pending(): number {
-    return this.timers.length;
-  }
-
-  advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.now = due.at;
-      due.fn();
-    }
-    this.now = end;
-  }
-}
 
 let nextId = 100;
 
@@ -72,7 +35,7 @@ function fwd(text: string, overrides: Partial<IncomingMessage> = {}): IncomingMe
 }
 
 interface Harness {
-  timers: FakeTimers;
+  clock: FakeClock;
   coalescer: ForwardCoalescer<string>;
   dispatched: { at: number; prompt: string; forwards: string[] }[];
   late: { at: number; prompt: string; forwards: string[] }[];
@@ -80,25 +43,25 @@ interface Harness {
 }
 
 function harness(options: { windowMs?: number | (() => number); dispatch?: (ready: CoalescedPrompt<string>) => void } = {}): Harness {
-  const timers = new FakeTimers();
+  const clock = new FakeClock();
   const dispatched: Harness["dispatched"] = [];
   const late: Harness["late"] = [];
   const lines: string[] = [];
   const log = pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) });
   const coalescer = new ForwardCoalescer<string>({
     windowMs: options.windowMs ?? WINDOW,
-    timers,
+    clock,
     log,
     dispatch:
       options.dispatch ??
       ((ready) => {
-        dispatched.push({ at: timers.now, prompt: ready.prompt, forwards: ready.forwards.map((f) => f.text) });
+        dispatched.push({ at: clock.now(), prompt: ready.prompt, forwards: ready.forwards.map((f) => f.text) });
       }),
     lateForwards: (l: LateForwards<string>) => {
-      late.push({ at: timers.now, prompt: l.prompt, forwards: l.forwards.map((f) => f.text) });
+      late.push({ at: clock.now(), prompt: l.prompt, forwards: l.forwards.map((f) => f.text) });
     },
   });
-  return { timers, coalescer, dispatched, late, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return { clock, coalescer, dispatched, late, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
 describe("a prompt no forward follows", () => {
@@ -112,7 +75,7 @@ describe("a prompt no forward follows", () => {
   it("runs each of several quick prompts at once, none replacing another", () => {
     const h = harness();
     h.coalescer.prompt(msg("one"), "one");
-    h.timers.advance(10);
+    h.clock.tick(10);
     h.coalescer.prompt(msg("two"), "two");
     expect(h.dispatched.map((d) => [d.at, d.prompt])).toEqual([
       [0, "one"],
@@ -128,7 +91,7 @@ describe("a prompt no forward follows", () => {
     off.coalescer.prompt(msg("p", { forwardFollows: true }), "p");
     expect(off.dispatched).toHaveLength(1);
     expect(off.coalescer.forward(fwd("f"))).toBe(false);
-    off.timers.advance(10 * WINDOW);
+    off.clock.tick(10 * WINDOW);
     expect(off.late).toEqual([]);
   });
 });
@@ -144,9 +107,9 @@ describe("a prompt followed by forwards in its batch", () => {
     h.coalescer.forward(second);
     h.coalescer.forward(first);
     expect(h.dispatched).toEqual([]);
-    h.timers.advance(WINDOW - 1);
+    h.clock.tick(WINDOW - 1);
     expect(h.dispatched).toEqual([]);
-    h.timers.advance(1);
+    h.clock.tick(1);
     expect(h.dispatched).toEqual([{ at: WINDOW, prompt: "summarize these", forwards: ["first", "second"] }]);
   });
 
@@ -154,11 +117,11 @@ describe("a prompt followed by forwards in its batch", () => {
     const h = harness();
     h.coalescer.prompt(msg("p", { forwardFollows: true }), "p");
     h.coalescer.forward(fwd("a"));
-    h.timers.advance(900);
+    h.clock.tick(900);
     h.coalescer.forward(fwd("b"));
-    h.timers.advance(900);
+    h.clock.tick(900);
     expect(h.dispatched).toEqual([]);
-    h.timers.advance(100);
+    h.clock.tick(100);
     expect(h.dispatched).toEqual([{ at: 1900, prompt: "p", forwards: ["a", "b"] }]);
   });
 
@@ -166,20 +129,20 @@ describe("a prompt followed by forwards in its batch", () => {
     const h = harness();
     h.coalescer.prompt(msg("first", { forwardFollows: true }), "first");
     h.coalescer.forward(fwd("a"));
-    h.timers.advance(100);
+    h.clock.tick(100);
     h.coalescer.prompt(msg("second"), "second");
     expect(h.dispatched).toEqual([
       { at: 100, prompt: "first", forwards: ["a"] },
       { at: 100, prompt: "second", forwards: [] },
     ]);
-    h.timers.advance(10 * WINDOW);
+    h.clock.tick(10 * WINDOW);
     expect(h.dispatched).toHaveLength(2);
   });
 
   it("runs after the window even if the expected forward never comes", () => {
     const h = harness();
     h.coalescer.prompt(msg("p", { forwardFollows: true }), "p");
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.dispatched).toEqual([{ at: WINDOW, prompt: "p", forwards: [] }]);
   });
 });
@@ -188,17 +151,17 @@ describe("forwards already pending", () => {
   it("are taken by a prompt that arrives within the window", () => {
     const h = harness();
     h.coalescer.forward(fwd("context"));
-    h.timers.advance(300);
+    h.clock.tick(300);
     h.coalescer.prompt(msg("what is this?"), "what is this?");
     expect(h.dispatched).toEqual([]);
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.dispatched).toEqual([{ at: 1300, prompt: "what is this?", forwards: ["context"] }]);
   });
 
   it("never start a run on their own", () => {
     const h = harness();
     expect(h.coalescer.forward(fwd("lonely"))).toBe(true);
-    h.timers.advance(100 * WINDOW);
+    h.clock.tick(100 * WINDOW);
     expect(h.dispatched).toEqual([]);
     expect(h.late).toEqual([]);
     expect(h.coalescer.size).toBe(0);
@@ -213,11 +176,11 @@ describe("forwards that miss their prompt (next batch)", () => {
     const h = harness();
     h.coalescer.prompt(msg("look at this"), "look at this");
     expect(h.dispatched).toHaveLength(1);
-    h.timers.advance(50);
+    h.clock.tick(50);
     h.coalescer.forward(fwd("one"));
     h.coalescer.forward(fwd("two"));
     expect(h.late).toEqual([]);
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.late).toEqual([{ at: 1050, prompt: "look at this", forwards: ["one", "two"] }]);
     expect(h.dispatched).toHaveLength(1);
   });
@@ -225,9 +188,9 @@ describe("forwards that miss their prompt (next batch)", () => {
   it("after the window they belong to nothing and are ignored", () => {
     const h = harness();
     h.coalescer.prompt(msg("p"), "p");
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     h.coalescer.forward(fwd("too late"));
-    h.timers.advance(10 * WINDOW);
+    h.clock.tick(10 * WINDOW);
     expect(h.late).toEqual([]);
     expect(h.dispatched).toHaveLength(1);
   });
@@ -236,9 +199,9 @@ describe("forwards that miss their prompt (next batch)", () => {
     const h = harness();
     h.coalescer.prompt(msg("p", { forwardFollows: true }), "p");
     h.coalescer.forward(fwd("a"));
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     h.coalescer.forward(fwd("b"));
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.dispatched).toEqual([{ at: WINDOW, prompt: "p", forwards: ["a"] }]);
     expect(h.late).toEqual([{ at: 2 * WINDOW, prompt: "p", forwards: ["b"] }]);
   });
@@ -261,7 +224,7 @@ describe("keys", () => {
     h.coalescer.forward(fwd("other chat", { chatId: CHAT - 1 }));
     h.coalescer.forward(fwd("other topic", { threadId: 7 }));
     h.coalescer.forward(fwd("mine"));
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.dispatched).toEqual([{ at: WINDOW, prompt: "ada", forwards: ["mine"] }]);
   });
 });
@@ -275,7 +238,7 @@ describe("what is not a forward candidate", () => {
     expect(h.coalescer.forward(fwd("  "))).toBe(false);
     expect(h.coalescer.forward(msg("not forwarded"))).toBe(false);
     expect(h.coalescer.forward(fwd("anon", { senderId: null }))).toBe(false);
-    h.timers.advance(WINDOW);
+    h.clock.tick(WINDOW);
     expect(h.dispatched).toEqual([{ at: WINDOW, prompt: "p", forwards: [] }]);
   });
 });
@@ -297,9 +260,9 @@ describe("flush, cancel and close", () => {
     h.coalescer.prompt(prompt, "p");
     h.coalescer.forward(fwd("a"));
     expect(h.coalescer.cancel(prompt)).toBe(2);
-    h.timers.advance(10 * WINDOW);
+    h.clock.tick(10 * WINDOW);
     expect(h.dispatched).toEqual([]);
-    expect(h.timers.pending).toBe(0);
+    expect(h.clock.pending).toBe(0);
   });
 
   it("close stops every timer; nothing runs afterwards", () => {
@@ -307,8 +270,8 @@ describe("flush, cancel and close", () => {
     h.coalescer.prompt(msg("p", { forwardFollows: true }), "p");
     h.coalescer.forward(fwd("orphan", { senderId: BOB }));
     h.coalescer.close();
-    expect(h.timers.pending).toBe(0);
-    h.timers.advance(10 * WINDOW);
+    expect(h.clock.pending).toBe(0);
+    h.clock.tick(10 * WINDOW);
     h.coalescer.prompt(msg("after close"), "after close");
     expect(h.dispatched).toEqual([]);
   });

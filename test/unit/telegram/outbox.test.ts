@@ -5,64 +5,8 @@
 import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Outbox, PRIORITY, type Clock, type OutboxOptions, type Priority } from "../../../src/telegram/outbox.js";
-
-/** Lets every promise chain that is ready run to its next real wait. */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-interface Timer {
-  at: number;
-  seq: number;
-  fire: () => void;
-}
-
-/** A clock that only moves when the test says so; timers fire in time order. */
-class FakeClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers: Timer[] = [];
-
-  now(): number {
-    return this.t;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted === true) {
-        resolve();
-        return;
-      }
-      const timer: Timer = { at: this.t + Math.max(0, ms), seq: ++this.seq, fire: resolve };
-      this.timers.push(timer);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.timers = this.timers.filter((t) => t !== timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
-  }
-
-  /** Moves time forward by `ms`, firing due timers one at a time and letting the outbox react to each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    await settle();
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (due === undefined) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.t = due.at;
-      due.fire();
-      await settle();
-    }
-    this.t = end;
-    await settle();
-  }
-}
+import { Outbox, PRIORITY, type OutboxOptions, type Priority } from "../../../src/telegram/outbox.js";
+import { FakeClock } from "../../support/fake-clock.js";
 
 interface Execution {
   name: string;
@@ -82,10 +26,7 @@ function apiError(code: number, description: string, method = "sendMessage"): Gr
 }
 
 function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
+  const { promise, resolve: open }: PromiseWithResolvers<void> = Promise.withResolvers();
   return { promise, open };
 }
 
