@@ -2,7 +2,7 @@
  * `takopi discover --projects-dir DIR [--base FILE] --out FILE`: the
  * container entrypoint's step before `takopi run`. It writes the config the
  * bridge will read: the base file, the environment variables and every
- * project directory (config/discover.ts, config/discovered-config.ts), and
+ * project directory (config/projects-dir.ts, config/discovered-config.ts), and
  * says on stdout what it found, renamed and skipped.
  *
  * Exit status: 0 the file was written (possibly still missing the token or
@@ -11,7 +11,7 @@
 import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { stringify } from "smol-toml";
-import { discoverProjects, type DiscoveredProject, type DiscoveryResult } from "../config/discover.js";
+import { discoverProjects, type DiscoveredProject, type DiscoveryResult } from "../config/projects-dir.js";
 import { buildDiscoveredConfig, configuredProjects, readBaseConfig } from "../config/discovered-config.js";
 import { ConfigError } from "../config/errors.js";
 import { loadConfigText, unknownKeyWarnings } from "../config/load.js";

@@ -9,7 +9,7 @@ import type { LoadedConfig } from "../config/load.js";
 import { checkEngine } from "../engines/availability.js";
 import { PluginLoadError } from "../plugins/registry.js";
 import type { ConfigSource } from "../plugins/types.js";
-import { acquireInstanceLock, LockError, lockPathFor, type InstanceLock } from "../util/lock.js";
+import { acquireInstanceLock, LockError, lockPathFor, type InstanceLock } from "./lock.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { UsageError } from "./errors.js";
 import { loadSetup } from "./setup.js";

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { BUILTIN_ENGINE_IDS } from "../plugins/ids.js";
 import { expandHome } from "../util/home.js";
-import { byCodeUnits, PROJECT_FILE, type ConfiguredProject, type DiscoveryResult } from "./discover.js";
+import { byCodeUnits, PROJECT_FILE, type ConfiguredProject, type DiscoveryResult } from "./projects-dir.js";
 import { ConfigError } from "./errors.js";
 import { parseConfigText } from "./load.js";
 import { migrateConfig } from "./migrations.js";

@@ -6,7 +6,7 @@
 import { engineConfig, type LoadedConfig } from "../config/load.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { errorMessage } from "../util/errors.js";
-import { findExecutable } from "../util/which.js";
+import { findExecutable } from "./which.js";
 import type { EngineBackend } from "./backend.js";
 
 export type EngineStatus =

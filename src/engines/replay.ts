@@ -5,7 +5,7 @@
 import type { TakopiEvent, ResumeToken } from "../core/events.js";
 import type { EngineBackend, ProcessExit } from "./backend.js";
 import { JsonlStream } from "./jsonl-stream.js";
-import { DEFAULT_MAX_LINE_BYTES, splitLines } from "../util/lines.js";
+import { DEFAULT_MAX_LINE_BYTES, splitLines } from "./lines.js";
 
 export interface ReplayOptions {
   /** Run base dir the recording was made in (shortens paths in titles). */

@@ -32,9 +32,6 @@ import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { classifyTelegramError, type ClassifyError, type Failure } from "./errors.js";
 
-// Where telegram/bridge.ts still imports it from; goes once that import points at util/clock.
-export { systemClock } from "../util/clock.js";
-
 /** Lower runs first (spec §10.4). */
 export const PRIORITY = { send: 0, delete: 1, edit: 2 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];

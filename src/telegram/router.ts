@@ -15,7 +15,7 @@ import type { RunOptions } from "../engines/backend.js";
 import { dispatchCommand } from "../plugins/commands.js";
 import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
 import type { MessageRef, SendOptions } from "../core/chat.js";
-import { resolveRunCwd, WorktreeError } from "../util/worktrees.js";
+import { resolveRunCwd, WorktreeError } from "../core/worktrees.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
 import type { IncomingMessage, IncomingUpdate } from "./incoming.js";

@@ -14,7 +14,7 @@ import type { ActionEvent, CompletedEvent, ResumeToken, StartedEvent, TakopiEven
 import type { EngineBackend } from "../../src/engines/backend.js";
 import { EngineRunner } from "../../src/engines/runner.js";
 import { engineBackend } from "../support/engine-backends.js";
-import { listProcesses, type ProcessInfo } from "../../src/util/process.js";
+import { listProcesses, type ProcessInfo } from "../../src/engines/process-tree.js";
 import {
   ENGINES,
   engineBinary,

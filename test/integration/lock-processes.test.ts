@@ -8,11 +8,11 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tokenFingerprint } from "../../src/util/lock.js";
+import { tokenFingerprint } from "../../src/cli/lock.js";
 import { scratchDir, waitFor, type ScratchDir } from "../support/scripts.js";
 
 const REGISTER_TS = fileURLToPath(new URL("../../scripts/register-ts.mjs", import.meta.url));
-const LOCK_MODULE = new URL("../../src/util/lock.ts", import.meta.url).href;
+const LOCK_MODULE = new URL("../../src/cli/lock.ts", import.meta.url).href;
 const LOG_MODULE = new URL("../../src/util/log.ts", import.meta.url).href;
 
 const TOKEN = "111:first-bot-token";

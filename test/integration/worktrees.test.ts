@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFil
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ensureWorktree, resolveRunCwd, validateBranchName, WorktreeError, type WorktreeProject } from "../../src/util/worktrees.js";
+import { ensureWorktree, resolveRunCwd, validateBranchName, WorktreeError, type WorktreeProject } from "../../src/core/worktrees.js";
 import { scratchDir, type ScratchDir } from "../support/scripts.js";
 
 const GIT_ENV = {

@@ -1,6 +1,6 @@
 /** Finding a test's processes by a marker in their command line, to prove none survived. */
 import { readFile } from "node:fs/promises";
-import { listProcesses } from "../../src/util/process.js";
+import { listProcesses } from "../../src/engines/process-tree.js";
 
 /** Pids of live (non-zombie) processes whose command line contains `marker`. */
 export async function processesWith(marker: string): Promise<number[]> {

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { discoverProjects, type DiscoveryResult } from "../../../src/config/discover.js";
+import { discoverProjects, type DiscoveryResult } from "../../../src/config/projects-dir.js";
 import { buildDiscoveredConfig, configuredProjects, readBaseConfig } from "../../../src/config/discovered-config.js";
 import { ConfigError } from "../../../src/config/errors.js";
 import { loadConfigText } from "../../../src/config/load.js";

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NO_COMPLETED_ERROR, runMessage, type BridgeSettings, type MessageRun, type MessageRunner } from "../../../src/core/run-message.js";
 import type { ResumeToken } from "../../../src/core/events.js";
 import type { MessageRef } from "../../../src/core/chat.js";
-import { readProcess } from "../../../src/util/process.js";
+import { readProcess } from "../../../src/engines/process-tree.js";
 import { MemorySurface } from "../../support/chat-surface.js";
 import { plannedEngine, say, type PlannedEngine } from "../../support/planned-engine.js";
 import { scratchDir, type ScratchDir } from "../../support/scripts.js";

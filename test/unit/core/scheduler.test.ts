@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ResumeToken } from "../../../src/core/events.js";
 import { ThreadScheduler, type JobSpec } from "../../../src/core/scheduler.js";
-import { readProcess } from "../../../src/util/process.js";
+import { readProcess } from "../../../src/engines/process-tree.js";
 import { MemorySurface } from "../../support/chat-surface.js";
 import { plannedEngine, say, type PlanStep, type PlannedEngine } from "../../support/planned-engine.js";
 import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";

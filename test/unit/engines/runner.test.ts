@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
 import { EngineRunner } from "../../../src/engines/runner.js";
-import { readProcess } from "../../../src/util/process.js";
+import { readProcess } from "../../../src/engines/process-tree.js";
 import { passthroughBackend } from "../../support/passthrough-backend.js";
 import { processesWith } from "../../support/processes.js";
 import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";

@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { acquireInstanceLock, LockError, lockPathFor, tokenFingerprint, type InstanceLock } from "../../../src/util/lock.js";
+import { acquireInstanceLock, LockError, lockPathFor, tokenFingerprint, type InstanceLock } from "../../../src/cli/lock.js";
 import { scratchDir, type ScratchDir } from "../../support/scripts.js";
 
 const TOKEN = "123456:AAbbCCddEEffGGhh";

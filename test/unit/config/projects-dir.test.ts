@@ -8,7 +8,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { aliasFromName, discoverProjects, fallbackAlias, type DiscoveryResult } from "../../../src/config/discover.js";
+import { aliasFromName, discoverProjects, fallbackAlias, type DiscoveryResult } from "../../../src/config/projects-dir.js";
 import { buildDiscoveredConfig } from "../../../src/config/discovered-config.js";
 import { ConfigError } from "../../../src/config/errors.js";
 import { loadConfigText } from "../../../src/config/load.js";

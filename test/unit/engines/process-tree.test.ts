@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { terminateProcessTree } from "../../../src/util/process.js";
+import { terminateProcessTree } from "../../../src/engines/process-tree.js";
 import { processesWith } from "../../support/processes.js";
 import { scratchDir, waitFor, type ScratchDir } from "../../support/scripts.js";
 

@@ -9,8 +9,8 @@
 import { lstat, mkdir, readlink, realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ProjectSettings } from "../config/schema.js";
-import { errorMessage } from "./errors.js";
-import { currentBranch, defaultBaseBranch, git, refExists, type GitResult } from "./git.js";
+import { errorMessage } from "../util/errors.js";
+import { currentBranch, defaultBaseBranch, git, refExists, type GitResult } from "../util/git.js";
 
 /** A user-facing reason why a run cannot get its working directory. */
 export class WorktreeError extends Error {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitLines, TailBuffer, type LineItem } from "../../../src/util/lines.js";
+import { splitLines, TailBuffer, type LineItem } from "../../../src/engines/lines.js";
 
 async function collect(chunks: (string | Buffer)[], limit?: number): Promise<LineItem[]> {
   const out: LineItem[] = [];

@@ -14,11 +14,11 @@ import { link, open, readFile, rename, stat, unlink } from "node:fs/promises";
 import { dirname, extname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import * as z from "zod";
-import { isErrorCode, systemErrorMessage } from "./errors.js";
-import { shortenHome } from "./home.js";
-import { serializeState } from "./json-state.js";
-import { parseProcStat } from "./process.js";
-import { silentLogger, type Logger } from "./log.js";
+import { isErrorCode, systemErrorMessage } from "../util/errors.js";
+import { shortenHome } from "../util/home.js";
+import { serializeState } from "../util/json-state.js";
+import { parseProcStat } from "../engines/process-tree.js";
+import { silentLogger, type Logger } from "../util/log.js";
 
 /** Another instance holds the lock, or the lock file cannot be written. `message` is for the user: what is wrong, then what to do. */
 export class LockError extends Error {
