@@ -95,6 +95,20 @@ export interface ResumeCodec {
   isResumeLine(line: string): boolean;
 }
 
+/**
+ * What an engine's CLI can do beyond running a prompt, declared by its
+ * backend so that the bridge asks the backend instead of keeping lists of
+ * engine ids. Meant to grow a member per feature (approvals, steering, …).
+ */
+export interface EngineCapabilities {
+  /**
+   * The levels its CLI takes for `/reasoning` (codex's
+   * `model_reasoning_effort`); null when it takes none, and an override is
+   * then ignored with a note (spec §14.3).
+   */
+  readonly reasoning: readonly string[] | null;
+}
+
 export interface EngineBackend<Config = unknown> extends ResumeCodec {
   readonly id: string;
   /** Executable looked up on PATH. */
@@ -108,8 +122,21 @@ export interface EngineBackend<Config = unknown> extends ResumeCodec {
    * an error message (e.g. codex's PATH-alias warning under /tmp).
    */
   readonly stderrNoise?: readonly RegExp[];
+  /** Optional so that existing plugin engines keep loading; read it through engineCapabilities(). */
+  readonly capabilities?: EngineCapabilities;
   prepareRun(request: RunRequest, config: Config, env: NodeJS.ProcessEnv): PreparedRun;
   createTranslator(context: TranslatorContext): EngineTranslator;
+}
+
+/**
+ * A backend's capabilities, with "cannot" for whatever it leaves out or
+ * declares malformed: a plugin engine may predate capabilities, or be
+ * JavaScript nobody type-checked.
+ */
+export function engineCapabilities(backend: Pick<EngineBackend, "capabilities">): EngineCapabilities {
+  const reasoning: unknown = backend.capabilities?.reasoning;
+  const levels = Array.isArray(reasoning) && reasoning.every((level) => typeof level === "string") ? reasoning : null;
+  return { reasoning: levels };
 }
 
 /** Shorthand used by translators for the "failed (rc=N)." wording, spec §4.5. */

@@ -76,6 +76,7 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   cliCommand: "claude",
   installHint: "npm install -g @anthropic-ai/claude-code",
   configSchema: ClaudeConfigSchema,
+  capabilities: { reasoning: null },
   ...claudeResume,
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {

@@ -49,6 +49,9 @@ const codexResume = resumeCodec({
   pattern: /^\s*`?codex\s+resume\s+(?<token>[^`\s]+)`?\s*$/,
 });
 
+/** What codex takes for `-c model_reasoning_effort=<level>`. */
+export const CODEX_REASONING_LEVELS: readonly string[] = ["minimal", "low", "medium", "high", "xhigh"];
+
 /** Builds `codex <extra_args> [--profile] [--model] [-c effort] exec --json … [resume <id>] -`. */
 export function buildCodexArgs(request: RunRequest, config: CodexConfig): string[] {
   const args = [...config.extra_args];
@@ -73,6 +76,7 @@ export const codexBackend: EngineBackend<CodexConfig> = {
   cliCommand: "codex",
   installHint: "npm install -g @openai/codex",
   configSchema: CodexConfigSchema,
+  capabilities: { reasoning: CODEX_REASONING_LEVELS },
   stderrNoise: [
     /^WARNING: proceeding, even though we could not create PATH aliases\b/,
     /^Reading additional input from stdin\.\.\.\s*$/,

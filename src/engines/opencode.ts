@@ -336,6 +336,7 @@ export const opencodeBackend: EngineBackend<OpenCodeConfig> = {
   cliCommand: "opencode",
   installHint: "npm install -g opencode-ai",
   configSchema: OpenCodeConfigSchema,
+  capabilities: { reasoning: null },
   ...codec,
   prepareRun(request: RunRequest, config: OpenCodeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     // The session title is the model when one is chosen, else "opencode" (spec §5.3.1).

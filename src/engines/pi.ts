@@ -329,6 +329,7 @@ export const piBackend: EngineBackend<PiConfig> = {
   cliCommand: "pi",
   installHint: "npm install -g @mariozechner/pi-coding-agent",
   configSchema: PiConfigSchema,
+  capabilities: { reasoning: null },
   ...piResumeCodec,
   prepareRun(request: RunRequest, config: PiConfig, env: NodeJS.ProcessEnv): PreparedRun {
     const childEnv = piEnv(env);

@@ -8,8 +8,8 @@
 import { execFile } from "node:child_process";
 import process from "node:process";
 import { promisify } from "node:util";
-import { readRefreshSettings, RefreshConfigError } from "takopi-overlay-refresh/src/settings.js";
-import { unitStates } from "takopi-overlay-refresh/src/unit-state.js";
+import { readRefreshSettings, RefreshConfigError } from "takopi-overlay-refresh/settings";
+import { unitStates } from "takopi-overlay-refresh/unit-state";
 
 /** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo } from "takopi" */
 
