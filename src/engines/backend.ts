@@ -7,7 +7,7 @@
 import type * as z from "zod";
 import type { ActionEvent, EventFactory, ResumeToken, TakopiEvent } from "../core/events.js";
 
-/** Per-run overrides chosen in chat (`/model`, `/reasoning`), spec §14.3. */
+/** Per-run overrides chosen in chat (`/model`, `/reasoning`). */
 export interface RunOptions {
   model?: string;
   reasoning?: string;
@@ -112,7 +112,7 @@ export interface EngineBackend<Config = unknown> extends ResumeCodec {
   createTranslator(context: TranslatorContext): EngineTranslator;
 }
 
-/** Shorthand used by translators for the "failed (rc=N)." wording, spec §4.5. */
+/** Shorthand used by translators for upstream's "failed (rc=N)." wording. */
 export function describeExit(exit: ProcessExit): string {
   return exit.exitCode !== null ? `rc=${exit.exitCode}` : `signal=${exit.signal ?? "unknown"}`;
 }

@@ -1,5 +1,5 @@
 /**
- * Spec §14.3: a reasoning override only means something to codex. For any
+ * A reasoning override only means something to codex. For any
  * other engine the run starts with a note saying it is ignored, so the user
  * who set it sees why nothing changed.
  */
