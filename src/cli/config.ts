@@ -1,5 +1,5 @@
 /**
- * `takopi config path|list|get|set|unset` (spec §26.3): read and edit
+ * `takopi config path|list|get|set|unset`: read and edit
  * takopi.toml by dotted key, so a config can be written without an editor.
  *
  * Divergences from upstream, on purpose:

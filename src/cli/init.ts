@@ -1,6 +1,6 @@
 /**
  * `takopi init [alias]`: register the git repository you are in as a project
- * (spec §22.4), so `/alias` and `/alias @branch` reach it from the chat.
+ * (its main checkout), so `/alias` and `/alias @branch` reach it from the chat.
  */
 import { basename } from "node:path";
 import { resolveConfigPath } from "../config/load.js";

@@ -1,5 +1,5 @@
 /**
- * One `takopi run` per bot (spec §27). Two pollers on one bot token steal
+ * One `takopi run` per bot. Two pollers on one bot token steal
  * each other's updates (Telegram answers the second `getUpdates` with 409),
  * so a second instance must refuse to start — but a lock left behind by a
  * killed process must never keep takopi down.

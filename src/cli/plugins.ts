@@ -1,6 +1,6 @@
 /**
  * `takopi plugins [--load]`: what plugins are installed, from their manifests
- * alone; `--load` imports each one and reports those that fail (spec §26.3).
+ * alone; `--load` imports each one and reports those that fail.
  */
 import type { PluginEntry, PluginProblem } from "../plugins/discover.js";
 import type { PluginKind } from "../plugins/manifest.js";

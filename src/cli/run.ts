@@ -1,6 +1,6 @@
 /**
  * `takopi run` (also plain `takopi` and `takopi <engine>`): start the bridge
- * (spec §26.5). Everything that can be checked before the transport starts is
+ * Everything that can be checked before the transport starts is
  * checked here, so a mistake is one clear line and a non-zero exit rather than
  * a bridge that starts and then fails on the first message.
  */
@@ -103,7 +103,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   }
 }
 
-/** The live config: fixed, or hot-reloaded when `watch_config = true` (spec §24.1). */
+/** The live config: fixed, or hot-reloaded when `watch_config = true`. */
 async function configSource(initial: LoadedConfig, engineIds: readonly string[], log: Logger): Promise<{ source: ConfigSource; close(): Promise<void> }> {
   const listeners = new Set<(next: LoadedConfig) => void>();
   let current = initial;

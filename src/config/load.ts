@@ -1,5 +1,5 @@
 /**
- * Reading takopi.toml (spec §23.2): find it, parse it, migrate it in memory,
+ * Reading takopi.toml: find it, parse it, migrate it in memory,
  * apply `TAKOPI__*` overrides, validate it. Every mistake a person can make in
  * the file becomes a ConfigError whose lines name the file, the key, what was
  * expected and what was found; keys we do not know are warnings, not errors.

@@ -1,5 +1,5 @@
 /**
- * Rewrites of older takopi.toml layouts into the current one (spec §24.2).
+ * Rewrites of older takopi.toml layouts into the current one.
  *
  * Unlike upstream, loading never writes the result back: the user's comments
  * and layout would be lost, and an upstream config must load unchanged. The

@@ -1,5 +1,5 @@
 /**
- * Writing takopi.toml (spec §23.5). The file is replaced atomically, so a
+ * Writing takopi.toml. The file is replaced atomically, so a
  * running takopi with `watch_config` (or a crash half-way) never sees half a
  * config; its permissions survive, because it holds the bot token.
  */

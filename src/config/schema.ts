@@ -1,5 +1,5 @@
 /**
- * The shape of takopi.toml (spec §22.1, §23.3), as zod schemas and the types
+ * The shape of takopi.toml (upstream's), as zod schemas and the types
  * they produce. Key names stay snake_case: the parsed settings are the file's
  * own shape, so a key in an error message is the key a user edits.
  *

@@ -1,5 +1,5 @@
 /**
- * Hot reload of takopi.toml (`watch_config = true`, spec §24.1).
+ * Hot reload of takopi.toml (`watch_config = true`).
  *
  * The config's directory is watched, not the file: editors save by writing a
  * temp file and renaming it over the original, which a watch on the old inode

@@ -1,5 +1,5 @@
 /**
- * What a message asks for besides its prompt (spec §13, §3.5–3.6): leading
+ * What a message asks for besides its prompt: leading
  * `/engine`, `/project` and `@branch` directives, the `ctx:` line in the
  * footer of takopi's own answers, and resume lines. Pure functions — engine
  * ids, project aliases and resume codecs come in as parameters — so the
@@ -16,7 +16,7 @@ export class DirectiveError extends Error {
   }
 }
 
-/** The project and branch a run is for (spec §13); either may be unset. */
+/** The project and branch a run is for; either may be unset. */
 export interface RunContext {
   /** A project alias, lower-cased like the config's keys. */
   project: string | null;
@@ -40,7 +40,7 @@ export interface ParsedDirectives {
 }
 
 /**
- * Reads the directives at the start of the first non-empty line (spec §13.1):
+ * Reads the directives at the start of the first non-empty line:
  * `/engine`, `/project` (each may carry `@botname`) and `@branch`, in any
  * order, until the first token that is none of them. Naming two engines, two
  * projects or two branches is a DirectiveError.
@@ -72,7 +72,7 @@ export function hasDirective(text: string, names: DirectiveNames): boolean {
 }
 
 /**
- * The context named by the last `ctx:` line in `text` (spec §13.2) — the
+ * The context named by the last `ctx:` line in `text` — the
  * footer of an answer being replied to — or null. Backticks around the line
  * are ignored; `@branch` and `@ branch` both work. A project that is no longer
  * configured is a DirectiveError: running somewhere else would surprise.
@@ -104,7 +104,7 @@ export function parseContextLine(text: string | null | undefined, projects: read
 }
 
 /**
- * The ctx footer line (spec §13.3), `` `ctx: <alias> @<branch>` ``, in the
+ * The ctx footer line, `` `ctx: <alias> @<branch>` ``, in the
  * alias's configured spelling when `projects` lists it; null without a project.
  */
 export function formatContextLine(context: RunContext | null | undefined, projects: readonly string[] = []): string | null {
@@ -116,7 +116,7 @@ export function formatContextLine(context: RunContext | null | undefined, projec
 }
 
 /**
- * The session a message continues (spec §3.5): the first engine, in `codecs`
+ * The session a message continues: the first engine, in `codecs`
  * order, with a resume line in `text`, else the same over `replyText`. Within
  * one text each engine takes its last line, so a reply quoting an older
  * answer still continues the newest session.
@@ -139,7 +139,7 @@ export function isResumeLine(line: string, codecs: readonly ResumeCodec[]): bool
 }
 
 /**
- * The prompt an engine gets (spec §3.6): every resume line removed, trimmed;
+ * The prompt an engine gets: every resume line removed, trimmed;
  * `continue` when nothing else was said, since the line alone means "go on".
  */
 export function stripResumeLines(prompt: string, codecs: readonly ResumeCodec[]): string {
@@ -148,14 +148,14 @@ export function stripResumeLines(prompt: string, codecs: readonly ResumeCodec[])
   return stripped === "" ? "continue" : stripped;
 }
 
-/** Where a run's context came from, for `/ctx` and topic binding (spec §13.4, §17.4). */
+/** Where a run's context came from, for `/ctx` and topic binding. */
 export type ContextSource = "reply_ctx" | "directives" | "ambient" | "default_project" | "none";
 
 export interface MessageInput {
   text: string;
-  /** Text of the message this one replies to (not its caption, spec §31.22). */
+  /** Text of the message this one replies to (not its caption, as upstream). */
   replyText?: string | null;
-  /** The context the chat or topic is bound to, if any (spec §12 step 4). */
+  /** The context the chat or topic is bound to, if any. */
   ambient?: RunContext | null;
   /** The chat's project, else the global `default_project` (see defaultProjectFor). */
   defaultProject?: string | null;
@@ -175,7 +175,7 @@ export interface ResolvedMessage {
 }
 
 /**
- * Prompt, session, engine and context for one message (spec §13.4). A ctx
+ * Prompt, session, engine and context for one message. A ctx
  * line in the replied-to answer wins outright; otherwise directives, then the
  * ambient binding, then the default project choose the project, and the
  * ambient branch carries over only while the project stays the ambient one.
@@ -202,7 +202,7 @@ export function resolveMessage(input: MessageInput): ResolvedMessage {
 }
 
 /**
- * The project a chat defaults to (spec §13.4): the one whose `chat_id` is
+ * The project a chat defaults to: the one whose `chat_id` is
  * this chat, else the global `default_project`.
  */
 export function defaultProjectFor(

@@ -1,5 +1,5 @@
 /**
- * The event model: the contract between engine runners and everything else (spec §2).
+ * The event model: the contract between engine runners and everything else.
  *
  * An engine run produces a stream of `started` (the session is known), `action`
  * (something happened: a command ran, a file changed, a warning) and one final
@@ -118,7 +118,7 @@ export interface NoteInit {
 }
 
 /**
- * Builds events for one engine run and enforces the runner contract (spec §2.4):
+ * Builds events for one engine run and enforces the runner contract:
  * one session token per run, `completed` defaulting to the known token, and
  * per-run numbering of notes (`<engine>.note.<n>`).
  */

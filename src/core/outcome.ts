@@ -1,7 +1,7 @@
 /**
- * What a finished run means to the person who asked (spec §8.3), with two
- * deliberate fixes over upstream: a successful run with an empty answer is
- * `done`, not `error` (§31.4); an error that repeats the answer is not shown twice.
+ * What a finished run means to the person who asked, with two deliberate
+ * fixes over upstream: a successful run with an empty answer is `done` (upstream
+ * says `error`); an error that repeats the answer is not shown twice.
  */
 import type { CompletedEvent, ResumeToken } from "./events.js";
 

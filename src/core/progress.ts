@@ -1,5 +1,5 @@
 /**
- * Folds a run's events into the state the progress message shows (spec §7.1–§7.2):
+ * Folds a run's events into the state the progress message shows:
  * one line per distinct action, updated in place, in first-seen order.
  */
 import type { Action, ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "./events.js";
@@ -19,7 +19,7 @@ export interface ProgressSnapshot {
   actionCount: number;
   actions: ActionState[];
   resume: ResumeToken | null;
-  /** The engine's resume line for {@link resume}, when a formatter was given (spec §7.2). */
+  /** The engine's resume line for {@link resume}, when a formatter was given. */
   resumeLine: string | null;
   /** The `ctx:` line of the run's project and branch, if any. */
   contextLine: string | null;

@@ -1,5 +1,5 @@
 /**
- * One message end to end (spec §8): a progress message that replies to the
+ * One message end to end: a progress message that replies to the
  * prompt, live edits while the engine works, and the final answer — or the
  * error, or the cancelled state — with the resume line so the conversation
  * can go on.
@@ -7,8 +7,8 @@
  * The event stream is never held up by the chat service: the progress message
  * is sent while the engine starts, and live edits are handed to the surface
  * without waiting (its outbox coalesces them, so there is no timer here —
- * spec §31.16). Only the final delivery is awaited, so a run counts as done
- * once its answer is out.
+ * upstream has none either). Only the final delivery is awaited, so a run
+ * counts as done once its answer is out.
  */
 import type { ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
 import type { RunControl } from "../engines/runner.js";
@@ -34,7 +34,7 @@ export interface MessageRunner {
 export interface BridgeSettings {
   surface: ChatSurface;
   /**
-   * True (default, spec §8.3): the answer arrives as a new message, which
+   * True (default, as upstream): the answer arrives as a new message, which
    * notifies, and the progress message is deleted. False: the progress
    * message is edited into the answer in place (silent).
    */
@@ -62,7 +62,7 @@ export interface MessageRun {
   contextLine?: string | null;
   /** Every engine's codec, in router order, so any engine's resume line is removed from the prompt (default: the runner's). */
   resumeCodecs?: readonly ResumeCodec[];
-  /** The resume line for the footer; return `""` to hide it (spec §3.7). Default: the runner's. */
+  /** The resume line for the footer; return `""` to hide it. Default: the runner's. */
   formatResume?: (token: ResumeToken) => string;
 }
 
@@ -152,7 +152,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     ({ status, text, resume } = runOutcome(completed, knownResume));
     delivery = settings.finalNotify === false ? "edit" : "new";
   } else {
-    // Spec §8.3: a throwing runner, and one that just stops, both end in an error shown in place.
+    // A throwing runner, and one that just stops, both end in an error shown in place.
     status = "error";
     text = failure === null ? NO_COMPLETED_ERROR : describeFailure(failure);
     resume = knownResume;
@@ -167,7 +167,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
 }
 
 /**
- * Spec §9.2: the silent `queued` reply of a run that waits for its session,
+ * The silent `queued` reply of a run that waits for its session,
  * with the resume line and the cancel button. Settles with the message, or null.
  */
 export function postQueued(settings: BridgeSettings, run: MessageRun): Promise<MessageRef | null> {
@@ -198,7 +198,7 @@ function runView(run: MessageRun, resume: ResumeToken | null): RunView {
 
 /**
  * The text of a failure for the error final message: an aggregate's messages
- * one per line, cancellations left out (spec §8.3).
+ * one per line, cancellations left out.
  */
 export function describeFailure(error: unknown): string {
   if (error instanceof AggregateError) {

@@ -1,5 +1,5 @@
 /**
- * Which runs go now and which wait (spec §9): one run at a time per engine
+ * Which runs go now and which wait: one run at a time per engine
  * session ("thread"), any number of threads in parallel, and a FIFO queue per
  * thread. A prompt for a thread that is busy waits under a `queued` message
  * with a cancel button; when its turn comes that message becomes its progress
@@ -45,7 +45,7 @@ export interface JobHandle {
   readonly session: Promise<ResumeToken | null>;
 }
 
-/** What a cancel request did (spec §9.4–§9.5). */
+/** What a cancel request (`/cancel` or the button) did. */
 export type CancelOutcome =
   /** The run was told to stop; its progress message will show `cancelled`. */
   | "cancelling"

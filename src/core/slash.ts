@@ -1,5 +1,5 @@
 /**
- * `/command args` parsing (spec §15.1), shared by the built-in chat commands
+ * `/command args` parsing, shared by the built-in chat commands
  * and command plugins.
  */
 

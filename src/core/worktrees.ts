@@ -1,5 +1,5 @@
 /**
- * Where a run happens (spec §22.2–22.3): the project root, or — for
+ * Where a run happens: the project root, or — for
  * `@branch` — a git worktree of the project under its `worktrees_dir`,
  * created on first use with the real `git worktree add` and reused after.
  *
@@ -85,7 +85,7 @@ export async function ensureWorktree(project: WorktreeProject, branch: string): 
 
 /**
  * The trimmed branch name, or a WorktreeError saying what is wrong with it.
- * Beyond the spec's checks, git itself (`check-ref-format --branch`) must
+ * Beyond upstream's checks, git itself (`check-ref-format --branch`) must
  * accept the name, so bad names fail here with a clear message rather than
  * deep inside `git worktree add`.
  */
@@ -107,7 +107,7 @@ export async function validateBranchName(raw: string): Promise<string> {
   return branch;
 }
 
-/** `git worktree add` arguments after `add` (spec §22.3 order: local branch, origin's branch, new branch from base). */
+/** `git worktree add` arguments after `add` (upstream's order: local branch, origin's branch, new branch from base). */
 async function worktreeAddArgs(root: string, target: string, name: string, configuredBase: string | null): Promise<string[]> {
   if (await refExists(root, `refs/heads/${name}`)) return ["--", target, name];
   if (await refExists(root, `refs/remotes/origin/${name}`)) return ["-b", name, "--", target, `origin/${name}`];

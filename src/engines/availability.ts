@@ -1,6 +1,6 @@
 /**
  * Can an engine run here? Loaded, its `[<id>]` table valid, its CLI on PATH
- * (spec §5.5: ok / bad_config / missing_cli / load_error). Start-up refuses to
+ * (upstream's ok / bad_config / missing_cli / load_error). Start-up refuses to
  * run without a usable default engine; other engines are listed with the reason.
  */
 import { engineConfig, type LoadedConfig } from "../config/load.js";

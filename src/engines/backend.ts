@@ -7,7 +7,7 @@
 import type * as z from "zod";
 import type { ActionEvent, EventFactory, ResumeToken, TakopiEvent } from "../core/events.js";
 
-/** Per-run overrides chosen in chat (`/model`, `/reasoning`), spec §14.3. */
+/** Per-run overrides chosen in chat (`/model`, `/reasoning`). */
 export interface RunOptions {
   model?: string;
   reasoning?: string;
@@ -104,7 +104,7 @@ export interface EngineCapabilities {
   /**
    * The levels its CLI takes for `/reasoning` (codex's
    * `model_reasoning_effort`); null when it takes none, and an override is
-   * then ignored with a note (spec §14.3).
+   * then ignored with a note.
    */
   readonly reasoning: readonly string[] | null;
 }
@@ -139,7 +139,7 @@ export function engineCapabilities(backend: Pick<EngineBackend, "capabilities">)
   return { reasoning: levels };
 }
 
-/** Shorthand used by translators for the "failed (rc=N)." wording, spec §4.5. */
+/** Shorthand used by translators for upstream's "failed (rc=N)." wording. */
 export function describeExit(exit: ProcessExit): string {
   return exit.exitCode !== null ? `rc=${exit.exitCode}` : `signal=${exit.signal ?? "unknown"}`;
 }

@@ -1,6 +1,6 @@
 /**
  * The engines a running bridge can use: every discovered engine checked
- * (spec §5.5), a runner for each usable one, and every loaded engine's resume
+ * for use, a runner for each usable one, and every loaded engine's resume
  * codec so a resume line of any engine is recognised. Refreshed after a config
  * reload; a runner whose `[<id>]` table did not change is kept, so its
  * session locks survive the reload.

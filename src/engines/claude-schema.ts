@@ -1,6 +1,6 @@
 /**
  * The parts of `claude -p --output-format stream-json --verbose` output the
- * claude translator relies on (spec §5.2.2), as loose zod schemas. Fields we
+ * claude translator relies on, as loose zod schemas. Fields we
  * only pass through are lenient (`.catch`) so one odd value does not cost the
  * whole event.
  *
@@ -17,7 +17,7 @@ export const SystemInitSchema = z.looseObject({
   model: z.string().nullish().catch(null),
 });
 
-/** Keys of the init event copied into `started.meta` (spec §5.2.2). */
+/** Keys of the init event copied into `started.meta`, the ones upstream copies. */
 export const INIT_META_KEYS = ["cwd", "tools", "permissionMode", "output_style", "apiKeySource", "mcp_servers"] as const;
 
 /** `system/permission_denied` (Claude Code 2.1.330+). */

@@ -1,6 +1,6 @@
 /**
  * Claude Code (`claude -p --output-format stream-json --verbose`): argv,
- * environment, resume lines and the JSONL translator (spec §5.2). Input shapes
+ * environment, resume lines and the JSONL translator. Input shapes
  * live in `claude-schema.ts`.
  */
 import type * as z from "zod";
@@ -64,7 +64,7 @@ export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): stri
   return args;
 }
 
-/** The parent environment, minus ANTHROPIC_API_KEY unless API billing is wanted (spec §5.2.1). */
+/** The parent environment, minus ANTHROPIC_API_KEY unless API billing is wanted, as upstream does. */
 export function claudeEnv(env: NodeJS.ProcessEnv, config: ClaudeConfig): NodeJS.ProcessEnv {
   const out = { ...env };
   if (!config.use_api_billing) delete out.ANTHROPIC_API_KEY;
@@ -81,7 +81,7 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {
       invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: null, env: claudeEnv(env, config) },
-      // Until the init event names the model, the configured one is the best title (spec §5.2.1).
+      // Until the init event names the model, the configured one is the best title.
       translatorContext: { presetToken: null, title: config.model ?? null },
     };
   },
@@ -304,7 +304,7 @@ class ClaudeTranslator implements EngineTranslator {
     out.push(
       this.#ctx.events.completed({
         ok,
-        // A failed run's text is its error; repeating it as the answer shows it twice (spec §31.6).
+        // A failed run's text is its error; repeating it as the answer shows it twice (upstream does).
         answer: ok ? (resultText !== "" ? resultText : (this.#lastText ?? "")) : "",
         error,
         usage: Object.keys(usage).length > 0 ? usage : null,

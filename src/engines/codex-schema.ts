@@ -1,6 +1,6 @@
 /**
  * The parts of `codex exec --json` output the codex translator relies on
- * (spec §5.1.2), as loose zod schemas: unknown fields are always allowed, and
+ * as loose zod schemas: unknown fields are always allowed, and
  * fields we only pass through are lenient (`.catch`) so one odd value does not
  * cost the whole event.
  *
@@ -106,7 +106,7 @@ export const TodoItemSchema = z.looseObject({
 
 export const ErrorItemSchema = z.looseObject({ id: ItemId, message: z.string().nullish().catch(null) });
 
-/** The flags `codex exec` must get from takopi only (spec §5.1.1). */
+/** The flags `codex exec` must get from takopi only (upstream refuses the same ones in `extra_args`). */
 const EXEC_ONLY_FLAGS = new Set(["--skip-git-repo-check", "--json", "--output-schema", "--output-last-message", "--color", "-o"]);
 const EXEC_ONLY_PREFIXES = ["--output-schema=", "--output-last-message=", "--color="];
 

@@ -1,6 +1,6 @@
 /**
  * Codex (`codex exec --json`): argv, resume lines and the JSONL translator
- * (spec §5.1). Input shapes live in `codex-schema.ts`.
+ * Input shapes live in `codex-schema.ts`.
  */
 import type * as z from "zod";
 import type { ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "../core/events.js";
@@ -85,7 +85,7 @@ export const codexBackend: EngineBackend<CodexConfig> = {
   prepareRun(request: RunRequest, config: CodexConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {
       invocation: { command: "codex", args: buildCodexArgs(request, config), stdin: request.prompt, env: { ...env } },
-      // The session is titled after the profile when one is configured (spec §5.1.1).
+      // The session is titled after the profile when one is configured, as upstream does.
       translatorContext: { presetToken: null, title: config.profile ?? null },
     };
   },
@@ -207,7 +207,7 @@ class CodexTranslator implements EngineTranslator {
     return [this.#ctx.events.note(message)];
   }
 
-  /** Top-level `error`: a reconnect notice, or a non-fatal warning (spec §31.5). */
+  /** Top-level `error`: a reconnect notice, or a warning; never fatal (as upstream). */
   #streamError(value: unknown): TakopiEvent[] {
     const parsed = StreamErrorSchema.safeParse(value);
     if (!parsed.success) return this.#invalid("error", parsed.error);
@@ -264,7 +264,7 @@ class CodexTranslator implements EngineTranslator {
         events.push(...this.#errorItem(phase, item));
         break;
       default:
-        // collab_tool_call and item types newer than this translator (spec §5.1.2).
+        // collab_tool_call and item types newer than this translator: no events, and the stream goes on.
         this.#ctx.debug("codex: ignoring item type", { item_type: itemType ?? null });
     }
     return events;

@@ -1,6 +1,6 @@
 /**
- * The rules every engine's stdout obeys once it is split into lines (spec
- * §4.4–§4.5), independent of where the lines come from: a live process
+ * The rules every engine's stdout obeys once it is split into lines, as in
+ * upstream's runner, independent of where the lines come from: a live process
  * (`engines/runner.ts`) or a recorded file (`takopi replay`).
  *
  * - a malformed line becomes a warning action, never a crash;
@@ -145,7 +145,7 @@ export class JsonlStream {
         this.#session = event.resume;
       } else if (event.type === "completed") {
         this.#completed = true;
-        // completed.resume must agree with started.resume (spec §2.4).
+        // completed.resume must agree with started.resume (the runner contract).
         if (event.resume == null && this.#session !== null) event.resume = this.#session;
         out.push(event);
         break;

@@ -1,6 +1,6 @@
 /**
  * The parts of OpenCode's `run --format json` lines that the translator relies
- * on (spec §5.3.2; real 1.18 streams in fixtures/engines/opencode_*.jsonl).
+ * on (real 1.18 streams in fixtures/engines/opencode_*.jsonl).
  *
  * Schemas are loose: unknown fields pass through, and incidental fields with
  * an unexpected type are dropped (`.catch(undefined)`) instead of failing the

@@ -1,12 +1,12 @@
 /**
- * OpenCode (`opencode run --format json`), spec §5.3.
+ * OpenCode (`opencode run --format json`).
  *
  * OpenCode prints one JSON object per finished *part* of the conversation:
  * `step_start`, `text`, `reasoning`, `tool_use`, `step_finish` and `error`.
  * There is no session-start event; every line carries the session id
  * (`sessionID`, `ses_…`), which is the resume token.
  *
- * Things the runner has to know (research §6, §8):
+ * Things the runner has to know (seen running OpenCode itself):
  * - OpenCode retries 5xx responses and mid-stream errors **forever**, with a
  *   growing backoff and nothing on stdout (a stream error prints a fresh
  *   `step_start` per attempt and never a `step_finish`). Only the runner's own
@@ -78,7 +78,7 @@ interface TextPart {
   text: string;
 }
 
-/** The error text of an `error` line (spec §5.3.2), plus the HTTP status when OpenCode gives one. */
+/** The error text of an `error` line, plus the HTTP status when OpenCode gives one. */
 export function openCodeErrorMessage(line: { error?: unknown; message?: unknown }): string {
   const raw = line.message ?? line.error;
   if (raw === undefined || raw === null) return "opencode error";
@@ -339,7 +339,7 @@ export const opencodeBackend: EngineBackend<OpenCodeConfig> = {
   capabilities: { reasoning: null },
   ...codec,
   prepareRun(request: RunRequest, config: OpenCodeConfig, env: NodeJS.ProcessEnv): PreparedRun {
-    // The session title is the model when one is chosen, else "opencode" (spec §5.3.1).
+    // The session title is the model when one is chosen, else "opencode", as upstream titles it.
     const model = request.options?.model ?? config.model;
     return {
       invocation: { command: "opencode", args: buildOpenCodeArgs(request, config), stdin: null, env: { ...env } },

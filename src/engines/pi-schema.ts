@@ -1,6 +1,6 @@
 /**
- * The parts of pi's `--mode json` lines that the translator relies on (spec
- * §5.4.4; real 0.73 streams in fixtures/engines/pi_*.jsonl, older ones in
+ * The parts of pi's `--mode json` lines that the translator relies on (real
+ * 0.73 streams in fixtures/engines/pi_*.jsonl, older ones in
  * fixtures/takopi-upstream/pi_*.jsonl).
  *
  * Loose on purpose: unknown fields pass, incidental fields of the wrong type
@@ -68,7 +68,7 @@ export const AutoRetryEndSchema = z.looseObject({
   finalError: optionalString,
 });
 
-/** Types pi prints that carry nothing takopi shows (spec §5.4.4). */
+/** Types pi prints that carry nothing takopi shows. */
 export const IGNORED_TYPES: ReadonlySet<string> = new Set([
   "agent_start",
   "turn_start",

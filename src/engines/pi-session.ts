@@ -1,5 +1,5 @@
 /**
- * Pi session files and resume lines (spec §3.2, §5.4.2).
+ * Pi session files and resume lines.
  *
  * A new pi run is given a session *file path* chosen by takopi
  * (`--session <path>`; pi 0.73 opens a path that does not exist yet as a new,
@@ -65,7 +65,7 @@ export function newPiSessionPath(cwd: string, env: NodeJS.ProcessEnv, options: N
   return join(dir, `${piTimestamp(options.now ?? new Date())}_${id}.jsonl`);
 }
 
-/** Quotes a token for the resume line when it holds whitespace or `"` (spec §3.2). */
+/** Quotes a token for the resume line when it holds whitespace or `"`, as upstream does. */
 export function quotePiToken(value: string): string {
   if (!/[\s"]/.test(value)) return value;
   return `"${value.replace(/"/g, '\\"')}"`;

@@ -1,5 +1,5 @@
 /**
- * Pi (`pi --print --mode json`), spec §5.4.
+ * Pi (`pi --print --mode json`).
  *
  * Session tokens. A new run gets a session file path invented by takopi
  * (`--session <path>`, {@link newPiSessionPath}), handed to the translator as
@@ -9,7 +9,7 @@
  * `pi --session <full uuid>` resumes it exactly (pi looks ids up by exact match
  * before prefix match), while a prefix may become ambiguous and a path is long
  * and tied to one machine's layout. Pi versions without the header keep the
- * path as the token (spec §31.20). A token we were asked to resume is never
+ * path as the token, as upstream does. A token we were asked to resume is never
  * rewritten.
  *
  * Failure and retries. Pi exits 0 when a turn fails: the failure is an
@@ -148,7 +148,7 @@ class PiTranslator implements EngineTranslator {
     const { type } = line.data;
     if (type === "session") return this.#session(value);
     if (IGNORED_TYPES.has(type)) return this.#withStarted([]);
-    // Without a session header, `started` comes just before the first known event (spec §5.4.4).
+    // Without a session header, `started` comes just before the first known event, as upstream emits it.
     const known = this.#translateKnown(type, value);
     return known === null ? [] : this.#withStarted(known);
   }
@@ -315,7 +315,7 @@ class PiTranslator implements EngineTranslator {
   }
 }
 
-/** The model and provider a run uses, for `started.meta` (spec §5.4.4); null when neither is set. */
+/** The model and provider a run uses, for `started.meta`; null when neither is set. */
 function piRunMeta(request: RunRequest, config: PiConfig): Record<string, unknown> | null {
   const model = request.options?.model ?? config.model;
   const meta: Record<string, unknown> = {};

@@ -111,7 +111,7 @@ function signal(target: number, sig: NodeJS.Signals): void {
 }
 
 export interface TerminateOptions {
-  /** Time between SIGTERM and SIGKILL (spec §4.2: 2 s). */
+  /** Time between SIGTERM and SIGKILL (2 s, as upstream). */
   graceMs: number;
   /** Resolves when the group leader has exited. */
   exited: Promise<unknown>;

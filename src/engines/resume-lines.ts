@@ -1,5 +1,5 @@
 /**
- * Resume lines (spec §3): the inline-code line under every answer that tells a
+ * Resume lines: the inline-code line under every answer that tells a
  * person — and takopi, when they reply — how to continue the session.
  */
 import type { ResumeToken } from "../core/events.js";

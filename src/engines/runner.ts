@@ -1,5 +1,5 @@
 /**
- * Runs one engine CLI and turns its stdout into takopi events (spec §4).
+ * Runs one engine CLI and turns its stdout into takopi events.
  *
  * The runner owns the process: it spawns the CLI in its own process group,
  * reads stdout line by line with bounded memory, keeps the tail of stderr for
@@ -28,7 +28,7 @@ export interface EngineRunnerOptions<Config> {
   env?: NodeJS.ProcessEnv;
   /** Run this executable instead of `backend.cliCommand` (an absolute path, a wrapper). */
   command?: string;
-  /** SIGTERM → SIGKILL delay on cancel (spec §4.2: 2 s). */
+  /** SIGTERM → SIGKILL delay on cancel (2 s, as upstream). */
   graceMs?: number;
   /** Longest stdout line decoded; longer ones are skipped with a warning. */
   maxLineBytes?: number;
@@ -70,7 +70,7 @@ export class EngineRunner<Config = unknown> {
     return this.backend.id;
   }
 
-  /** Whether a run of this session is active or waiting (spec §1.4). */
+  /** Whether a run of this session is active or waiting. */
   isBusy(token: { engine: string; value: string }): boolean {
     return this.#locks.isBusy(threadKey(token));
   }
@@ -145,7 +145,7 @@ export class EngineRunner<Config = unknown> {
         for await (const item of splitLines(running.stdout, limit)) {
           const events = item.type === "line" ? stream.line(item.text) : stream.oversizedLine(item.bytes, limit);
           for (const event of events) {
-            // A new session becomes exclusive the moment it is known (spec §4.3).
+            // A new session becomes exclusive the moment it is known, before `started` goes out.
             if (event.type === "started" && releases.length === 0) {
               releases.push(await this.#locks.acquire(threadKey(event.resume)));
             }

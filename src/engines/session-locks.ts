@@ -1,5 +1,5 @@
 /**
- * One run per session at a time (spec §1.4, §4.3): two runs resuming the same
+ * One run per session at a time: two runs resuming the same
  * engine session would interleave writes to the CLI's transcript.
  */
 

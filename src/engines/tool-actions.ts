@@ -1,6 +1,6 @@
 /**
  * Tool name → action kind and title, shared by the engines that report tools by
- * name (claude, opencode, pi) (spec §6). Codex reports typed items instead.
+ * name (claude, opencode, pi), as upstream maps them. Codex reports typed items.
  */
 import type { ActionKind } from "../core/events.js";
 import { relativizeCommand, relativizePath } from "../util/paths.js";

@@ -1,5 +1,5 @@
 /**
- * Running a `/command` that a plugin provides (spec §25.5): load it on first
+ * Running a `/command` that a plugin provides: load it on first
  * use, hand it its config, the runtime and the message, and turn every failure
  * into an `error:` reply — a plugin's bug never reaches the bridge.
  */

@@ -1,7 +1,7 @@
 /**
  * Finds plugins by reading package.json manifests — never by importing code,
  * so `takopi --help`, `takopi plugins` and start-up stay fast and a broken
- * plugin cannot break them (spec §25.2).
+ * plugin cannot break them.
  *
  * Where packages are looked for:
  * 1. takopi's own package.json: the built-in engines and the Telegram transport

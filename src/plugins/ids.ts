@@ -1,6 +1,6 @@
 /**
  * Names that plugins, projects and commands share one namespace with
- * (spec §15.2, §25.2). Kept free of imports so config validation, discovery
+ * (upstream's rules). Kept free of imports so config validation, discovery
  * and the CLI can all use it without loading anything else.
  */
 

@@ -1,6 +1,6 @@
 /**
  * The `"takopi"` field of a plugin package's package.json: what the package
- * provides, by id, without running any of its code (spec §25.1 — the npm
+ * provides, by id, without running any of its code (the npm
  * counterpart of upstream's Python entry points).
  *
  * ```json

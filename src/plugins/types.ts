@@ -1,5 +1,5 @@
 /**
- * The shapes plugins implement and the context they are handed (spec §25.3–25.8).
+ * The shapes plugins implement and the context they are handed.
  * Engines implement `EngineBackend` (src/engines/backend.ts); transports and
  * chat commands are described here. Everything a plugin may rely on is
  * re-exported as types from `takopi` (src/index.ts).
@@ -76,7 +76,7 @@ export interface BridgeRuntime {
   shutdown(options: { exitCode: number; reason: string }): Promise<void>;
 }
 
-/** Everything a chat command plugin gets for one `/command` message (spec §25.4). */
+/** Everything a chat command plugin gets for one `/command` message. */
 export interface CommandContext {
   /** The command id, without `/` or `@bot`. */
   command: string;
@@ -101,7 +101,7 @@ export interface CommandContext {
   log: Logger;
 }
 
-/** Sent as plain text after `handle` returns (spec §25.5). */
+/** Sent as plain text after `handle` returns. */
 export interface CommandResult {
   text: string;
   notify?: boolean;

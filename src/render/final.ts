@@ -1,12 +1,12 @@
 /**
- * The final message as markdown (spec §7.8–§7.11): a header, the answer, and a
+ * The final message as markdown: a header, the answer, and a
  * footer with the context and resume lines. The footer is never trimmed, so a
  * long answer can always be continued.
  */
 import { fenceCloser, openMarkupAt, safeCut } from "./markdown-source.js";
 import { formatElapsed } from "./text.js";
 
-/** Longest body sent in one message, counted on the markdown source (spec §7.11). */
+/** Longest body sent in one message, counted on the markdown source, as upstream counts it. */
 export const MAX_BODY_CHARS = 3500;
 
 /** A markdown hard break: keeps lines apart without a blank line between them. */
@@ -42,7 +42,7 @@ export function renderHeader(parts: HeaderParts): string {
   return items.join(" · ");
 }
 
-/** The context line first, then the resume line (spec §7.9), as hard-broken lines. */
+/** The context line first, then the resume line, as hard-broken lines. */
 export function renderFooter(contextLine: string | null, resumeLine: string | null): string {
   return [contextLine, resumeLine].filter((line): line is string => line != null && line !== "").join(HARD_BREAK);
 }
@@ -50,7 +50,7 @@ export function renderFooter(contextLine: string | null, resumeLine: string | nu
 /**
  * Cuts a body to `limit` characters ending in `…`, leaving shorter ones alone.
  *
- * Upstream cuts the markdown source blindly (spec §31.12), so a cut inside a
+ * Upstream cuts the markdown source blindly, so a cut inside a
  * code fence left the fence open and the footer — the resume line — rendered
  * as code. Here an open fence is closed after the `…`, and an inline code span
  * cut in half is closed with its own backtick run; the result still fits in
@@ -80,7 +80,7 @@ export interface FinalMessage extends HeaderParts {
   resumeLine?: string | null;
 }
 
-/** Header, trimmed answer (none when blank) and footer, untrimmed (spec §7.10). */
+/** Header, trimmed answer (none when blank) and footer, untrimmed; no action list. */
 export function finalParts(message: FinalMessage): MarkdownParts {
   const body = message.body.trim();
   return {

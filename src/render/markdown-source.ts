@@ -1,6 +1,6 @@
 /**
- * Facts about markdown *source* that trimming and splitting need (spec §7.11,
- * §7.13, §31.12): whether a cut point sits inside a code fence or an inline
+ * Facts about markdown *source* that trimming and splitting need (upstream's
+ * trim cuts blindly): whether a cut point sits inside a code fence or an inline
  * code span, and how to close and reopen it. Only line structure and backtick
  * runs are read; the markdown itself is never parsed here.
  */

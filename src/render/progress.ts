@@ -1,5 +1,5 @@
 /**
- * The progress message as markdown (spec §7.3–§7.9): the header, the last few
+ * The progress message as markdown: the header, the last few
  * actions with a status glyph each, and the footer with the context and resume
  * lines. Rendering reads a {@link ProgressSnapshot}; it never sees events.
  */
@@ -19,7 +19,7 @@ export const MAX_FILE_CHANGES_INLINE = 3;
 export const STATUS = { running: "▸", updated: "↻", done: "✓", failed: "✗" } as const;
 
 /**
- * Progress labels (spec §7.9). `cancelled` carries its backticks so it renders
+ * Progress labels. `cancelled` carries its backticks so it renders
  * as code; a cancelled message has no cancel button (core/run-view.ts).
  */
 export const PROGRESS_LABELS = {
@@ -70,7 +70,7 @@ export function renderProgress(input: ProgressInput): string {
   return assembleMarkdown(progressParts(input));
 }
 
-/** `▸` running, `↻` updated, and for completed actions `✓` or `✗` (spec §7.3). */
+/** `▸` running, `↻` updated, and for completed actions `✓` or `✗`. */
 export function actionStatus(state: Pick<ActionState, "action" | "displayPhase" | "ok">): string {
   if (state.displayPhase === "started") return STATUS.running;
   if (state.displayPhase === "updated") return STATUS.updated;
@@ -85,7 +85,7 @@ export function formatActionLine(state: Pick<ActionState, "action" | "displayPha
   return `${actionStatus(state)} ${formatActionTitle(state.action, options)}${suffix}`;
 }
 
-/** The title of an action by kind (spec §7.4). */
+/** The title of an action by kind. */
 export function formatActionTitle(action: Action, options: TitleOptions = {}): string {
   const width = options.width ?? MAX_PROGRESS_CMD_LEN;
   switch (action.kind) {
@@ -106,7 +106,7 @@ export function formatActionTitle(action: Action, options: TitleOptions = {}): s
 
 /**
  * `files: add \`a.ts\`, update \`b.ts\`, …(2 more)` from `detail.changes`, or
- * `files: <title>` with a path-like title in backticks (spec §7.4, §7.6).
+ * `files: <title>` with a path-like title in backticks.
  */
 export function formatFileChangeTitle(action: Action, options: TitleOptions = {}): string {
   const width = options.width ?? MAX_PROGRESS_CMD_LEN;

@@ -1,5 +1,5 @@
 /**
- * `message_overflow = "split"` (spec §7.13): a long final answer becomes several
+ * `message_overflow = "split"`: a long final answer becomes several
  * messages instead of one trimmed one. This module only cuts the body's markdown
  * into chunks; `prepareTelegram` adds the header, `continued (i/N)` and the
  * footer to each.

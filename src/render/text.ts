@@ -1,4 +1,4 @@
-/** Small text rules shared by progress and final messages (spec §7.5, §7.7). */
+/** Small text rules shared by progress and final messages: shortening and elapsed time. */
 
 // Python's textwrap splits text into chunks with this expression: whitespace
 // runs, and words — broken after a hyphen between letters (`build-` `all`) or

@@ -1,5 +1,5 @@
 /**
- * Who may drive the bot (spec §11.2, §11.5). A bot's username is public, so
+ * Who may drive the bot. A bot's username is public, so
  * anyone can message it; only the configured chats and users get an answer.
  * Everyone else gets nothing at all — no reply, no engine — because a reply
  * would confirm to a stranger that the bot is alive and whose it is.

@@ -1,5 +1,5 @@
 /**
- * The Telegram bridge (spec §11, §26.6): connects to the Bot API, builds the
+ * The Telegram bridge: connects to the Bot API, builds the
  * pieces — engines, state, scheduler, router, command menu — and polls until
  * told to stop, then shuts down without losing anything: held prompts run,
  * running engines are cancelled (their messages show `cancelled` with the
@@ -183,7 +183,7 @@ async function shutDown(router: MessageRouter, scheduler: ThreadScheduler, clien
   log.info({ event: "telegram.stopped" }, "Telegram bridge stopped");
 }
 
-/** The `/` menu (spec §15.3): at start-up and after each reload. Failures are logged by the client. */
+/** The `/` menu: at start-up and after each reload. Failures are logged by the client. */
 async function publishMenu(services: BridgeServices): Promise<void> {
   const config = services.config();
   const { commands, truncated } = buildCommandMenu({
@@ -197,7 +197,7 @@ async function publishMenu(services: BridgeServices): Promise<void> {
   await services.client.setMyCommands(commands);
 }
 
-/** The startup message to the main chat (spec §26.6). */
+/** The startup message to the main chat. */
 async function announce(services: BridgeServices, backlog: BacklogSummary): Promise<void> {
   const config = services.config();
   const telegram = transportConfig(config, "telegram");

@@ -1,5 +1,5 @@
 /**
- * The Bot API calls the bridge makes (spec §10), on grammY's `Api` pointed at
+ * The Bot API calls the bridge makes, on grammY's `Api` pointed at
  * `api_root`. Sends, edits and deletes go through the outbox, which paces,
  * coalesces and retries them; so do the other calls (on unpaced lanes of their
  * own) except the best-effort chat action. Every method settles with null (or false) instead of throwing: a
@@ -7,7 +7,7 @@
  * child logger, and errors are logged as plain descriptions, so the bot token
  * (part of every request URL) never reaches them.
  *
- * getUpdates and getFile bypass the outbox (spec §10.3): the polling loop
+ * getUpdates and getFile bypass the outbox: the polling loop
  * calls them on `client.api` directly.
  */
 import { Api } from "grammy";
@@ -29,7 +29,7 @@ import { describeError, isEditTargetMissing, isNotModified } from "./errors.js";
 import { Outbox, PRIORITY, type CloseOptions, type OutboxOptions } from "./outbox.js";
 import { redactingLogger } from "./redact.js";
 
-/** Spec §10.1: long enough for uploads, short enough to notice a dead connection. */
+/** Upstream's HTTP timeout: long enough for uploads, short enough to notice a dead connection. */
 const DEFAULT_TIMEOUT_S = 120;
 
 /** Where and how to post (see `SendOptions`), plus what Telegram needs to show it. */
@@ -61,7 +61,7 @@ export interface TelegramClientOptions {
 
 export type ChatAction = Parameters<Api["sendChatAction"]>[1];
 
-/** What the client reads from the answers it relies on (spec §10.2: a decode failure is a failed call). */
+/** What the client reads from the answers it relies on (a decode failure is a failed call). */
 const SentMessageSchema = z.looseObject({
   message_id: z.number().int(),
   chat: z.looseObject({ id: z.number().int() }),
@@ -85,7 +85,7 @@ function checkAnswer(schema: z.ZodType, method: string, value: unknown): void {
   if (!parsed.success) throw new UnexpectedAnswer(method, parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
 }
 
-/** The coalescing key of edits to one message (spec §10.4). */
+/** The coalescing key of edits to one message. */
 export function editKey(chatId: number, messageId: number): string {
   return `edit:${String(chatId)}:${String(messageId)}`;
 }
@@ -98,7 +98,7 @@ export function deleteKey(chatId: number, messageId: number): string {
 type EditOutcome = { kind: "edited" } | { kind: "resent"; sent: Promise<MessageRef | null> };
 
 export class TelegramClient {
-  /** For getUpdates and getFile only (spec §10.3); everything else goes through the methods below. */
+  /** For getUpdates and getFile only; everything else goes through the methods below. */
   readonly api: Api;
   readonly outbox: Outbox;
   private readonly log: Logger;
@@ -141,7 +141,7 @@ export class TelegramClient {
     return outcome.kind === "edited" ? ref : outcome.sent;
   }
 
-  /** Deletes a message, dropping any edit still waiting for it (spec §10.5). */
+  /** Deletes a message, dropping any edit still waiting for it. */
   async deleteMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<boolean> {
     const { chatId, messageId } = ref;
     this.outbox.drop(editKey(chatId, messageId));
@@ -156,7 +156,7 @@ export class TelegramClient {
   }
 
   /**
-   * Replaces a progress message with a new one (spec §10.5): drops its pending
+   * Replaces a progress message with a new one: drops its pending
    * edit, sends `text` in the same thread (unless told otherwise), and only
    * once that send succeeded deletes the old message. Settles with the new
    * message after the send; the delete follows in the background (a draining

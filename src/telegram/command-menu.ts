@@ -1,5 +1,5 @@
 /**
- * The bot's `/` command menu (spec §15.3), sent with setMyCommands at start-up
+ * The bot's `/` command menu, sent with setMyCommands at start-up
  * and after each config reload: engines, projects, plugin commands, then the
  * built-ins. Telegram accepts at most 100 entries of `^[a-z0-9_]{1,32}$`.
  */
@@ -47,7 +47,7 @@ export function buildCommandMenu(input: MenuInput): { commands: MenuCommand[]; t
   const seen = new Set<string>();
   const commands: MenuCommand[] = [];
   for (const candidate of candidates) {
-    // An alias that is no valid command name gets no entry; typing `/My-App` still selects it (§13).
+    // An alias that is no valid command name gets no entry; typing `/My-App` still selects it as a directive.
     if (!PLUGIN_ID_PATTERN.test(candidate.command) || seen.has(candidate.command)) continue;
     seen.add(candidate.command);
     commands.push({ command: candidate.command, description: candidate.description.slice(0, 256) }); // Telegram's limit

@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import { GrammyError, HttpError } from "grammy";
 import { redactText } from "./redact.js";
 
-/** Telegram's advice when a 429 carries no `retry_after` (spec §10.2). */
+/** Telegram's advice when a 429 carries no `retry_after` (upstream's default too). */
 export const DEFAULT_RETRY_AFTER_S = 5;
 
 /** A failed call, described with only loggable, token-free fields. */

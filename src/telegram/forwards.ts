@@ -1,8 +1,8 @@
 /**
- * Forward coalescing (spec §20.1, changed as the issue asks): "look at this"
+ * Forward coalescing (changed from upstream as the issue asks): "look at this"
  * followed by forwarded messages runs once, with the forwards appended — and a
  * prompt that no forward follows starts at once instead of after a fixed
- * `forward_coalesce_s` wait (upstream makes every prompt wait, spec §31.9).
+ * `forward_coalesce_s` wait (upstream makes every prompt wait).
  *
  * What "no forward follows" means, decided without waiting on a timer:
  *
@@ -74,14 +74,14 @@ export interface ForwardCoalescerOptions<P> {
   log?: Logger;
 }
 
-/** `(chat, topic, sender)`: forwards join a prompt only from the same person in the same place (spec §20.1). */
+/** `(chat, topic, sender)`: forwards join a prompt only from the same person in the same place. */
 export function forwardKey(message: Pick<IncomingMessage, "chatId" | "threadId" | "senderId">): string {
   return `${message.chatId}:${message.threadId ?? 0}:${message.senderId ?? 0}`;
 }
 
 /**
  * A forward that can join a prompt: forwarded text. Forwarded files, voice
- * notes and album items follow the upload paths instead (spec §12.1, §20.1),
+ * notes and album items follow the upload paths instead, as upstream,
  * and a forward with no text has nothing to add.
  */
 export function isForwardCandidate(message: IncomingMessage): boolean {
@@ -111,7 +111,7 @@ export function markForwardFollowers<U extends IncomingUpdate>(batch: readonly U
   return marked.reverse();
 }
 
-/** The prompt text with its forwards appended, each after a blank line (spec §20.1). */
+/** The prompt text with its forwards appended, each after a blank line. */
 export function formatForwardedPrompt(prompt: string, forwards: readonly ForwardedText[]): string {
   if (forwards.length === 0) return prompt;
   const block = forwards.map((f) => f.text).join("\n\n");
@@ -152,7 +152,7 @@ export class ForwardCoalescer<P> {
   }
 
   /**
-   * A prompt candidate (spec §12 step 12). Dispatched before this returns
+   * A prompt candidate (a message to run). Dispatched before this returns
    * unless forwards are expected (`forwardFollows`) or already held.
    */
   prompt(message: IncomingMessage, prompt: P): void {

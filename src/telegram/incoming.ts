@@ -1,6 +1,6 @@
 /**
- * Raw Telegram updates → the neutral shapes the router works on (spec §11.3,
- * §11.4). Everything the bridge relies on is validated with zod; unknown
+ * Raw Telegram updates → the neutral shapes the router works on: messages and
+ * button presses. Everything the bridge relies on is validated with zod; unknown
  * fields pass untouched, because Telegram adds fields with every Bot API
  * release and an update we half understand must not take the bot down.
  *
@@ -11,12 +11,13 @@
  *   not start a second run. `channel_post` / `edited_channel_post` are
  *   ignored: a channel post has no sender to check against the allow-list.
  *   The poller does not even ask for them (allowed_updates is message and
- *   callback_query, spec §11.1); this covers a bot whose allowed_updates were
+ *   callback_query); this covers a bot whose allowed_updates were
  *   widened by another program.
  * - A message with no text or caption, no voice and no file is ignored
  *   (service messages: joins, pins, topic creation).
  * - Forwards are recognised by `forward_origin` (Bot API 7.0+) as well as by
- *   the legacy `forward_*` fields (spec §31.8: upstream misses the former).
+ *   the legacy `forward_*` fields (upstream reads only the legacy ones, so it
+ *   misses forwards from current clients).
  */
 import * as z from "zod";
 
@@ -102,7 +103,7 @@ const CallbackQuerySchema = z.looseObject({
 
 const UpdateSchema = z.looseObject({ update_id: z.number().int() });
 
-/** Every forward marker Telegram has used (spec §12.1); `forward_origin` is the only one since Bot API 7.0. */
+/** Every forward marker Telegram has used; `forward_origin` is the only one since Bot API 7.0. */
 export const FORWARD_KEYS = [
   "forward_origin",
   "forward_from",
@@ -114,16 +115,16 @@ export const FORWARD_KEYS = [
   "is_automatic_forward",
 ] as const;
 
-/** Message fields that carry a file. A message with any of them is never a plain prompt (spec §31.21). */
+/** Message fields that carry a file. A message with any of them is never a plain prompt, as upstream. */
 export const ATTACHMENT_KEYS = ["document", "video", "audio", "video_note", "animation", "photo", "sticker", "voice"] as const;
 
 export interface ReplyInfo {
   messageId: number;
-  /** The replied-to message's text; its caption is not read (spec §31.22). */
+  /** The replied-to message's text; its caption is not read, as upstream. */
   text: string | null;
   senderId: number | null;
   senderUsername: string | null;
-  /** Sent by a bot (ours or another): a reply to the bot counts as addressing it (spec §21.2). */
+  /** Sent by a bot (ours or another): a reply to the bot counts as addressing it in a mentions-only chat. */
   fromBot: boolean;
 }
 
@@ -153,7 +154,7 @@ export interface IncomingMessage {
   chatId: number;
   /** `private`, `group`, `supergroup`, …; null when Telegram left it out. */
   chatType: string | null;
-  /** A private chat: by type, or by a positive chat id when the type is missing (spec §11.3). */
+  /** A private chat: by type, or by a positive chat id when the type is missing. */
   isPrivate: boolean;
   isForum: boolean;
   messageId: number;
@@ -170,7 +171,7 @@ export interface IncomingMessage {
   text: string;
   /** The entities of whichever of text and caption `text` is. */
   entities: readonly Entity[];
-  /** Null when not a reply, and for the implicit reply a forum client makes to its topic's root (spec §11.3). */
+  /** Null when not a reply, and for the implicit reply a forum client makes to its topic's root. */
   replyTo: ReplyInfo | null;
   /** Carries `forward_origin` or any legacy forward field. */
   isForward: boolean;
@@ -180,7 +181,7 @@ export interface IncomingMessage {
   /**
    * The file to save, by priority document > video > audio > video note >
    * the largest photo > sticker; a sticker only when the text is a `/file`
-   * command (spec §11.3). Audio and video notes are our addition: upstream
+   * command. Audio and video notes are our addition: upstream
    * would run their caption as a prompt and drop the file.
    */
   document: FileDescriptor | null;

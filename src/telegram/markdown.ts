@@ -1,13 +1,13 @@
 /**
- * Markdown → Telegram plain text plus entities (spec §7.12). Messages are sent
+ * Markdown → Telegram plain text plus entities. Messages are sent
  * with `entities`, never `parse_mode`: nothing an agent writes can make a send
  * fail on a parse error, and no escaping is needed.
  *
  * markdown-it (CommonMark, raw HTML off, plus `~~strikethrough~~`) parses; this
  * module walks its token stream. The shape of the output follows upstream
  * (markdown-it → HTML → sulguk): blocks end in a blank line — so `**bold**`
- * renders as `"bold\n\n"`, trailing blank line included, as the spec's example
- * shows (Telegram drops trailing whitespace on display) — a soft line break is
+ * renders as `"bold\n\n"`, trailing blank line included, as upstream's tests
+ * expect (Telegram drops trailing whitespace on display) — a soft line break is
  * a space as in HTML, headings are bold, list items get `-` or `N.` markers with
  * nested content indented under them, and a fenced block becomes a `pre` (with
  * its language) holding a `code` entity of the same range. Offsets and lengths
@@ -37,7 +37,7 @@ export function renderMarkdown(markdown: string): RenderedText {
 
 /**
  * Only `http`/`https` links with a host and `tg:` links with a host or path
- * become `text_link`s (spec §7.12); Telegram rejects the rest, and agents often
+ * become `text_link`s, as upstream; Telegram rejects the rest, and agents often
  * link local paths (`[a.py#L3](/repo/a.py#L3)`), which keep their text only.
  */
 export function isSendableUrl(href: string): boolean {
@@ -61,7 +61,7 @@ const UNORDERED_ITEM = /^( *)[-+*](?: |$)/;
  * would be numbered 1. Outside code fences, a run of unordered items at the
  * same indent directly after an ordered item (and lines nested under them) is
  * indented to the ordered item's content column, so the numbering continues
- * (spec §7.12; upstream always indents by 3, which is the same for `1.`–`9.`).
+ * (upstream always indents by 3, which is the same for `1.`–`9.`).
  * A blank line or any other line ends the run.
  */
 export function normalizeNestedListMarkers(markdown: string): string {

@@ -1,12 +1,12 @@
 /**
- * The one place every Telegram send, edit and delete goes through (spec §10.4),
+ * The one place every Telegram send, edit and delete goes through,
  * so the bridge never waits on Telegram: callers enqueue and get a promise that
  * settles when (and if) the call was made. It never rejects.
  *
  * - **Lanes per chat.** Each chat has its own queue, pacing clock and flood
  *   wait, so a busy group never delays a private chat. A forum supergroup is
  *   one lane across all its topics, because Telegram budgets the whole peer.
- *   (Upstream paces with one global clock, spec §31.11; this is the fix the
+ *   (Upstream paces all chats on one global clock; this is the fix the
  *   issue asked for.) Calls that concern no chat (getMe, setMyCommands,
  *   answerCallbackQuery, …) get an unpaced lane per method.
  * - **Order within a lane:** sends before deletes before edits, then oldest
@@ -32,7 +32,7 @@ import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { classifyTelegramError, type ClassifyError, type Failure } from "./errors.js";
 
-/** Lower runs first (spec §10.4). */
+/** Lower runs first (upstream's order). */
 export const PRIORITY = { send: 0, delete: 1, edit: 2 } as const;
 export type Priority = (typeof PRIORITY)[keyof typeof PRIORITY];
 
@@ -346,7 +346,7 @@ export class Outbox {
     entry.lane.queue.push(entry);
   }
 
-  /** A bug in the outbox itself: nothing more goes out, and nobody waits forever (spec §29). */
+  /** A bug in the outbox itself: nothing more goes out, and nobody waits forever. */
   private crash(error: unknown): void {
     this.log.error({ event: "telegram.outbox.crashed", error }, "outbox failed; dropping pending telegram calls");
     this.stop();

@@ -1,5 +1,5 @@
 /**
- * Long polling of getUpdates (spec §11.1), with three changes the issue asks for:
+ * Long polling of getUpdates, with three changes from upstream the issue asks for:
  *
  * - **The backlog is processed, not dropped.** At start-up the poller drains
  *   what Telegram queued while takopi was down (getUpdates with timeout 0
@@ -23,9 +23,9 @@
  *   `offset = last + 1, timeout 0` confirms it; should that fail, the saved
  *   id still keeps the next start from handling those updates again.
  *
- * Failures never end polling: a 429 waits its retry_after (spec §10.3), any
+ * Failures never end polling: a 429 waits its retry_after, any
  * other failure waits 2 s, doubling up to 30 s while failures continue
- * (spec §11.1 retries every 2 s; the backoff keeps a 409 fight with a second
+ * (upstream retries every 2 s; the backoff keeps a 409 fight with a second
  * instance, or a revoked token, from hammering Telegram).
  *
  * The handler gets each accepted update and must return quickly: it queues
@@ -42,11 +42,11 @@ import { parseUpdate, type IncomingUpdate, type ParsedUpdate } from "./incoming.
 import { redactingLogger } from "./redact.js";
 import { isFresh, UpdateOffsetStore, type HandledMark } from "./update-offset.js";
 
-/** The updates the bridge acts on (spec §11.1); anything else is not even fetched. */
+/** The updates the bridge acts on; anything else is not even fetched. */
 export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
 export interface UpdatePollerOptions {
-  /** The client's `api` (getUpdates bypasses the outbox, spec §10.3). */
+  /** The client's `api` (getUpdates bypasses the outbox). */
   api: Pick<Api, "getUpdates" | "token">;
   /** Where `telegram_updates_state.json` lives: the config file's directory. */
   stateDir: string;
@@ -56,13 +56,13 @@ export interface UpdatePollerOptions {
   admit?: (update: IncomingUpdate) => boolean;
   /** Called after every getUpdates that answered (a liveness signal: the container's health check). Must return quickly. */
   onPolled?: () => void;
-  /** Called once, after the start-up backlog was drained (the startup message goes out then, spec §26.6). */
+  /** Called once, after the start-up backlog was drained (the startup message goes out then). */
   onBacklogDrained?: (summary: BacklogSummary) => void;
   /** `backlog_max_age_s`; a function so a reloaded value applies at the next start. Default 300. */
   backlogMaxAgeS?: number | (() => number);
   /** Long-poll timeout in seconds (default 25: under every proxy's idle timeout we know of). */
   pollTimeoutS?: number;
-  /** First wait after a failure (default 2000 ms, spec §11.1); doubles per failure in a row. */
+  /** First wait after a failure (default 2000 ms, upstream's fixed wait); doubles per failure in a row. */
   retryDelayMs?: number;
   /** Longest wait between failing polls (default 30000 ms). */
   maxRetryDelayMs?: number;

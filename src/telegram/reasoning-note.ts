@@ -1,8 +1,8 @@
 /**
- * Spec §14.3: a reasoning override only means something to an engine whose
- * CLI takes a reasoning level (its backend declares the levels; codex does).
- * For any other engine the run starts with a note saying it is ignored, so
- * the user who set it sees why nothing changed.
+ * A reasoning override only means something to an engine whose CLI takes a
+ * reasoning level (its backend declares the levels; codex does). For any
+ * other engine the run starts with a note saying it is ignored, so the user
+ * who set it sees why nothing changed.
  */
 import type { MessageRunner } from "../core/run-message.js";
 import type { TakopiEvent } from "../core/events.js";

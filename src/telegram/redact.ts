@@ -1,5 +1,5 @@
 /**
- * Keeps the bot token out of logs (spec §10.2, §28.2). The token is part of
+ * Keeps the bot token out of logs. The token is part of
  * every Bot API URL, and network errors quote the URL they failed on, so any
  * error object or string that passed near a request may carry it.
  */

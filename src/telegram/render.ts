@@ -1,5 +1,5 @@
 /**
- * Markdown parts → Telegram messages (spec §7.11, §7.13, §7.14): the body is
+ * Markdown parts → Telegram messages, with their buttons: the body is
  * trimmed or split on its markdown source, each message is rendered to text and
  * entities, and every message is guaranteed to fit Telegram's text limit.
  */
@@ -25,7 +25,7 @@ export interface PrepareOptions {
 /** The callback data of the progress message's cancel button. */
 export const CANCEL_CALLBACK_DATA = "takopi:cancel";
 
-/** On progress messages: one `cancel` button (spec §7.14). */
+/** On progress messages: one `cancel` button. */
 export const CANCEL_MARKUP: InlineKeyboardMarkup = deepFreeze({
   inline_keyboard: [[{ text: "cancel", callback_data: CANCEL_CALLBACK_DATA }]],
 });

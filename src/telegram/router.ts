@@ -1,5 +1,5 @@
 /**
- * What each accepted update becomes (spec §12): a cancel, a built-in or
+ * What each accepted update becomes: a cancel, a built-in or
  * plugin command, or a prompt for an engine run. The poller hands updates
  * over one by one and must never wait, so `handle` returns at once; routing
  * of one chat's messages runs in arrival order on a chain of its own, and
@@ -179,7 +179,7 @@ export class MessageRouter {
       void this.#reply(message, text);
       return;
     }
-    // Spec §31.21: a file is never run as a prompt, even with a caption.
+    // A file is never run as a prompt, even with a caption (as upstream).
     if (telegram.files.enabled) {
       void this.#reply(message, "file transfer is not supported by this version of takopi; the file was not saved.");
       return;
@@ -187,7 +187,7 @@ export class MessageRouter {
     this.#services.log.debug({ event: "telegram.attachment_ignored", chat_id: message.chatId }, "file ignored: file transfer is disabled");
   }
 
-  /** Spec §21.2: an explicit invocation in a mentions-only chat. */
+  /** An explicit invocation in a mentions-only chat: a mention, a reply to the bot, or a known command. */
   #addressesBot(message: IncomingMessage, command: string | null): boolean {
     const services = this.#services;
     const username = services.botUsername?.toLowerCase() ?? null;
@@ -218,7 +218,7 @@ export class MessageRouter {
     this.#queueDispatch(message, () => this.#dispatch(message, formatForwardedPrompt("", late.forwards), pending));
   }
 
-  /** Turns a prompt into a run (spec §12 "Dispatch of a prompt"), or answers why it cannot run. */
+  /** Turns a prompt into a run, or answers why it cannot run. */
   async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<void> {
     try {
       pending.job.resolve(await this.#submit(message, text, pending));
@@ -282,7 +282,7 @@ export class MessageRouter {
     const runOptions: RunOptions = {};
     if (overrides?.model != null) runOptions.model = overrides.model;
     if (overrides?.reasoning != null) runOptions.reasoning = overrides.reasoning;
-    // Spec §16.4: with a stored session the resume line may be hidden.
+    // With a stored session the resume line may be hidden (`show_resume_line = false`).
     const showResume = telegram.show_resume_line || owner === null;
     const spec: JobSpec = {
       runner: withReasoningNote(runner, runOptions),

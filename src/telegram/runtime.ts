@@ -1,5 +1,5 @@
 /**
- * The BridgeRuntime command plugins get (spec §25.4): read-only views of the
+ * The BridgeRuntime command plugins get: read-only views of the
  * config, projects, engines and runs, plus the three things a plugin may do
  * to the bridge — cancel a run, send a message to an allowed chat, shut down.
  */

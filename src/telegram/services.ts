@@ -40,7 +40,7 @@ export function projectsOf(services: Pick<BridgeServices, "config">): Record<str
   return services.config().settings.projects;
 }
 
-/** The key of a chat's (or a group member's) stored sessions, spec §16.2. */
+/** The key of a chat's (or a group member's) stored sessions. */
 export interface SessionOwner {
   chatId: number;
   /** The sender in a group; null in a private chat. */
@@ -68,7 +68,7 @@ export function chatProject(services: Pick<BridgeServices, "config">, chatId: nu
 }
 
 /**
- * The context a message runs in when it names none (spec §12 step 4): what
+ * The context a message runs in when it names none: what
  * `/ctx set` bound the chat to, else the chat's project. A binding to a
  * project that is no longer configured is ignored.
  */
@@ -84,7 +84,7 @@ export async function ambientContext(services: Pick<BridgeServices, "config" | "
 export type EngineSource = "directive" | "chat default" | "project default" | "global default";
 
 /**
- * The engine for a new session (spec §14.1): the `/engine` directive, the
+ * The engine for a new session, first found wins: the `/engine` directive, the
  * chat's `/agent set` default, the project's `default_engine`, the global
  * default. Defaults naming an engine that no longer exists are skipped.
  */
@@ -104,7 +104,7 @@ export async function resolveEngine(
 }
 
 /**
- * Spec §15.4: settings may be changed by anyone in a private chat and by
+ * Settings may be changed by anyone in a private chat and by
  * group admins in a group. Returns null when allowed, else why not.
  */
 export async function settingsPermission(

@@ -1,5 +1,5 @@
 /**
- * The message the bridge posts to the main chat once it is up (spec §26.6):
+ * The message the bridge posts to the main chat once it is up:
  * what it will run and where, so a restart is visible from the phone.
  */
 import { HARD_BREAK } from "../render/final.js";

@@ -57,7 +57,7 @@ export async function currentBranch(repo: string): Promise<string | null> {
 }
 
 /**
- * The branch new worktrees start from when the project names none (spec §22.3):
+ * The branch new worktrees start from when the project names none:
  * origin's default branch, else the current branch, else master or main.
  */
 export async function defaultBaseBranch(repo: string): Promise<string | null> {

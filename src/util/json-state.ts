@@ -1,9 +1,10 @@
 /**
- * One small versioned JSON file of bridge state (spec §16.6): chat prefs, chat
- * sessions, topics. The file is the truth — the user or another takopi may
+ * One small versioned JSON file of bridge state, upstream's format: chat prefs,
+ * chat sessions, topics. The file is the truth — the user or another takopi may
  * edit it while we run — so every access checks whether it changed on disk.
  * A file we cannot understand is set aside, never deleted or overwritten: it
- * may come from a newer takopi, and a downgrade must not destroy it.
+ * may come from a newer takopi, and a downgrade must not destroy it. (Upstream
+ * starts over with an empty state; see docs/upstream-differences.md.)
  */
 import type { BigIntStats } from "node:fs";
 import { link, open, rename, stat, unlink } from "node:fs/promises";

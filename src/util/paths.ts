@@ -1,5 +1,5 @@
 /**
- * Path helpers for titles shown to the user (spec §7.6): progress lines read
+ * Path helpers for titles shown to the user: progress lines read
  * better as `src/app.ts` than as `/home/me/projects/app/src/app.ts`.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The single-instance lock between real processes (spec §27): each child is
+ * The single-instance lock between real processes: each child is
  * a Node process that takes the lock through the TypeScript source, the way
  * `takopi run` does, and reports on stdout.
  */

@@ -1,7 +1,7 @@
 /**
  * `takopi run` start-up as a user meets it, in real processes: the checks that
  * refuse to start with one clear line, and the single-instance lock between
- * two real `takopi run` processes (spec §27). The transport is a plugin laid
+ * two real `takopi run` processes. The transport is a plugin laid
  * out on disk that idles until stopped, so these tests need no chat service.
  */
 import { existsSync } from "node:fs";

@@ -1,6 +1,6 @@
 /**
- * `@branch` working directories against real git repositories in temp dirs
- * (spec §22.2–22.3): creation from worktree_base, origin/<branch> and local
+ * `@branch` working directories against real git repositories in temp dirs:
+ * creation from worktree_base, origin/<branch> and local
  * branches, reuse, the project root shortcut, and every way it must refuse.
  */
 import { existsSync, mkdirSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * An in-memory chat (spec §30's FakeTransport): records every send, edit and
+ * An in-memory chat (upstream's FakeTransport): records every send, edit and
  * delete, keeps what each message shows now, and lets a test wait — bounded —
  * until the chat looks a certain way, woken by the calls themselves rather
  * than by polling a clock.

@@ -1,5 +1,5 @@
 /**
- * A real engine process that follows a plan (spec §30's ScriptRunner, as a
+ * A real engine process that follows a plan (upstream's ScriptRunner, as a
  * fake CLI): per prompt, a list of steps — print a passthrough event line,
  * wait for a gate file, leave a mark, log a line, exit, hang. Gates let a test
  * hold a run at an exact point and release it, so tests follow events, not

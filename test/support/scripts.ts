@@ -1,4 +1,4 @@
-/** Throwaway executables for tests that need a real process (spec §30: fake CLI scripts). */
+/** Throwaway executables for tests that need a real process (fake CLI scripts). */
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

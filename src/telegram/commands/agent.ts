@@ -1,5 +1,5 @@
 /**
- * `/agent` (spec §15.5): show or change a chat's default engine.
+ * `/agent`: show or change a chat's default engine.
  */
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, resolveEngine, type BridgeServices } from "../services.js";

@@ -1,6 +1,6 @@
 /**
  * `/cancel` as a reply to a progress or `queued` message, and the cancel
- * button under one (spec §9.4–§9.5). A running job then shows `cancelled` in
+ * button under one. A running job then shows `cancelled` in
  * its progress message and a dropped one in its `queued` message, so a
  * successful `/cancel` needs no reply of its own.
  */

@@ -1,5 +1,5 @@
 /**
- * `/ctx` (spec §15.9) outside forum topics: bind a chat to a project and
+ * `/ctx` outside forum topics: bind a chat to a project and
  * branch so that plain messages run there, show the binding, or clear it.
  */
 import { resolveMessage, type RunContext } from "../../core/directives.js";

@@ -1,5 +1,5 @@
 /**
- * `/new` (spec §15.10): forget the stored sessions of a chat (or of a group
+ * `/new`: forget the stored sessions of a chat (or of a group
  * member) to start afresh.
  */
 import type { IncomingMessage } from "../incoming.js";
@@ -8,7 +8,7 @@ import { sessionOwner, telegramSettings, type BridgeServices } from "../services
 /**
  * `/new`: forgets the stored sessions of this chat (or this member of a
  * group). In a stateless chat it says so instead of running `/new` as a
- * prompt (spec §31: upstream lets it fall through to the engine).
+ * prompt (upstream lets it fall through to the engine).
  */
 export async function newCommand(services: BridgeServices, message: IncomingMessage): Promise<string> {
   if (telegramSettings(services).session_mode !== "chat") {

@@ -1,5 +1,5 @@
 /**
- * `/model` and `/reasoning` (spec §15.6–15.7): show or change a chat's
+ * `/model` and `/reasoning`: show or change a chat's
  * per-engine model and reasoning overrides. The two commands differ only in
  * their words and, for reasoning, the levels accepted.
  */

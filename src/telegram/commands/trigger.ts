@@ -1,5 +1,5 @@
 /**
- * `/trigger` (spec §15.8): whether a chat answers every message or only
+ * `/trigger`: whether a chat answers every message or only
  * mentions of the bot.
  */
 import type { IncomingMessage } from "../incoming.js";

@@ -1,5 +1,5 @@
 /**
- * Per-chat preferences outside topics (spec §15.5–15.9), in
+ * Per-chat preferences outside topics (set by `/agent`, `/model`, …), in
  * `telegram_chat_prefs_state.json`: default engine, trigger mode, bound
  * context and overrides.
  */
@@ -102,7 +102,7 @@ export class ChatPrefsStore {
     return this.#prefs.engineOverrides(String(chatId), engine);
   }
 
-  /** Sets (or with null clears) one field; the other field is kept (spec §15.6). */
+  /** Sets (or with null clears) one field; the other field is kept. */
   setOverride(chatId: number, engine: string, field: OverrideField, value: string | null): Promise<void> {
     return this.#prefs.setOverride(String(chatId), engine, field, value);
   }

@@ -1,5 +1,5 @@
 /**
- * Stored resume tokens for `session_mode = "chat"` (spec §16.2–16.5), in
+ * Stored resume tokens for `session_mode = "chat"`, in
  * `telegram_chat_sessions_state.json`.
  */
 import { realpathSync } from "node:fs";
@@ -75,7 +75,7 @@ export class ChatSessionsStore {
     return sessionValues(state.chats[chatKey(chatId, ownerId)]?.sessions);
   }
 
-  /** Stores `token` for its engine; other engines' sessions are untouched (spec §16.3). */
+  /** Stores `token` for its engine; other engines' sessions are untouched. */
   async setResume(chatId: number, ownerId: number | null, token: ResumeToken): Promise<void> {
     await this.#file.update((state) => {
       if (!this.#ownCwd(state)) state.chats = {};

@@ -1,5 +1,5 @@
 /**
- * What the bridge remembers between restarts (spec §16.6): stored sessions per
+ * What the bridge remembers between restarts: stored sessions per
  * chat or sender, per-chat preferences and forum-topic bindings. Three JSON
  * files beside the config, with upstream takopi's names and shapes, so a user
  * can switch between the two implementations without losing anything.

@@ -1,7 +1,7 @@
 /**
  * The preferences a chat (outside topics) and a forum topic both carry —
- * default engine, trigger mode and per-engine overrides (spec §14, §15.5–15.8,
- * §21) — written once for both stores. Each store keeps its own file and key
+ * default engine, trigger mode and per-engine overrides — written once for
+ * both stores. Each store keeps its own file and key
  * format and hands this module a table of its entries.
  */
 import type { JsonStateFile } from "../../util/json-state.js";
@@ -102,7 +102,7 @@ export class ScopePrefs<Entry extends PrefsFields> {
     return normalizeOverrides((await this.#table.get(key))?.engine_overrides[engine]);
   }
 
-  /** Sets (or with null clears) one field; the other field is kept (spec §15.6). */
+  /** Sets (or with null clears) one field; the other field is kept. */
   setOverride(key: string, engine: string, field: OverrideField, value: string | null): Promise<void> {
     return this.#table.change(key, (entry) => {
       setOverrideField(entry.engine_overrides, engine, field, value);

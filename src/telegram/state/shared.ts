@@ -31,7 +31,7 @@ export interface BoundContext {
   branch: string | null;
 }
 
-/** Per-engine model and reasoning overrides (spec §14.3). */
+/** Per-engine model and reasoning overrides. */
 export interface EngineOverrides {
   model: string | null;
   reasoning: string | null;
@@ -39,7 +39,7 @@ export interface EngineOverrides {
 
 export type OverrideField = keyof EngineOverrides;
 
-/** Only `mentions` is stored; `all` is the default and stored as null (spec §16.6, §31.3). */
+/** Only `mentions` is stored; `all` is the default and stored as null, as upstream stores it. */
 export type StoredTriggerMode = "mentions";
 
 // Loose objects: keys a newer takopi (or upstream) adds survive our rewrites.

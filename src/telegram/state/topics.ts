@@ -1,5 +1,5 @@
 /**
- * Forum-topic state (spec §17), in `telegram_topics_state.json`: the context
+ * Forum-topic state, in `telegram_topics_state.json`: the context
  * a topic is bound to, its sessions, title and per-topic defaults.
  */
 import { join } from "node:path";
@@ -108,7 +108,7 @@ export class TopicsStore {
     return normalizeContext((await this.#threads.get(threadKey(chatId, threadId)))?.context);
   }
 
-  /** Binds the topic; `topicTitle`, when given, records the title the topic was renamed to (spec §17.5). */
+  /** Binds the topic; `topicTitle`, when given, records the title the topic was renamed to. */
   setContext(chatId: number, threadId: number, context: BoundContext, options: { topicTitle?: string } = {}): Promise<void> {
     return this.#threads.change(threadKey(chatId, threadId), (entry) => {
       const normalized = normalizeContext(context);
@@ -150,7 +150,7 @@ export class TopicsStore {
     });
   }
 
-  /** `/new` in a topic: forgets every engine's session, keeps the binding (spec §15.10). */
+  /** `/new` in a topic: forgets every engine's session, keeps the binding. */
   clearSessions(chatId: number, threadId: number): Promise<void> {
     return this.#threads.change(threadKey(chatId, threadId), (entry) => {
       entry.sessions = {};
@@ -181,7 +181,7 @@ export class TopicsStore {
     return this.#prefs.setOverride(threadKey(chatId, threadId), engine, field, value);
   }
 
-  /** The topic in `chatId` bound to exactly this context, for `/topic` to reuse (spec §15.11). */
+  /** The topic in `chatId` bound to exactly this context, for `/topic` to reuse. */
   async findThreadForContext(chatId: number, context: BoundContext): Promise<number | null> {
     const wanted = normalizeContext(context);
     if (!wanted) return null;

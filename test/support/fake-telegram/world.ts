@@ -371,7 +371,7 @@ export class World {
     }
     if (!nested) {
       // In a forum topic, a message that replies to nothing replies to the
-      // topic's creation message (spec §11.3 calls this the implicit topic reply).
+      // topic's creation message (the implicit topic reply).
       const implicit =
         forum && message.threadId !== undefined && message.messageId !== message.threadId && state.topics.has(message.threadId)
           ? message.threadId

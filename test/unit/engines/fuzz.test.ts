@@ -111,7 +111,7 @@ function drive(backend: EngineBackend, lines: string[], exitCode: number | null)
     for (const line of lines) out.push(...stream.line(line));
     out.push(...stream.end({ exitCode, signal: exitCode === null ? "SIGTERM" : null, stderrTail: "" }));
   } catch (error) {
-    // Two different sessions in one stream is refused on purpose (spec §4.4).
+    // Two different sessions in one stream is refused on purpose, as upstream does.
     if (!(error instanceof SessionMismatchError)) throw error;
   }
   return out;

@@ -351,7 +351,7 @@ describe("pi translation", () => {
     expect(completedOf(events)).toMatchObject({ ok: true, resume });
   });
 
-  it("puts the configured model and provider in started.meta (spec §5.4.4)", () => {
+  it("puts the configured model and provider in started.meta", () => {
     const home = mkdtempSync(join(tmpdir(), "takopi-pi-meta-"));
     try {
       const prepared = piBackend.prepareRun(

@@ -3,7 +3,7 @@ import { assembleMarkdown, finalParts, MAX_BODY_CHARS, renderFinal, renderFooter
 import { renderMarkdown } from "../../../src/telegram/markdown.js";
 
 describe("header and footer", () => {
-  it("joins label, engine, elapsed and step with a middle dot (spec §7.8)", () => {
+  it("joins label, engine, elapsed and step with a middle dot", () => {
     expect(renderHeader({ label: "working", engine: "codex", elapsedSeconds: 3.9, actionCount: 2 })).toBe("working · codex · 3s · step 2");
     expect(renderHeader({ label: "queued", engine: "claude", elapsedSeconds: 0, actionCount: 0 })).toBe("queued · claude · 0s");
   });
@@ -21,7 +21,7 @@ describe("header and footer", () => {
 });
 
 describe("renderFinal", () => {
-  it("renders header, trimmed answer and footer, without the action list (spec §7.10)", () => {
+  it("renders header, trimmed answer and footer, without the action list", () => {
     const final = renderFinal({
       label: "done",
       engine: "codex",
@@ -54,7 +54,7 @@ describe("trimBody", () => {
     expect(trimBody("x".repeat(3500))).toBe("x".repeat(3500));
   });
 
-  it("cuts to exactly the limit, ending in … (spec §7.11)", () => {
+  it("cuts to exactly the limit, ending in …", () => {
     const trimmed = trimBody("x".repeat(3600));
     expect(trimmed).toHaveLength(3500);
     expect(trimmed).toBe(`${"x".repeat(3499)}…`);
@@ -65,7 +65,7 @@ describe("trimBody", () => {
     expect(trimBody("😀😀😀", 4)).toBe("😀…");
   });
 
-  it("closes a code fence it cuts through, so the footer is not swallowed (spec §31.12, fixed)", () => {
+  it("closes a code fence it cuts through, so the footer is not swallowed (upstream's blind cut, fixed)", () => {
     const body = `intro\n\n\`\`\`py\n${"print(1)\n".repeat(10)}\`\`\`\n\nafter`;
     const trimmed = trimBody(body, 40);
     expect(trimmed).toBe("intro\n\n```py\nprint(1)\nprint(1)\nprin…\n```");

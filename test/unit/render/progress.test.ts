@@ -127,7 +127,7 @@ describe("renderProgress", () => {
 });
 
 describe("action lines", () => {
-  it("marks running, updated, done and failed actions (spec §7.3)", () => {
+  it("marks running, updated, done and failed actions", () => {
     const action: Action = { id: "a", kind: "command", title: "make", detail: {} };
     expect(formatActionLine({ action, displayPhase: "started", ok: null })).toBe("▸ `make`");
     expect(formatActionLine({ action, displayPhase: "updated", ok: null })).toBe("↻ `make`");

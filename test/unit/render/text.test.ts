@@ -3,7 +3,7 @@ import { formatElapsed, shorten } from "../../../src/render/text.js";
 
 describe("shorten", () => {
   // Expected values are CPython's textwrap.shorten(text, width, placeholder="…"),
-  // applied only when the text is too long (spec §7.5).
+  // applied only when the text is too long, as upstream does.
   it.each([
     ["hello   world  foo bar baz", 15, "hello world…"],
     ["one two three", 8, "one two…"],

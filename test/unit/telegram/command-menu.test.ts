@@ -4,7 +4,7 @@ import { buildCommandMenu, MAX_MENU_COMMANDS } from "../../../src/telegram/comma
 const BASE = { engines: ["codex", "claude"], projectAliases: ["app", "My-Site"], plugins: [{ id: "reload", description: "restart takopi" }, { id: "status", description: null }], topicsEnabled: false, filesEnabled: false };
 
 describe("buildCommandMenu", () => {
-  it("lists engines, projects, plugins, then the built-ins with cancel last (spec §15.3)", () => {
+  it("lists engines, projects, plugins, then the built-ins with cancel last", () => {
     const { commands, truncated } = buildCommandMenu(BASE);
     expect(truncated).toBe(0);
     expect(commands.map((entry) => `${entry.command}: ${entry.description}`)).toEqual([

@@ -1,4 +1,4 @@
-// Token redaction (spec §10.2, §28.2): strings, nested log fields and the
+// Token redaction: strings, nested log fields and the
 // error objects grammY throws, whose causes quote the request URL.
 import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";

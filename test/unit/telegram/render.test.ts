@@ -84,7 +84,7 @@ describe("prepareTelegram, trim mode", () => {
     expect(prepareTelegram({ header: "h" }, { overflow: "split" })).toEqual([{ text: "h\n\n", entities: [] }]);
   });
 
-  it("keeps the resume line out of a code block the cut went through (spec §31.12, fixed)", () => {
+  it("keeps the resume line out of a code block the cut went through (upstream's blind cut, fixed)", () => {
     const body = `Here is the file:\n\n\`\`\`ts\n${"const value = compute();\n".repeat(300)}\`\`\``;
     const [message] = prepareTelegram({ header: "done · codex · 9s", body, footer: RESUME });
     expect(message).toBeDefined();
@@ -144,7 +144,7 @@ describe("prepareTelegram, split mode", () => {
     }
   });
 
-  it("numbers continued headers and repeats the footer on every message (spec §7.13)", () => {
+  it("numbers continued headers and repeats the footer on every message", () => {
     const body = Array.from({ length: 30 }, (_, i) => `Paragraph ${i}: ${"lorem ipsum ".repeat(30)}`).join("\n\n");
     const messages = prepareTelegram({ header: "done · claude · 2m 01s", body, footer: `\`ctx: app @main\`  \n${RESUME}` }, { overflow: "split" });
     expect(messages.length).toBeGreaterThan(2);
@@ -173,7 +173,7 @@ describe("prepareTelegram, split mode", () => {
   });
 });
 
-describe("reply markup (spec §7.14)", () => {
+describe("reply markup", () => {
   it("offers a cancel button while running and clears it when cancelled or final", () => {
     expect(CANCEL_MARKUP).toEqual({ inline_keyboard: [[{ text: "cancel", callback_data: "takopi:cancel" }]] });
     expect(CANCEL_CALLBACK_DATA).toBe("takopi:cancel");
