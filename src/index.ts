@@ -45,6 +45,7 @@ export type { PluginEntry } from "./plugins/discover.js";
 export type { PluginKind } from "./plugins/manifest.js";
 export type {
   EngineBackend,
+  EngineCapabilities,
   EngineTranslator,
   Invocation,
   PreparedRun,

@@ -121,7 +121,7 @@ describe("takopi plugins", () => {
     // The hook sees imports, so the listing test above is not vacuous.
     const modules = await loadedModules(moduleLog);
     for (const engine of ["codex", "claude", "opencode", "pi"]) {
-      expect(modules.some((url) => url.endsWith(`/dist/engines/${engine}.js`))).toBe(true);
+      expect(modules.some((url) => url.endsWith(`/dist/engines/${engine}/index.js`))).toBe(true);
     }
     expect(modules.some((url) => url.endsWith("/dist/telegram/backend.js"))).toBe(true);
     expect(modules.some((url) => url.endsWith("/plugins/takopi-hello/dist/hello.js"))).toBe(true);

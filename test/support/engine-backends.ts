@@ -4,10 +4,10 @@
  * loads the built `dist/` modules named in package.json).
  */
 import type { EngineBackend } from "../../src/engines/backend.js";
-import claude from "../../src/engines/claude.js";
-import codex from "../../src/engines/codex.js";
-import opencode from "../../src/engines/opencode.js";
-import pi from "../../src/engines/pi.js";
+import claude from "../../src/engines/claude/index.js";
+import codex from "../../src/engines/codex/index.js";
+import opencode from "../../src/engines/opencode/index.js";
+import pi from "../../src/engines/pi/index.js";
 
 export const ENGINE_BACKENDS: Readonly<Record<string, EngineBackend>> = {
   codex,

@@ -13,9 +13,9 @@ import {
   type DirectiveNames,
   type MessageInput,
 } from "../../../src/core/directives.js";
-import { claudeBackend } from "../../../src/engines/claude.js";
-import { codexBackend } from "../../../src/engines/codex.js";
-import { piBackend } from "../../../src/engines/pi.js";
+import { claudeBackend } from "../../../src/engines/claude/index.js";
+import { codexBackend } from "../../../src/engines/codex/index.js";
+import { piBackend } from "../../../src/engines/pi/index.js";
 
 const NAMES: DirectiveNames = { engineIds: ["codex", "claude", "pi"], projects: ["proj", "other"] };
 const NO_PROJECTS: DirectiveNames = { engineIds: ["codex", "claude"], projects: [] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
-import { claudeBackend } from "../../../src/engines/claude.js";
+import { claudeBackend } from "../../../src/engines/claude/index.js";
 import { replayText } from "../../../src/engines/replay.js";
 import { actionsOf, completedOf, eventLines, jsonl, readRecording, recordingExit, recordingNames, replaySharedRecording, sharedExitCode, sharedFixture, startedTokens } from "../../support/recordings.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
-import { codexBackend, displayCommand, findExecOnlyFlag } from "../../../src/engines/codex.js";
+import { codexBackend, displayCommand, findExecOnlyFlag } from "../../../src/engines/codex/index.js";
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
 import { replayText } from "../../../src/engines/replay.js";
 import { cleanStderr } from "../../../src/engines/stderr.js";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { EventFactory, type TakopiEvent } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
 import { JsonlStream, SessionMismatchError } from "../../../src/engines/jsonl-stream.js";
-import { buildOpenCodeArgs, openCodeErrorMessage, opencodeBackend } from "../../../src/engines/opencode.js";
+import { buildOpenCodeArgs, opencodeBackend } from "../../../src/engines/opencode/index.js";
+import { openCodeErrorMessage } from "../../../src/engines/opencode/translator.js";
 import { replayText, type ReplayOptions } from "../../../src/engines/replay.js";
 import { actionsOf, completedOf, jsonl, parseJsonl, readRecording, recordingExit, recordingNames, sharedFixture, startedTokens } from "../../support/recordings.js";
 

@@ -5,8 +5,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EventFactory, type ResumeToken, type TakopiEvent } from "../../../src/core/events.js";
 import type { ProcessExit, RunRequest } from "../../../src/engines/backend.js";
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
-import { buildPiArgs, piBackend, piEnv, piMessageText, sanitizePiPrompt } from "../../../src/engines/pi.js";
-import { newPiSessionPath, piSessionDir, piSessionDirName, quotePiToken, unquotePiToken } from "../../../src/engines/pi-session.js";
+import { buildPiArgs, piBackend, piEnv, sanitizePiPrompt } from "../../../src/engines/pi/index.js";
+import { piMessageText } from "../../../src/engines/pi/translator.js";
+import { newPiSessionPath, piSessionDir, piSessionDirName, quotePiToken, unquotePiToken } from "../../../src/engines/pi/session.js";
 import { replayText } from "../../../src/engines/replay.js";
 import { actionsOf, completedOf, jsonl, parseJsonl, readRecording, recordingExit, recordingNames, sharedFixture, startedTokens } from "../../support/recordings.js";
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
 import { engineCapabilities, type EngineBackend } from "../../../src/engines/backend.js";
-import { CODEX_REASONING_LEVELS } from "../../../src/engines/codex.js";
+import { CODEX_REASONING_LEVELS } from "../../../src/engines/codex/index.js";
 import { withReasoningNote } from "../../../src/telegram/reasoning-note.js";
 import { ENGINE_BACKENDS, engineBackend } from "../../support/engine-backends.js";
 import { passthroughBackend } from "../../support/passthrough-backend.js";

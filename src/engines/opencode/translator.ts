@@ -1,33 +1,15 @@
 /**
- * OpenCode (`opencode run --format json`).
- *
- * OpenCode prints one JSON object per finished *part* of the conversation:
- * `step_start`, `text`, `reasoning`, `tool_use`, `step_finish` and `error`.
- * There is no session-start event; every line carries the session id
- * (`sessionID`, `ses_…`), which is the resume token.
- *
- * Things the runner has to know (seen running OpenCode itself):
- * - OpenCode retries 5xx responses and mid-stream errors **forever**, with a
- *   growing backoff and nothing on stdout (a stream error prints a fresh
- *   `step_start` per attempt and never a `step_finish`). Only the runner's own
- *   timeout or a user cancel ends such a run; the translator cannot tell a
- *   retry loop from a slow model.
- * - A SIGTERM'd run stops after `step_start` with a signal exit and no
- *   terminal event; {@link OpenCodeTranslator.finish} then reports a failed run.
- * - OpenCode leaves tool subprocesses running when it is killed: kill the group.
+ * The opencode JSONL stream → takopi events. How the engine behaves, and its argv, are in index.ts.
  */
 import * as z from "zod";
-import type { ActionEvent, TakopiEvent } from "../core/events.js";
-import { relativizePath } from "../util/paths.js";
+import type { ActionEvent, TakopiEvent } from "../../core/events.js";
+import { relativizePath } from "../../util/paths.js";
 import {
   failedExitEvents,
-  type EngineBackend,
   type EngineTranslator,
-  type PreparedRun,
   type ProcessExit,
-  type RunRequest,
   type TranslatorContext,
-} from "./backend.js";
+} from "../backend.js";
 import {
   ErrorLineSchema,
   LineSchema,
@@ -37,9 +19,8 @@ import {
   ToolUseLineSchema,
   type StepFinishLine,
   type ToolUseLine,
-} from "./opencode-schema.js";
-import { resumeCodec } from "./resume-lines.js";
-import { describeToolCall, firstString, isRecord } from "./tool-actions.js";
+} from "./schema.js";
+import { describeToolCall, firstString, isRecord } from "../tool-actions.js";
 
 const ENGINE = "opencode";
 const TITLE = "opencode";
@@ -47,30 +28,6 @@ const PATH_KEYS = ["file_path", "filePath"] as const;
 const OUTPUT_PREVIEW_CHARS = 500;
 /** Text parts of different steps are separate paragraphs of the answer. */
 const STEP_SEPARATOR = "\n\n";
-
-export const OpenCodeConfigSchema = z.object({
-  /** `provider/model`; a chat `/model` override wins. */
-  model: z.string().optional(),
-});
-export type OpenCodeConfig = z.infer<typeof OpenCodeConfigSchema>;
-
-const codec = resumeCodec({
-  engine: ENGINE,
-  format: (value) => `opencode --session ${value}`,
-  pattern: /^\s*`?opencode(?:\s+run)?\s+(?:--session|-s)\s+(?<token>ses_[A-Za-z0-9]+)`?\s*$/,
-});
-
-export function buildOpenCodeArgs(request: RunRequest, config: OpenCodeConfig): string[] {
-  // --thinking only makes opencode print reasoning parts (1.18 hides them otherwise),
-  // so the progress shows reasoning as it does for codex and claude.
-  const args = ["run", "--format", "json", "--thinking"];
-  if (request.resume !== null) args.push("--session", request.resume.value);
-  const model = request.options?.model ?? config.model;
-  if (model !== undefined && model !== "") args.push("--model", model);
-  // `--` keeps a prompt that starts with `-` from being read as a flag.
-  args.push("--", request.prompt);
-  return args;
-}
 
 interface TextPart {
   id: string | null;
@@ -90,7 +47,7 @@ export function openCodeErrorMessage(line: { error?: unknown; message?: unknown 
   return typeof status === "number" && Number.isInteger(status) ? `${message} (HTTP ${status})` : message;
 }
 
-class OpenCodeTranslator implements EngineTranslator {
+export class OpenCodeTranslator implements EngineTranslator {
   readonly #context: TranslatorContext;
   #sessionId: string | null = null;
   #started = false;
@@ -331,24 +288,3 @@ function typeName(value: unknown): string {
   return Array.isArray(value) ? "array" : typeof value;
 }
 
-export const opencodeBackend: EngineBackend<OpenCodeConfig> = {
-  id: ENGINE,
-  cliCommand: "opencode",
-  installHint: "npm install -g opencode-ai",
-  configSchema: OpenCodeConfigSchema,
-  capabilities: { reasoning: null },
-  ...codec,
-  prepareRun(request: RunRequest, config: OpenCodeConfig, env: NodeJS.ProcessEnv): PreparedRun {
-    // The session title is the model when one is chosen, else "opencode", as upstream titles it.
-    const model = request.options?.model ?? config.model;
-    return {
-      invocation: { command: "opencode", args: buildOpenCodeArgs(request, config), stdin: null, env: { ...env } },
-      translatorContext: { presetToken: null, title: model !== undefined && model !== "" ? model : null },
-    };
-  },
-  createTranslator(context: TranslatorContext): EngineTranslator {
-    return new OpenCodeTranslator(context);
-  },
-};
-
-export default opencodeBackend;

@@ -1,15 +1,13 @@
 /**
- * Codex (`codex exec --json`): argv, resume lines and the JSONL translator
- * Input shapes live in `codex-schema.ts`.
+ * The codex JSONL stream → takopi events. How the engine behaves, and its argv, are in index.ts.
  */
 import type * as z from "zod";
-import type { ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "../core/events.js";
-import { relativizeCommand, relativizePath } from "../util/paths.js";
-import { failedExitEvents } from "./backend.js";
-import type { EngineBackend, EngineTranslator, PreparedRun, ProcessExit, RunRequest, TranslatorContext } from "./backend.js";
+import type { ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "../../core/events.js";
+import { relativizeCommand, relativizePath } from "../../util/paths.js";
+import { failedExitEvents } from "../backend.js";
+import type { EngineTranslator, ProcessExit, TranslatorContext } from "../backend.js";
 import {
   AgentMessageSchema,
-  CodexConfigSchema,
   CodexEnvelopeSchema,
   CommandExecutionSchema,
   ErrorItemSchema,
@@ -26,15 +24,14 @@ import {
   TurnRateLimitedSchema,
   WebSearchSchema,
   commandText,
+  describeValue,
   displayCommand,
   errorMessage,
+  isCompleted,
   issuesText,
+  nonEmpty,
   summarizeToolResult,
-  type CodexConfig,
-} from "./codex-schema.js";
-import { resumeCodec } from "./resume-lines.js";
-
-export { CodexConfigSchema, displayCommand, findExecOnlyFlag, type CodexConfig } from "./codex-schema.js";
+} from "./schema.js";
 
 const ENGINE = "codex";
 const TITLE = "codex";
@@ -43,65 +40,12 @@ const TITLE = "codex";
 const RECONNECT_RE = /^Reconnecting\.{3}\s*(\d+)\/(\d+)(?:\s*\((.*)\))?\s*$/is;
 const RECONNECT_ID = "codex.reconnect";
 
-const codexResume = resumeCodec({
-  engine: ENGINE,
-  format: (value) => `codex resume ${value}`,
-  pattern: /^\s*`?codex\s+resume\s+(?<token>[^`\s]+)`?\s*$/,
-});
-
-/** What codex takes for `-c model_reasoning_effort=<level>`. */
-export const CODEX_REASONING_LEVELS: readonly string[] = ["minimal", "low", "medium", "high", "xhigh"];
-
-/** Builds `codex <extra_args> [--profile] [--model] [-c effort] exec --json … [resume <id>] -`. */
-export function buildCodexArgs(request: RunRequest, config: CodexConfig): string[] {
-  const args = [...config.extra_args];
-  if (config.profile !== undefined) args.push("--profile", config.profile);
-  const model = request.options?.model ?? config.model;
-  if (model !== undefined && model !== "") args.push("--model", model);
-  const reasoning = request.options?.reasoning;
-  if (reasoning !== undefined && reasoning !== "") args.push("-c", `model_reasoning_effort=${reasoning}`);
-  args.push("exec", "--json", "--skip-git-repo-check", "--color=never");
-  if (request.resume !== null) {
-    if (request.resume.engine !== ENGINE) {
-      throw new Error(`resume token is for engine '${request.resume.engine}', not '${ENGINE}'`);
-    }
-    args.push("resume", request.resume.value);
-  }
-  args.push("-");
-  return args;
-}
-
-export const codexBackend: EngineBackend<CodexConfig> = {
-  id: ENGINE,
-  cliCommand: "codex",
-  installHint: "npm install -g @openai/codex",
-  configSchema: CodexConfigSchema,
-  capabilities: { reasoning: CODEX_REASONING_LEVELS },
-  stderrNoise: [
-    /^WARNING: proceeding, even though we could not create PATH aliases\b/,
-    /^Reading additional input from stdin\.\.\.\s*$/,
-  ],
-  ...codexResume,
-  prepareRun(request: RunRequest, config: CodexConfig, env: NodeJS.ProcessEnv): PreparedRun {
-    return {
-      invocation: { command: "codex", args: buildCodexArgs(request, config), stdin: request.prompt, env: { ...env } },
-      // The session is titled after the profile when one is configured, as upstream does.
-      translatorContext: { presetToken: null, title: config.profile ?? null },
-    };
-  },
-  createTranslator(context: TranslatorContext): EngineTranslator {
-    return new CodexTranslator(context);
-  },
-};
-
-export default codexBackend;
-
 interface AgentMessage {
   text: string;
   phase: string | null;
 }
 
-class CodexTranslator implements EngineTranslator {
+export class CodexTranslator implements EngineTranslator {
   readonly #ctx: TranslatorContext;
   #turnIndex = 0;
   /** Agent messages of the current turn, for the final-answer choice. */
@@ -446,19 +390,4 @@ class CodexTranslator implements EngineTranslator {
       }),
     ];
   }
-}
-
-/** A missing status counts as done: older streams omit it on completed items. */
-function isCompleted(status: string | null | undefined): boolean {
-  return status == null || status === "completed";
-}
-
-function nonEmpty(text: string | null | undefined): string | null {
-  return text != null && text !== "" ? text : null;
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value;
 }

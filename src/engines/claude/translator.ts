@@ -1,16 +1,13 @@
 /**
- * Claude Code (`claude -p --output-format stream-json --verbose`): argv,
- * environment, resume lines and the JSONL translator. Input shapes
- * live in `claude-schema.ts`.
+ * The claude JSONL stream → takopi events. How the engine behaves, and its argv, are in index.ts.
  */
 import type * as z from "zod";
-import type { ActionKind, ResumeToken, TakopiEvent } from "../core/events.js";
-import { failedExitEvents } from "./backend.js";
-import type { EngineBackend, EngineTranslator, PreparedRun, ProcessExit, RunRequest, TranslatorContext } from "./backend.js";
+import type { ActionKind, ResumeToken, TakopiEvent } from "../../core/events.js";
+import { failedExitEvents } from "../backend.js";
+import type { EngineTranslator, ProcessExit, TranslatorContext } from "../backend.js";
 import {
   AssistantSchema,
   BlockSchema,
-  ClaudeConfigSchema,
   ClaudeEnvelopeSchema,
   INIT_META_KEYS,
   PermissionDenialSchema,
@@ -24,73 +21,16 @@ import {
   ToolUseBlockSchema,
   UserSchema,
   issuesText,
-  type ClaudeConfig,
-} from "./claude-schema.js";
-import { resumeCodec } from "./resume-lines.js";
-import { describeToolCall, isRecord } from "./tool-actions.js";
-
-export { ClaudeConfigSchema, type ClaudeConfig } from "./claude-schema.js";
+} from "./schema.js";
+import { describeToolCall, isRecord } from "../tool-actions.js";
 
 const ENGINE = "claude";
 const TITLE = "claude";
-/** How much of a tool result is kept in the action detail. */
-export const RESULT_PREVIEW_LIMIT = 2000;
-
 /** Stream types that carry nothing for takopi (partial messages, the control protocol). */
 const IGNORED_TYPES = new Set(["stream_event", "control_request", "control_response", "control_cancel_request"]);
 
-const claudeResume = resumeCodec({
-  engine: ENGINE,
-  format: (value) => `claude --resume ${value}`,
-  pattern: /^\s*`?claude\s+(?:--resume|-r)\s+(?<token>[^`\s]+)`?\s*$/,
-});
-
-/** Builds `claude -p --output-format stream-json --verbose [...] -- <prompt>`. */
-export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): string[] {
-  const args = ["-p", "--output-format", "stream-json", "--verbose"];
-  if (request.resume !== null) {
-    if (request.resume.engine !== ENGINE) {
-      throw new Error(`resume token is for engine '${request.resume.engine}', not '${ENGINE}'`);
-    }
-    args.push("--resume", request.resume.value);
-  }
-  const model = request.options?.model ?? config.model;
-  if (model !== undefined && model !== "") args.push("--model", model);
-  if (config.allowed_tools.length > 0) args.push("--allowedTools", config.allowed_tools.join(","));
-  if (config.permission_mode !== undefined) args.push("--permission-mode", config.permission_mode);
-  if (config.dangerously_skip_permissions) args.push("--dangerously-skip-permissions");
-  // After `--`, a prompt starting with `-` stays a prompt (and is not read as more --allowedTools).
-  args.push("--", request.prompt);
-  return args;
-}
-
-/** The parent environment, minus ANTHROPIC_API_KEY unless API billing is wanted, as upstream does. */
-export function claudeEnv(env: NodeJS.ProcessEnv, config: ClaudeConfig): NodeJS.ProcessEnv {
-  const out = { ...env };
-  if (!config.use_api_billing) delete out.ANTHROPIC_API_KEY;
-  return out;
-}
-
-export const claudeBackend: EngineBackend<ClaudeConfig> = {
-  id: ENGINE,
-  cliCommand: "claude",
-  installHint: "npm install -g @anthropic-ai/claude-code",
-  configSchema: ClaudeConfigSchema,
-  capabilities: { reasoning: null },
-  ...claudeResume,
-  prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
-    return {
-      invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: null, env: claudeEnv(env, config) },
-      // Until the init event names the model, the configured one is the best title.
-      translatorContext: { presetToken: null, title: config.model ?? null },
-    };
-  },
-  createTranslator(context: TranslatorContext): EngineTranslator {
-    return new ClaudeTranslator(context);
-  },
-};
-
-export default claudeBackend;
+/** How much of a tool result is kept in the action detail. */
+const RESULT_PREVIEW_LIMIT = 2000;
 
 interface PendingAction {
   kind: ActionKind;
@@ -98,7 +38,7 @@ interface PendingAction {
   detail: Record<string, unknown>;
 }
 
-class ClaudeTranslator implements EngineTranslator {
+export class ClaudeTranslator implements EngineTranslator {
   readonly #ctx: TranslatorContext;
   /** Tool calls waiting for their `tool_result`, by tool_use id. */
   readonly #pending = new Map<string, PendingAction>();

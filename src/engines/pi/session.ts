@@ -18,8 +18,8 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { resumeCodec } from "./resume-lines.js";
-import { expandHome } from "../util/home.js";
+import { resumeCodec } from "../resume-lines.js";
+import { expandHome } from "../../util/home.js";
 
 /** The run dir as pi encodes it in a session directory name: `/a/b` → `--a-b--`. */
 export function piSessionDirName(cwd: string): string {

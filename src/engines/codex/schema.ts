@@ -242,3 +242,20 @@ export function errorMessage(error: unknown): string {
   }
   return JSON.stringify(error);
 }
+
+/** A missing status counts as done: older streams omit it on completed items. */
+export function isCompleted(status: string | null | undefined): boolean {
+  return status == null || status === "completed";
+}
+
+/** The text, or null when there is none. */
+export function nonEmpty(text: string | null | undefined): string | null {
+  return text != null && text !== "" ? text : null;
+}
+
+/** What a value is, for an "expected X, found Y" message. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "array";
+  return typeof value;
+}

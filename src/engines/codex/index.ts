@@ -1,0 +1,65 @@
+/**
+ * Codex (`codex exec --json`): the backend — argv, resume lines, capabilities.
+ * The JSONL translator is in translator.ts, the input shapes in schema.ts.
+ */
+import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
+import { CodexConfigSchema, type CodexConfig } from "./schema.js";
+import { resumeCodec } from "../resume-lines.js";
+import { CodexTranslator } from "./translator.js";
+
+export { CodexConfigSchema, displayCommand, findExecOnlyFlag, type CodexConfig } from "./schema.js";
+
+const ENGINE = "codex";
+
+const codexResume = resumeCodec({
+  engine: ENGINE,
+  format: (value) => `codex resume ${value}`,
+  pattern: /^\s*`?codex\s+resume\s+(?<token>[^`\s]+)`?\s*$/,
+});
+
+/** What codex takes for `-c model_reasoning_effort=<level>`. */
+export const CODEX_REASONING_LEVELS: readonly string[] = ["minimal", "low", "medium", "high", "xhigh"];
+
+/** Builds `codex <extra_args> [--profile] [--model] [-c effort] exec --json … [resume <id>] -`. */
+export function buildCodexArgs(request: RunRequest, config: CodexConfig): string[] {
+  const args = [...config.extra_args];
+  if (config.profile !== undefined) args.push("--profile", config.profile);
+  const model = request.options?.model ?? config.model;
+  if (model !== undefined && model !== "") args.push("--model", model);
+  const reasoning = request.options?.reasoning;
+  if (reasoning !== undefined && reasoning !== "") args.push("-c", `model_reasoning_effort=${reasoning}`);
+  args.push("exec", "--json", "--skip-git-repo-check", "--color=never");
+  if (request.resume !== null) {
+    if (request.resume.engine !== ENGINE) {
+      throw new Error(`resume token is for engine '${request.resume.engine}', not '${ENGINE}'`);
+    }
+    args.push("resume", request.resume.value);
+  }
+  args.push("-");
+  return args;
+}
+
+export const codexBackend: EngineBackend<CodexConfig> = {
+  id: ENGINE,
+  cliCommand: "codex",
+  installHint: "npm install -g @openai/codex",
+  configSchema: CodexConfigSchema,
+  capabilities: { reasoning: CODEX_REASONING_LEVELS },
+  stderrNoise: [
+    /^WARNING: proceeding, even though we could not create PATH aliases\b/,
+    /^Reading additional input from stdin\.\.\.\s*$/,
+  ],
+  ...codexResume,
+  prepareRun(request: RunRequest, config: CodexConfig, env: NodeJS.ProcessEnv): PreparedRun {
+    return {
+      invocation: { command: "codex", args: buildCodexArgs(request, config), stdin: request.prompt, env: { ...env } },
+      // The session is titled after the profile when one is configured, as upstream does.
+      translatorContext: { presetToken: null, title: config.profile ?? null },
+    };
+  },
+  createTranslator(context: TranslatorContext): EngineTranslator {
+    return new CodexTranslator(context);
+  },
+};
+
+export default codexBackend;
