@@ -142,6 +142,11 @@ export const SettingsSchema = z.object({
     .transform((alias) => alias.toLowerCase())
     .nullable()
     .default(null),
+  /**
+   * Our addition: after this many seconds without output from an engine, its
+   * progress message says so (the engine keeps running); 0 turns it off.
+   */
+  stall_notice_s: z.number().min(0).default(300),
   transport: nonEmptyString().default("telegram"),
   transports: TransportsSchema.prefault({}),
   projects: ProjectsSchema.prefault({}),

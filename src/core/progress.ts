@@ -15,7 +15,7 @@ export interface ActionState {
 
 export interface ProgressSnapshot {
   engine: string;
-  /** Distinct non-turn actions seen so far (the `step N` of the header). */
+  /** Distinct actions seen so far, warnings left out (the `step N` of the header). */
   actionCount: number;
   actions: ActionState[];
   resume: ResumeToken | null;
@@ -37,6 +37,8 @@ export class ProgressTracker {
   #resume: ResumeToken | null = null;
   readonly #actions = new Map<string, ActionState>();
   #seq = 0;
+  /** Distinct actions that are steps of the work: warnings about the stream (a garbage line) are shown, not counted. */
+  #steps = 0;
 
   constructor(engine: string) {
     this.engine = engine;
@@ -59,6 +61,7 @@ export class ProgressTracker {
     const { action, phase } = event;
     if (action.kind === "turn" || action.id === "") return false;
     const previous = this.#actions.get(action.id);
+    if (previous === undefined && action.kind !== "warning") this.#steps += 1;
     const displayPhase: ActionPhase =
       phase === "updated" || (phase === "started" && previous !== undefined && previous.displayPhase !== "completed")
         ? "updated"
@@ -76,7 +79,7 @@ export class ProgressTracker {
     const resume = this.#resume;
     return {
       engine: this.engine,
-      actionCount: this.#actions.size,
+      actionCount: this.#steps,
       actions: [...this.#actions.values()].sort((a, b) => a.seq - b.seq),
       resume,
       resumeLine: resume !== null && options.formatResume !== undefined ? options.formatResume(resume) : null,

@@ -19,7 +19,8 @@ import { stripResumeLines } from "./directives.js";
 import type { CompletedEvent, ResumeToken, TakopiEvent } from "./events.js";
 import { LiveProgress, type Delivery } from "./live-progress.js";
 import { runOutcome, type RunStatus } from "./outcome.js";
-import { PROGRESS_LABELS, RunView } from "./run-view.js";
+import type { JournalEntry, RunJournal } from "./run-journal.js";
+import { PROGRESS_LABELS, RunView, stallNotice } from "./run-view.js";
 
 /** What the bridge needs of an engine: an `EngineRunner` fits. */
 export interface MessageRunner {
@@ -43,6 +44,18 @@ export interface BridgeSettings {
   overflow?: () => MessageOverflow;
   /** Milliseconds, for the elapsed time in headers (default `Date.now`). */
   now?: () => number;
+  /** Where live runs are written down, so the next start can clean up after a crash (see run-journal.ts). */
+  journal?: RunJournal;
+  /**
+   * Seconds without any event from the engine before the progress message
+   * says it has been silent (default 300; 0: never). Read on every render.
+   */
+  stallNoticeS?: () => number;
+  /**
+   * How often the progress message is refreshed when nothing happens, so its
+   * elapsed time keeps moving and a silent engine shows (default 5000 ms).
+   */
+  tickMs?: number;
   log?: Logger;
 }
 
@@ -76,6 +89,8 @@ export interface RunHooks {
   onProgressMessage?: (ref: MessageRef) => void;
   /** The engine announced its session (`started`); called once. */
   onThreadKnown?: (token: ResumeToken) => void;
+  /** The run's key in the journal; the scheduler passes the key its `queued` placeholder was recorded under. */
+  journalKey?: string;
 }
 
 export type RunResultStatus = RunStatus | "cancelled";
@@ -87,6 +102,9 @@ export interface RunResult {
   /** Where the outcome is shown (the final answer, or the edited progress message); null if nothing could be posted. */
   message: MessageRef | null;
 }
+
+const DEFAULT_STALL_NOTICE_S = 300;
+const DEFAULT_TICK_MS = 5000;
 
 /** Shown when an engine's event stream ends with neither an answer nor an error (a runner contract breach). */
 export const NO_COMPLETED_ERROR = "runner finished without a completed event";
@@ -104,13 +122,22 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   const elapsedSeconds = (): number => Math.max(0, (now() - startedAt) / 1000);
   const { runner, source } = run;
   const view = runView(run, run.resume);
+  const journal = journalRecord(settings, run, hooks.journalKey, "running");
 
+  // Any event counts as a sign of life; a silent engine is shown as such, never stopped.
+  let lastEventAt: number | null = null;
+  const notice = (): string | null => {
+    const limitS = settings.stallNoticeS?.() ?? DEFAULT_STALL_NOTICE_S;
+    const silentS = (now() - (lastEventAt ?? startedAt)) / 1000;
+    return limitS > 0 && silentS >= limitS ? stallNotice(runner.engine, silentS) : null;
+  };
   const reply = { replyTo: source };
   const progress = new LiveProgress(surface, {
     chatId: source.chatId,
     reply,
-    render: () => view.progress(PROGRESS_LABELS.working, elapsedSeconds()),
+    render: () => view.progress(lastEventAt === null ? PROGRESS_LABELS.starting : PROGRESS_LABELS.working, elapsedSeconds(), notice()),
     onMessage: (ref) => {
+      journal.note({ message_id: ref.messageId, thread_id: ref.threadId });
       callHook(log, "onProgressMessage", () => hooks.onProgressMessage?.(ref));
     },
   });
@@ -122,25 +149,37 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   let started: ResumeToken | null = null;
   let completed: CompletedEvent | null = null;
   let failure: unknown = null;
+  const ticker = setInterval(() => {
+    progress.update();
+  }, settings.tickMs ?? DEFAULT_TICK_MS);
   try {
-    for await (const event of runner.run(request, { signal: hooks.signal })) {
+    const onSpawn = (spawned: { pid: number; startTime: string | null }): void => {
+      journal.note({ pid: spawned.pid, pid_start_time: spawned.startTime });
+    };
+    for await (const event of runner.run(request, { signal: hooks.signal, onSpawn })) {
       if (event.type === "started" && started === null) {
         started = event.resume;
         const token = event.resume;
+        journal.note({ resume_line: resumeFormatter(run)(token) });
         callHook(log, "onThreadKnown", () => hooks.onThreadKnown?.(token));
       } else if (event.type === "completed") {
         completed = event;
       }
-      if (view.noteEvent(event)) progress.update();
+      const wasSilent = notice() !== null;
+      lastEventAt = now();
+      if (view.noteEvent(event) || wasSilent) progress.update();
     }
   } catch (error) {
     failure = error;
+  } finally {
+    clearInterval(ticker);
   }
 
   const knownResume = started ?? run.resume;
   if (completed === null && hooks.signal?.aborted === true) {
     log.debug({ resume: knownResume }, "run cancelled");
     const shown = await progress.settle(view.progress(PROGRESS_LABELS.cancelled, elapsedSeconds()), "edit");
+    await journal.forget();
     return { status: "cancelled", resume: knownResume, message: shown };
   }
 
@@ -163,6 +202,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   const overflow = settings.overflow?.() ?? "trim";
   const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow });
   const shown = await progress.settle(final, delivery);
+  await journal.forget();
   return { status, resume, message: shown };
 }
 
@@ -170,15 +210,51 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
  * The silent `queued` reply of a run that waits for its session,
  * with the resume line and the cancel button. Settles with the message, or null.
  */
-export function postQueued(settings: BridgeSettings, run: MessageRun): Promise<MessageRef | null> {
+export async function postQueued(settings: BridgeSettings, run: MessageRun, journalKey?: string): Promise<MessageRef | null> {
   const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
-  return surface.send(run.source.chatId, runView(run, run.resume).progress(PROGRESS_LABELS.queued, 0), { replyTo: run.source, notify: false });
+  const ref = await surface.send(run.source.chatId, runView(run, run.resume).progress(PROGRESS_LABELS.queued, 0), { replyTo: run.source, notify: false });
+  if (ref !== null) journalRecord(settings, run, journalKey, "queued").note({ message_id: ref.messageId, thread_id: ref.threadId });
+  return ref;
 }
 
 /** A dropped run's `queued` message shows `cancelled`, without the button. */
-export function showDropped(settings: BridgeSettings, run: MessageRun, placeholder: MessageRef): Promise<MessageRef | null> {
+export async function showDropped(settings: BridgeSettings, run: MessageRun, placeholder: MessageRef, journalKey?: string): Promise<MessageRef | null> {
   const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
-  return surface.edit(placeholder, runView(run, run.resume).progress(PROGRESS_LABELS.cancelled, 0));
+  const shown = await surface.edit(placeholder, runView(run, run.resume).progress(PROGRESS_LABELS.cancelled, 0));
+  if (journalKey !== undefined) await settings.journal?.forget(journalKey);
+  return shown;
+}
+
+/** A run's entry in the journal, kept in memory and written on each change (nothing when there is no journal). */
+interface JournalRecord {
+  note(change: Partial<JournalEntry>): void;
+  forget(): Promise<void>;
+}
+
+function journalRecord(settings: BridgeSettings, run: MessageRun, key: string | undefined, state: JournalEntry["state"]): JournalRecord {
+  const journal = settings.journal;
+  if (journal === undefined) return { note: () => undefined, forget: () => Promise.resolve() };
+  const id = key ?? crypto.randomUUID();
+  const entry: JournalEntry = {
+    state,
+    chat_id: run.source.chatId,
+    message_id: null,
+    thread_id: run.source.threadId,
+    engine: run.runner.engine,
+    // Wall-clock time: the entry is read by another process.
+    started_at: Date.now(),
+    pid: null,
+    pid_start_time: null,
+    resume_line: run.resume === null ? null : resumeFormatter(run)(run.resume),
+    context_line: run.contextLine ?? null,
+  };
+  return {
+    note(change) {
+      Object.assign(entry, change);
+      void journal.record(id, { ...entry });
+    },
+    forget: () => journal.forget(id),
+  };
 }
 
 /** The resume line a run's footers show: the run's own formatter, else its engine's. */

@@ -7,6 +7,7 @@
  */
 import type { MessageOverflow } from "../render/final.js";
 import { finalParts } from "../render/final.js";
+import { formatElapsed } from "../render/text.js";
 import { PROGRESS_LABELS, progressParts } from "../render/progress.js";
 import type { ChatMessage } from "./chat.js";
 import type { ResumeToken, TakopiEvent } from "./events.js";
@@ -55,13 +56,14 @@ export class RunView {
 
   /**
    * The progress message with `label` (`starting`, `working`, `queued`,
-   * `cancelled`): the cancel button while the run can still be cancelled.
+   * `cancelled`) and an optional notice line: the cancel button while the run
+   * can still be cancelled.
    */
-  progress(label: string, elapsedSeconds: number): ChatMessage {
+  progress(label: string, elapsedSeconds: number, notice: string | null = null): ChatMessage {
     const { formatResume, contextLine, cwd } = this.#options;
     const snapshot = this.#tracker.snapshot({ formatResume, contextLine });
     return {
-      parts: progressParts({ label, snapshot, elapsedSeconds, baseDir: cwd }),
+      parts: progressParts({ label, snapshot, elapsedSeconds, baseDir: cwd, notice }),
       markup: label === PROGRESS_LABELS.cancelled ? "none" : "cancel",
     };
   }
@@ -83,4 +85,9 @@ export class RunView {
       overflow: outcome.overflow,
     };
   }
+}
+
+/** What a progress message says once an engine has printed nothing for a while; nothing is stopped. */
+export function stallNotice(engine: string, silentSeconds: number): string {
+  return `no output from ${engine} for ${formatElapsed(silentSeconds)}: it may be stuck, or retrying without a word. Cancel below, or keep waiting.`;
 }

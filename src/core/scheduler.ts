@@ -65,6 +65,8 @@ interface Job {
   /** The session, once known. */
   resume: ResumeToken | null;
   controller: AbortController;
+  /** The job's key in the run journal (unique across restarts, unlike `id`). */
+  journalKey: string;
   /** The `queued` message, while it is being posted. */
   placeholder: Promise<MessageRef | null> | null;
   /** Every message that showed this job's progress (the placeholder, then its replacements). */
@@ -111,6 +113,7 @@ export class ThreadScheduler {
       lane: spec.resume === null ? `new:${id}` : threadKey(spec.resume),
       resume: spec.resume,
       controller: new AbortController(),
+      journalKey: crypto.randomUUID(),
       placeholder: null,
       messages: [],
       startedAt: null,
@@ -230,6 +233,7 @@ export class ThreadScheduler {
     const result = runMessage(this.#settings, job.spec, {
       placeholder: job.placeholder,
       signal: job.controller.signal,
+      journalKey: job.journalKey,
       onProgressMessage: (ref) => {
         this.#index(job, ref);
       },
@@ -294,14 +298,14 @@ export class ThreadScheduler {
   }
 
   async #postPlaceholder(job: Job): Promise<MessageRef | null> {
-    const ref = await postQueued(this.#settings, job.spec);
+    const ref = await postQueued(this.#settings, job.spec, job.journalKey);
     if (ref !== null && job.state !== "finished") this.#index(job, ref);
     return ref;
   }
 
   async #showDropped(job: Job): Promise<MessageRef | null> {
     const ref = await job.placeholder;
-    return ref == null ? null : showDropped(this.#settings, job.spec, ref);
+    return ref == null ? null : showDropped(this.#settings, job.spec, ref, job.journalKey);
   }
 
   #runInfo(job: Job): RunInfo {

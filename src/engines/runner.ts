@@ -14,7 +14,7 @@ import { threadKey, type TakopiEvent } from "../core/events.js";
 import { errorMessage } from "../util/errors.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines, TailBuffer } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
-import { registerLiveGroup, terminateProcessTree } from "./process-tree.js";
+import { readProcess, registerLiveGroup, terminateProcessTree } from "./process-tree.js";
 import type { EngineBackend, Invocation, ProcessExit, RunRequest } from "./backend.js";
 import { JsonlStream } from "./jsonl-stream.js";
 import { SessionLocks, type Release } from "./session-locks.js";
@@ -45,6 +45,18 @@ export interface EngineRunnerOptions<Config> {
 export interface RunControl {
   /** Aborting cancels the run: the tree is killed and the event stream ends without `completed`. */
   signal?: AbortSignal;
+  /**
+   * The engine process started: the leader of its own process group. With the
+   * start time (clock ticks since boot, null where /proc is missing) the pid
+   * names this process even after takopi is gone and the pid is reused.
+   */
+  onSpawn?: (process: SpawnedProcess) => void;
+}
+
+/** An engine process as a crash journal records it. */
+export interface SpawnedProcess {
+  pid: number;
+  startTime: string | null;
 }
 
 const DEFAULTS = {
@@ -136,6 +148,10 @@ export class EngineRunner<Config = unknown> {
       }
 
       const running = child;
+      if (running.pid !== undefined && control.onSpawn !== undefined) {
+        const pid = running.pid;
+        control.onSpawn({ pid, startTime: (await readProcess(pid))?.startTime ?? null });
+      }
       const onAbort = (): void => void running.terminate();
       signal?.addEventListener("abort", onAbort, { once: true });
       // A cancel during the spawn came before the listener; it must still stop the engine.
@@ -193,6 +209,8 @@ interface SpawnSettings {
 
 /** A spawned engine CLI, as much of it as the runner needs. */
 interface EngineProcess {
+  /** The group leader's pid; undefined when it never started. */
+  pid: number | undefined;
   stdout: AsyncIterable<Buffer>;
   /** Null once the process is running; the error when it could not start. */
   spawnFailure: Promise<NodeJS.ErrnoException | null>;
@@ -279,6 +297,7 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
 
   let terminating: Promise<void> | null = null;
   const engine: EngineProcess = {
+    pid,
     stdout: untilClosed(stdout, consumed),
     spawnFailure,
     exited,

@@ -45,6 +45,8 @@ export interface ProgressInput extends TitleOptions {
   contextLine?: string | null;
   /** Defaults to {@link MAX_PROGRESS_ACTIONS}. */
   maxActions?: number;
+  /** A line under the actions, such as how long the engine has been silent. */
+  notice?: string | null;
 }
 
 /** The progress message in parts, for `prepareTelegram`. */
@@ -60,7 +62,7 @@ export function progressParts(input: ProgressInput): MarkdownParts {
       elapsedSeconds: input.elapsedSeconds,
       actionCount: snapshot.actionCount,
     }),
-    body: lines.length === 0 ? null : lines.join(HARD_BREAK),
+    body: [lines.join(HARD_BREAK), input.notice ?? ""].filter((part) => part !== "").join("\n\n") || null,
     footer: renderFooter(input.contextLine ?? snapshot.contextLine, snapshot.resumeLine),
   };
 }

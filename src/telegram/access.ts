@@ -59,6 +59,8 @@ export interface AccessGateOptions {
   log?: Logger;
   /** How many refused chats (and senders) to remember for log-once; default 1024. */
   memory?: number;
+  /** Called on every refusal (not only the logged ones), e.g. to answer a stranger's button press. */
+  onRefused?: (update: IncomingUpdate, reason: "chat" | "sender") => void;
 }
 
 /** checkAccess plus the log-once bookkeeping; the poller's `admit`. */
@@ -66,6 +68,7 @@ export class AccessGate {
   readonly #policy: () => AccessPolicy;
   readonly #log: Logger;
   readonly #memory: number;
+  readonly #onRefused: AccessGateOptions["onRefused"];
   /** Chats (`chat:<id>`) and senders (`sender:<chat>:<user>`) already logged; oldest first. */
   readonly #logged = new Set<string>();
 
@@ -73,6 +76,7 @@ export class AccessGate {
     this.#policy = options.policy;
     this.#log = options.log ?? silentLogger;
     this.#memory = Math.max(1, options.memory ?? 1024);
+    this.#onRefused = options.onRefused;
   }
 
   /** True when the update may be handled; a refusal is logged the first time for its chat (or sender). */
@@ -84,6 +88,7 @@ export class AccessGate {
       if (update.senderId !== null) this.#logged.delete(`sender:${update.chatId}:${update.senderId}`);
       return true;
     }
+    this.#onRefused?.(update, decision.reason);
     const key = decision.reason === "chat" ? `chat:${update.chatId}` : `sender:${update.chatId}:${update.senderId ?? "none"}`;
     if (this.#logged.has(key)) return false;
     this.#remember(key);

@@ -7,9 +7,12 @@
  * to Telegram so none is delivered again.
  */
 import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { GrammyError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { transportConfig, type LoadedConfig } from "../config/load.js";
+import { recoverInterruptedRuns } from "../core/recovery.js";
+import { RUN_JOURNAL_FILE, RunJournal } from "../core/run-journal.js";
 import { ThreadScheduler } from "../core/scheduler.js";
 import { EngineCatalogue } from "../engines/catalogue.js";
 import { pluginConfig } from "../config/load.js";
@@ -66,10 +69,17 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   const state = openTelegramState(config().path, { log });
   if (telegram.session_mode === "chat") await state.chatSessions.syncCwd();
 
+  // Runs a takopi killed without warning left behind: their engines are stopped and their messages say so.
+  const surface = telegramSurface(client);
+  const journal = new RunJournal({ path: join(stateDirFor(config().path), RUN_JOURNAL_FILE), log });
+  await recoverInterruptedRuns({ journal, surface, log });
+
   const scheduler = new ThreadScheduler({
-    surface: telegramSurface(client),
+    surface,
     finalNotify: context.finalNotify,
     overflow: () => telegramConfig().message_overflow,
+    stallNoticeS: () => config().settings.stall_notice_s,
+    journal,
     log,
   });
 
@@ -117,7 +127,15 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     log,
   };
   const router = new MessageRouter(services);
-  const gate = new AccessGate({ policy: () => accessPolicy(telegramConfig(), config().settings.projects), log });
+  const gate = new AccessGate({
+    policy: () => accessPolicy(telegramConfig(), config().settings.projects),
+    // A button press left unanswered keeps spinning on the presser's phone. In a chat the bot serves (so no
+    // secret is given away) an unlisted member is told why nothing happened; a stranger's chat still gets nothing.
+    onRefused: (update, reason) => {
+      if (update.kind === "callback" && reason === "sender") void client.answerCallbackQuery(update.id, { text: "only allowed users can use this button." });
+    },
+    log,
+  });
 
   await publishMenu(services);
   const unsubscribe = context.config.onChange((next) => {

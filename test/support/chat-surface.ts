@@ -105,7 +105,8 @@ export class MemorySurface implements ChatSurface {
 
   /** Resolves once `check` holds after some call has settled (or at once); rejects after `timeoutMs` with the chat's state. */
   until(check: () => boolean, timeoutMs = 10_000, what = "the chat to change"): Promise<void> {
-    if (check()) return Promise.resolve();
+    // Even a check that holds already answers after the callers got their answers (see #changed).
+    if (check()) return new Promise((resolve) => setImmediate(resolve));
     return new Promise((resolve, reject) => {
       const listener = (): void => {
         if (!check()) return;

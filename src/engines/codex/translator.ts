@@ -105,7 +105,9 @@ export class CodexTranslator implements EngineTranslator {
         }),
       ];
     }
-    return [events.completed({ ok: true, answer })];
+    // Upstream calls exit 0 with a session success; a stream cut short then reads as a finished answer.
+    const error = "codex exec ended without finishing its turn (no turn.completed in its output); the answer may be incomplete";
+    return [events.completed({ ok: false, answer, error })];
   }
 
   #threadStarted(value: unknown): TakopiEvent[] {

@@ -11,6 +11,7 @@
  * across runs. Markers in the prompt steer a run:
  *   [scenario:NAME]  replay <engine>_NAME.jsonl (default `text`, or `resume` when resuming)
  *   [gate:NAME]      after the first line, wait for the file $FAKE_ENGINE_DIR/gates/NAME
+ *   [mute:NAME]      print nothing at all until the file $FAKE_ENGINE_DIR/gates/NAME exists (a silent engine)
  *   [hang]           after the first line, start a child `sleep` in our process group and never finish
  *   [delay:MS]       pause between lines (default $FAKE_ENGINE_DELAY_MS, else 40)
  * Every start is appended to $FAKE_ENGINE_DIR/spawns.jsonl (engine, argv, cwd,
@@ -39,6 +40,7 @@ const resume = resumeArgument(engine, args);
 const scenario = marker("scenario") ?? (resume === null ? "text" : "resume");
 const delayMs = Number(marker("delay") ?? process.env.FAKE_ENGINE_DELAY_MS ?? 40);
 const gate = marker("gate");
+const mute = marker("mute");
 const hang = prompt.includes("[hang]");
 
 const recording = join(fixtures, `${engine}_${scenario}.jsonl`);
@@ -52,6 +54,7 @@ if (hang) {
 }
 log("spawns.jsonl", { engine, argv: args, cwd: process.cwd(), pid: process.pid, prompt: stdin, resume, session, scenario, childPid: child?.pid ?? null });
 
+if (mute !== null) await waitForFile(join(stateDir ?? ".", "gates", mute));
 for (const [index, line] of lines.entries()) {
   process.stdout.write(`${recorded === null ? line : line.split(recorded).join(session)}\n`);
   if (index === 0) {

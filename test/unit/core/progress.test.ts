@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { TakopiEvent } from "../../../src/core/events.js";
+import { EventFactory, type TakopiEvent } from "../../../src/core/events.js";
 import { ProgressTracker } from "../../../src/core/progress.js";
 import {
   actionCompleted,
@@ -87,5 +87,13 @@ describe("ProgressTracker", () => {
     expect(tracker.noteEvent(actionStarted("turn-1", "turn", "turn"))).toBe(false);
     expect(tracker.noteEvent({ type: "completed", engine: "codex", ok: true, answer: "done" })).toBe(false);
     expect(tracker.snapshot().actionCount).toBe(0);
+  });
+
+  it("shows warnings about the stream but does not count them as steps (a garbage line is not work)", () => {
+    const events = new EventFactory("codex");
+    const tracker = track([sessionStarted("codex", SESSION_ID), actionStarted("a-1", "command", "npm test"), events.note("invalid JSON from codex; ignoring line"), events.note("invalid JSON from codex; ignoring line")]);
+    const snapshot = tracker.snapshot();
+    expect(snapshot.actionCount).toBe(1);
+    expect(snapshot.actions.map((state) => state.action.kind)).toEqual(["command", "warning", "warning"]);
   });
 });

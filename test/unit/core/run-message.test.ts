@@ -98,7 +98,8 @@ describe("runMessage", () => {
     expect(outcome).toMatchObject({ status: "error", resume: token("s-3") });
     const [final, ...others] = surface.visible();
     expect(others).toEqual([]);
-    expect(final?.text).toBe("error · passthrough · 0s · step 2\n\npassthrough failed (rc=3).\n\npassthrough resume s-3");
+    // One step: the failed exit is reported as a warning, which is shown but is not a step of the work.
+    expect(final?.text).toBe("error · passthrough · 0s · step 1\n\npassthrough failed (rc=3).\n\npassthrough resume s-3");
     expect(final?.notify).toBe(true);
   });
 
@@ -227,5 +228,33 @@ describe("runMessage", () => {
     await engine.plan("ctx", [say.started("s-12"), say.completed("fine")]);
     await runMessage(settings, messageRun("ctx", { contextLine: "`ctx: web @main`", formatResume: () => "" }));
     expect(surface.visible().map((m) => m.text)).toEqual(["done · passthrough · 0s\n\nfine\n\nctx: web @main"]);
+  });
+
+  it("keeps the elapsed time moving and says when the engine has been silent, without stopping it", async () => {
+    await engine.plan("quiet", [{ gate: "wake" }, say.started("s-q"), { gate: "finish" }, say.completed("awake")]);
+    const run = runMessage({ ...settings, tickMs: 20, stallNoticeS: () => 60 }, messageRun("quiet"));
+    const progress = await surface.waitForText("starting");
+
+    clock.t = 30_000;
+    await surface.until(() => progress.text === "starting · passthrough · 30s", 10_000, "the elapsed time to move with no event");
+    clock.t = 125_000;
+    await surface.until(() => progress.text.includes("no output from passthrough for 2m 05s"), 10_000, "the silence to show");
+    expect(progress.markup).toBe("cancel");
+
+    await engine.open("wake");
+    await surface.until(() => progress.text === "working · passthrough · 2m 05s\n\npassthrough resume s-q", 10_000, "the notice to go");
+    await engine.open("finish");
+    expect((await run).status).toBe("done");
+  });
+
+  it("never shows the silence notice when it is turned off", async () => {
+    await engine.plan("mute", [{ gate: "go" }, say.started("s-m"), say.completed("ok")]);
+    const run = runMessage({ ...settings, tickMs: 20, stallNoticeS: () => 0 }, messageRun("mute"));
+    const progress = await surface.waitForText("starting");
+    clock.t = 3_600_000;
+    await surface.until(() => progress.text.startsWith("starting · passthrough · 1h"), 10_000, "an hour to pass");
+    expect(progress.history.some((text) => text.includes("no output"))).toBe(false);
+    await engine.open("go");
+    expect((await run).status).toBe("done");
   });
 });

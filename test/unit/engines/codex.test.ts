@@ -302,6 +302,7 @@ describe("codex stream errors", () => {
         { type: "thread.archived", whatever: 1 },
         { type: "item.started", item: { id: "x", type: "hologram", beams: 3 } },
         { type: "item.completed", item: { id: "y" } },
+        { type: "turn.completed", usage: {} },
       ),
       { debug: (text) => debug.push(text) },
     );
@@ -435,9 +436,10 @@ describe("codex finish (stdout closed without turn.completed)", () => {
     });
   });
 
-  it("rc=0 with a thread id succeeds with the answer so far", async () => {
+  it("rc=0 with a thread id but no turn.completed is incomplete: the answer so far, the error, the session", async () => {
     const events = await replayText(codexBackend, jsonl(THREAD, TURN, message("a", "all done")));
-    expect(completedOf(events)).toMatchObject({ ok: true, answer: "all done", error: null, resume: { value: "thread-1" } });
+    expect(completedOf(events)).toMatchObject({ ok: false, answer: "all done", resume: { value: "thread-1" } });
+    expect(completedOf(events).error).toMatch(/ended without finishing its turn \(no turn\.completed/);
     expect(completedOf(events).usage).toBeUndefined();
   });
 });

@@ -1,0 +1,107 @@
+/**
+ * At start-up, after a takopi that did not shut down cleanly (kill -9, the
+ * OOM killer, a crash): every run its journal still lists is ended. The
+ * engine it started — which survives in its own process group — is stopped,
+ * and its progress (or `queued`) message is edited to say the run was
+ * interrupted, with its resume line so a reply continues the session, and
+ * without the cancel button, which would answer "nothing is running". The run
+ * itself is not repeated: the engine may have half-done the work.
+ */
+import { isSameProcessAlive, listProcesses, readProcess, terminateProcessTree } from "../engines/process-tree.js";
+import { renderFooter, renderHeader } from "../render/final.js";
+import { silentLogger, type Logger } from "../util/log.js";
+import { guardedSurface, type ChatMessage, type ChatSurface } from "./chat.js";
+import type { JournalEntry, RunJournal } from "./run-journal.js";
+
+export interface RecoveryOptions {
+  journal: RunJournal;
+  surface: ChatSurface;
+  /** SIGTERM → SIGKILL delay for a leftover engine (2 s, as a cancel). */
+  graceMs?: number;
+  /** Epoch milliseconds, for the elapsed time shown (default `Date.now`). */
+  now?: () => number;
+  log?: Logger;
+}
+
+export interface RecoveryReport {
+  /** Runs found in the journal. */
+  runs: number;
+  /** Engine process groups that were still alive and were stopped. */
+  stopped: number;
+  /** Messages edited to say their run was interrupted. */
+  edited: number;
+}
+
+/** The label interrupted runs show, as code like `cancelled`. */
+export const INTERRUPTED_LABEL = "`interrupted`";
+
+/** Ends every run the journal lists; a failure costs that run's message, never the start-up. */
+export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<RecoveryReport> {
+  const log = options.log ?? silentLogger;
+  const surface = guardedSurface(options.surface, log);
+  const now = options.now ?? Date.now;
+  const entries = await options.journal.entries();
+  const report: RecoveryReport = { runs: entries.length, stopped: 0, edited: 0 };
+  await Promise.all(
+    entries.map(async ([key, entry]) => {
+      if (entry.pid !== null && (await stopLeftover(entry.pid, entry.pid_start_time, options.graceMs ?? 2000))) {
+        report.stopped += 1;
+        log.info({ event: "recovery.engine_stopped", engine: entry.engine, pid: entry.pid }, "stopped an engine left running by an earlier takopi");
+      }
+      if (entry.message_id !== null) {
+        const ref = { chatId: entry.chat_id, messageId: entry.message_id, threadId: entry.thread_id };
+        if ((await surface.edit(ref, interruptedMessage(entry, now()))) !== null) report.edited += 1;
+      }
+      await options.journal.forget(key);
+    }),
+  );
+  if (report.runs > 0) log.warn({ event: "recovery.done", ...report }, "takopi did not shut down cleanly last time; its runs were ended");
+  return report;
+}
+
+/** What an interrupted run's message says instead of `working`. */
+export function interruptedMessage(entry: JournalEntry, nowMs: number): ChatMessage {
+  const elapsedSeconds = Math.max(0, (nowMs - entry.started_at) / 1000);
+  const canContinue = entry.resume_line !== null;
+  const body =
+    entry.state === "queued"
+      ? "takopi stopped before this prompt ran; send it again."
+      : canContinue
+        ? "takopi stopped while this was running (a restart, a crash or out of memory) and the engine was stopped; its work so far is in the session. Reply to this message to continue."
+        : "takopi stopped while this was starting and the engine was stopped before it opened a session; send the prompt again.";
+  return {
+    parts: {
+      header: renderHeader({ label: INTERRUPTED_LABEL, engine: entry.engine, elapsedSeconds, actionCount: 0 }),
+      body,
+      footer: renderFooter(entry.context_line, entry.resume_line),
+    },
+    markup: "none",
+  };
+}
+
+/**
+ * Stops what is left of an engine's process group, unless the pid now names
+ * another process. True when something was still running.
+ */
+async function stopLeftover(pid: number, startTime: string | null, graceMs: number): Promise<boolean> {
+  const now = await readProcess(pid);
+  if (now !== null && (startTime === null || now.startTime !== startTime)) {
+    // Not the engine any more: a reused pid (or no start time to tell). Its group is not ours to touch.
+    return false;
+  }
+  if (now === null && !(await groupHasMembers(pid))) return false;
+  const leader = startTime === null ? null : { pid, startTime };
+  await terminateProcessTree(pid, { graceMs, exited: leader === null ? Promise.resolve() : untilGone(leader) });
+  return true;
+}
+
+/** Whether any process is still in the group `pgid` (its leader may be gone). */
+async function groupHasMembers(pgid: number): Promise<boolean> {
+  return (await listProcesses()).some((info) => info.pgid === pgid);
+}
+
+/** Resolves once the leader is gone, or after a bound (termination gives up on it by then anyway). */
+async function untilGone(leader: { pid: number; startTime: string }): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline && (await isSameProcessAlive(leader))) await new Promise((resolve) => setTimeout(resolve, 50));
+}
