@@ -9,6 +9,9 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
           environment: "node",
+          // Some unit tests run real processes (the runner, planned engines); on a loaded machine
+          // the default 5 s is not enough to start a few of them. Still bounded.
+          testTimeout: 20_000,
         },
       },
       {

@@ -275,23 +275,28 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
   void closed.then(unregister);
 
   // A background tool can inherit stdout and keep it open after the CLI exits.
-  // Once the CLI is gone, nothing is buffered and nothing arrives, stop reading.
-  const consumed = { bytes: 0 };
-  const bytesRead = (): number => consumed.bytes;
+  // Once the CLI is gone, stop reading when the reader has been waiting, with
+  // nothing arriving and nothing buffered, for DRAIN_CHECKS checks in a row
+  // spread over drainIdleMs. One overdue check is never enough: after the event
+  // loop stalls (a loaded machine, a long GC) timers run before pending pipe
+  // reads, so the last lines may still be unread in the pipe right then.
+  const consumed: ReadProgress = { chunks: 0, waiting: false };
   void exited.then(() => {
-    let lastBytes = bytesRead();
+    let idleChecks = 0;
+    let seenChunks = consumed.chunks;
     const timer = setInterval(() => {
       if (stdout.readableEnded || stdout.destroyed) {
         clearInterval(timer);
         return;
       }
-      const bytes = bytesRead();
-      if (stdout.readableLength === 0 && bytes === lastBytes) {
+      const idle = consumed.waiting && consumed.chunks === seenChunks && stdout.readableLength === 0;
+      seenChunks = consumed.chunks;
+      idleChecks = idle ? idleChecks + 1 : 0;
+      if (idleChecks >= DRAIN_CHECKS) {
         clearInterval(timer);
         stdout.destroy();
       }
-      lastBytes = bytes;
-    }, settings.drainIdleMs);
+    }, Math.max(1, Math.floor(settings.drainIdleMs / DRAIN_CHECKS)));
     timer.unref();
   });
 
@@ -319,15 +324,33 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
   return engine;
 }
 
+/** How many idle checks in a row end the drain (see spawnEngine). */
+const DRAIN_CHECKS = 4;
+
+/** The runner's reading of an engine's stdout, for the drain in spawnEngine. */
+interface ReadProgress {
+  /** Chunks handed to the reader so far. */
+  chunks: number;
+  /** Whether the reader is waiting for the next chunk (false while it is busy with one). */
+  waiting: boolean;
+}
+
 /** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
-async function* untilClosed(stream: Readable, consumed: { bytes: number }): AsyncGenerator<Buffer> {
+async function* untilClosed(stream: Readable, consumed: ReadProgress): AsyncGenerator<Buffer> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      consumed.bytes += buf.length;
-      yield buf;
+    for (;;) {
+      consumed.waiting = true;
+      const next = await chunks.next();
+      consumed.waiting = false;
+      if (next.done === true) return;
+      consumed.chunks += 1;
+      yield next.value;
     }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
+  } finally {
+    consumed.waiting = false;
+    await chunks.return?.();
   }
 }

@@ -1,0 +1,118 @@
+/**
+ * Faults a long-running home server meets, each asserted by what the person on
+ * the phone sees: a real `takopi run` against the fake Bot API server, with the
+ * stand-in engine CLIs. (Outages, secrets and huge prompts have suites of their
+ * own beside this one.)
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { BridgeHarness, isAlive, type BridgeHarnessOptions } from "../support/bridge-harness.js";
+import { GROUP, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
+import { waitFor } from "../support/scripts.js";
+
+let bridge: BridgeHarness | null = null;
+
+async function started(options: BridgeHarnessOptions = {}): Promise<BridgeHarness> {
+  bridge = await BridgeHarness.create(options);
+  await bridge.start();
+  return bridge;
+}
+
+afterEach(async () => {
+  await bridge?.dispose();
+  bridge = null;
+});
+
+const CODEX_RESUME = /codex resume ([0-9a-f-]{36})/;
+
+/** The bot's message that is (or was) the progress message of the run answering `prompt`. */
+function progressOf(harness: BridgeHarness, prompt: number, chat = USER) {
+  return harness.botMessages(chat).find((message) => message.replyToMessageId === prompt && (message.edits[0]?.text ?? message.text ?? "").startsWith("starting"));
+}
+
+describe("takopi killed with SIGKILL mid-run", () => {
+  it("at the next start stops the engine it left, marks the run interrupted with its resume line, and repeats nothing", async () => {
+    const harness = await started();
+    const prompt = harness.send("work forever [hang]");
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => CODEX_RESUME.test(progressOf(harness, prompt.stored.messageId)?.text ?? ""), 15_000, "the session on the progress message");
+    const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
+
+    await harness.stop("SIGKILL");
+    // What the fault leaves: the engine and its tool still running, the message saying `working` with a live button.
+    expect(isAlive(spawn?.pid ?? 0) && isAlive(spawn?.childPid ?? 0)).toBe(true);
+    const stuck = harness.botMessages().find((message) => message.messageId === progressId);
+    expect(stuck?.text).toMatch(/^working · codex/);
+    expect(stuck?.replyMarkup).toBeDefined();
+
+    const meanwhile = harness.send("hello again");
+    await harness.start();
+
+    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 15_000, "the left-over engine and its child to be stopped");
+    await waitFor(
+      () => (harness.botMessages().find((message) => message.messageId === progressId)?.text ?? "").startsWith("interrupted"),
+      15_000,
+      `the progress message to say interrupted\n${harness.dump()}`,
+    );
+    const interrupted = harness.botMessages().find((message) => message.messageId === progressId);
+    expect(interrupted?.text).toMatch(/^interrupted · codex · \d+s\n\ntakopi stopped while this was running/);
+    expect(interrupted?.text).toContain(`codex resume ${spawn?.session ?? "?"}`);
+    expect(interrupted?.replyMarkup).toBeUndefined();
+    expect(harness.botMessages().filter((message) => /^(working|starting)/.test(message.text ?? "") && !message.deleted)).toEqual([]);
+
+    // The message sent while takopi was down is answered once; the interrupted run is not started again.
+    await harness.replyTo(meanwhile.stored.messageId, (text) => text.startsWith("done"));
+    const spawns = await harness.spawns();
+    expect(spawns.map((run) => run.prompt.trim())).toEqual(["work forever [hang]", "hello again"]);
+
+    // A reply to the interrupted message continues its session.
+    const reply = harness.send("carry on", { replyTo: progressId });
+    await harness.replyTo(reply.stored.messageId, (text) => text.startsWith("done"));
+    expect((await harness.spawns())[2]?.resume).toBe(spawn?.session);
+  });
+
+  it("a clean stop leaves nothing for the next start to recover", async () => {
+    const harness = await started();
+    const prompt = harness.send("work forever [hang]");
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => progressOf(harness, prompt.stored.messageId) !== undefined, 10_000, "progress message");
+    expect(await harness.stop()).toBe(0);
+    expect(isAlive(spawn?.pid ?? 0)).toBe(false);
+    await harness.start();
+    expect(harness.logs().filter((line) => line.event === "recovery.done")).toEqual([]);
+    expect(harness.botMessages().filter((message) => (message.text ?? "").startsWith("interrupted"))).toEqual([]);
+  });
+});
+
+describe("a silent engine", () => {
+  it("keeps the elapsed time moving, says how long it has been silent, and is not stopped", async () => {
+    const harness = await started({ config: { stall_notice_s: 2 } });
+    const prompt = harness.send("/opencode think quietly [mute:wake]");
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => progressOf(harness, prompt.stored.messageId) !== undefined, 10_000, "progress message");
+    const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
+    const current = (): string => harness.botMessages().find((message) => message.messageId === progressId)?.text ?? "";
+
+    await waitFor(() => /no output from opencode for \d+s/.test(current()), 20_000, `the silence notice\n${harness.dump()}`);
+    expect(current()).toMatch(/^starting · opencode · [1-9]\d*s/);
+    expect(harness.botMessages().find((message) => message.messageId === progressId)?.replyMarkup).toBeDefined();
+    expect(isAlive(spawn?.pid ?? 0)).toBe(true);
+
+    await harness.openGate("wake");
+    await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
+  });
+});
+
+describe("the cancel button in an allowed group", () => {
+  it("answers a member who is not allowed, so their phone stops spinning, and cancels nothing", async () => {
+    const harness = await started({ telegram: { chat_id: GROUP, allowed_user_ids: [USER] } });
+    const prompt = harness.send("work forever [hang]", { chat: GROUP, from: USER });
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => progressOf(harness, prompt.stored.messageId, GROUP) !== undefined, 10_000, "progress message");
+    const progress = progressOf(harness, prompt.stored.messageId, GROUP);
+
+    const press = harness.telegram.injectCallbackQuery({ chat: GROUP, message_id: progress?.messageId ?? 0, from: OTHER_USER, data: "takopi:cancel" });
+    await waitFor(() => harness.telegram.callbackAnswer(press.id) !== undefined, 10_000, "the press answered");
+    expect(harness.telegram.callbackAnswer(press.id)).toMatchObject({ text: "only allowed users can use this button." });
+    expect(isAlive(spawn?.pid ?? 0)).toBe(true);
+  });
+});
