@@ -116,3 +116,44 @@ describe("the cancel button in an allowed group", () => {
     expect(isAlive(spawn?.pid ?? 0)).toBe(true);
   });
 });
+
+describe("faults that already hold", () => {
+  it("SIGTERM with an engine that ignores SIGTERM: takopi still stops, kills it, and shows cancelled with the resume line", async () => {
+    const harness = await started();
+    const prompt = harness.send("work forever [hang] [deaf]");
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => CODEX_RESUME.test(progressOf(harness, prompt.stored.messageId)?.text ?? ""), 15_000, "the session on the progress message");
+    const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
+
+    expect(await harness.stop("SIGTERM")).toBe(0);
+    expect(isAlive(spawn?.pid ?? 0) || isAlive(spawn?.childPid ?? 0)).toBe(false);
+    const cancelled = harness.botMessages().find((message) => message.messageId === progressId);
+    expect(cancelled?.text).toMatch(/^cancelled · codex/);
+    expect(cancelled?.text).toContain(`codex resume ${spawn?.session ?? "?"}`);
+    expect(cancelled?.replyMarkup).toBeUndefined();
+  });
+
+  it("malformed updates and buttons that are not ours change nothing, and the next prompt is answered", async () => {
+    const harness = await started();
+    const prompt = harness.send("work forever [hang]");
+    const [spawn] = await harness.waitForSpawns(1);
+    await waitFor(() => progressOf(harness, prompt.stored.messageId) !== undefined, 10_000, "progress message");
+    const progress = progressOf(harness, prompt.stored.messageId);
+
+    const malformed = [
+      harness.telegram.injectUpdate({ message: { message_id: "seven", chat: { id: USER } } }),
+      harness.telegram.injectUpdate({ message: { message_id: 99_001, date: 0, chat: { id: USER, type: "private" }, from: { id: USER }, text: 42 } }),
+      harness.telegram.injectUpdate({ callback_query: { id: "cb-1", from: { id: USER } } }),
+      harness.telegram.injectUpdate({ edited_message: { message_id: 5, chat: { id: USER } } }),
+    ];
+    const foreign = harness.telegram.injectCallbackQuery({ chat: USER, message_id: progress?.messageId ?? 0, from: USER, data: "somebody-else:button" });
+    await waitFor(() => harness.telegram.callbackAnswer(foreign.id) !== undefined, 10_000, "the foreign button answered");
+    expect(harness.telegram.callbackAnswer(foreign.id)?.text).toBeUndefined();
+    for (const updateId of malformed) await harness.telegram.waitForConfirmed(updateId);
+    expect(isAlive(spawn?.pid ?? 0)).toBe(true);
+
+    const next = harness.send("and now this");
+    await harness.replyTo(next.stored.messageId, (text) => text.startsWith("done"));
+    expect(harness.stderr).not.toMatch(/\n\s+at .*\(.*\.js:\d+:\d+\)/);
+  });
+});

@@ -12,6 +12,7 @@
  *   [scenario:NAME]  replay <engine>_NAME.jsonl (default `text`, or `resume` when resuming)
  *   [gate:NAME]      after the first line, wait for the file $FAKE_ENGINE_DIR/gates/NAME
  *   [mute:NAME]      print nothing at all until the file $FAKE_ENGINE_DIR/gates/NAME exists (a silent engine)
+ *   [deaf]           ignore SIGTERM (only SIGKILL stops it)
  *   [hang]           after the first line, start a child `sleep` in our process group and never finish
  *   [delay:MS]       pause between lines (default $FAKE_ENGINE_DELAY_MS, else 40)
  * Every start is appended to $FAKE_ENGINE_DIR/spawns.jsonl (engine, argv, cwd,
@@ -41,6 +42,7 @@ const scenario = marker("scenario") ?? (resume === null ? "text" : "resume");
 const delayMs = Number(marker("delay") ?? process.env.FAKE_ENGINE_DELAY_MS ?? 40);
 const gate = marker("gate");
 const mute = marker("mute");
+if (prompt.includes("[deaf]")) process.on("SIGTERM", () => undefined);
 const hang = prompt.includes("[hang]");
 
 const recording = join(fixtures, `${engine}_${scenario}.jsonl`);
