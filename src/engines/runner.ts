@@ -7,6 +7,7 @@
  * the consumer stops listening) terminates the whole process tree — SIGTERM,
  * then SIGKILL after a grace period.
  */
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { execa } from "execa";
@@ -139,11 +140,9 @@ export class EngineRunner<Config = unknown> {
       });
       const spawnFailure = await child.spawnFailure;
       if (spawnFailure !== null) {
-        yield stream.events.completed({
-          ok: false,
-          error: describeSpawnFailure(spawnFailure, invocation.command, backend.installHint),
-          resume: request.resume,
-        });
+        const error = describeSpawnFailure(spawnFailure, invocation, backend.installHint);
+        this.#log.warn({ code: spawnFailure.code ?? null, command: invocation.command, error }, "engine could not start");
+        yield stream.events.completed({ ok: false, error, resume: request.resume });
         return;
       }
 
@@ -195,10 +194,37 @@ async function checkCwd(cwd: string): Promise<string | null> {
   }
 }
 
-function describeSpawnFailure(error: NodeJS.ErrnoException, command: string, installHint: string): string {
-  if (error.code === "ENOENT") return `${command} not found on PATH; install it with: ${installHint}`;
+function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
+  const command = invocation.command;
+  if (error.code === "ENOENT") {
+    // execve says ENOENT too when the file is there but its #! interpreter is not.
+    if (command.includes("/") && existsSync(command)) return `could not start ${command}: the interpreter on its #! line was not found (ENOENT)`;
+    return `${command} not found on PATH; install it with: ${installHint}`;
+  }
   if (error.code === "EACCES") return `${command} is not executable (permission denied)`;
+  if (error.code === "E2BIG") return `could not start ${command}: its command line is too long (E2BIG): ${describeArgvSize(invocation)}`;
   return `could not start ${command}: ${error.message}`;
+}
+
+/** Linux's MAX_ARG_STRLEN: one argument or `NAME=value` environment string, its NUL included. */
+const MAX_ARG_STRLEN = 32 * 4096;
+
+/** What made execve refuse an argv: the one string over the per-string limit, else the total. */
+function describeArgvSize(invocation: Invocation): string {
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  const strings = [
+    ...invocation.args.map((arg, index) => ({ what: `argument ${index + 1}`, bytes: Buffer.byteLength(arg) })),
+    ...Object.entries(invocation.env).map(([name, value]) => ({
+      what: `environment variable ${name}`,
+      bytes: Buffer.byteLength(`${name}=${value ?? ""}`),
+    })),
+  ];
+  const largest = strings.reduce((max, item) => (item.bytes > max.bytes ? item : max), { what: "", bytes: 0 });
+  if (largest.bytes + 1 > MAX_ARG_STRLEN) {
+    return `${largest.what} is ${kib(largest.bytes)}, and Linux takes at most ${MAX_ARG_STRLEN / 1024} KiB for one argument or environment variable`;
+  }
+  const total = strings.reduce((sum, item) => sum + item.bytes + 1, Buffer.byteLength(invocation.command) + 1);
+  return `its arguments and environment come to ${kib(total)}, over the system's limit (ARG_MAX, usually 2 MiB)`;
 }
 
 interface SpawnSettings {
@@ -257,6 +283,13 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
     node.once("error", (error: NodeJS.ErrnoException) => {
       resolve(error);
     });
+    // Node throws some spawn errors (E2BIG: an argument over 128 KiB) instead of emitting
+    // 'error', and execa then hands back a stand-in child that emits no event at all, only a
+    // failed result. Settling on the result too means every way of not starting ends the wait.
+    const settled = (outcome: unknown): void => {
+      resolve(node.pid === undefined ? spawnErrorOf(outcome) : null);
+    };
+    void subprocess.then(settled, settled);
   });
   let exitInfo: Omit<ProcessExit, "stderrTail"> | null = null;
   const exited = new Promise<Omit<ProcessExit, "stderrTail">>((resolve) => {
@@ -317,6 +350,18 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
     },
   };
   return engine;
+}
+
+/**
+ * The errno error inside execa's result of a child that never started. Never
+ * execa's own message: it quotes the whole command line, prompt and all.
+ */
+function spawnErrorOf(outcome: unknown): NodeJS.ErrnoException {
+  const found = typeof outcome === "object" && outcome !== null ? (outcome as { cause?: unknown; code?: unknown }) : {};
+  if (found.cause instanceof Error) return found.cause;
+  const error: NodeJS.ErrnoException = new Error("the process did not start");
+  if (typeof found.code === "string") error.code = found.code;
+  return error;
 }
 
 /** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
