@@ -272,7 +272,9 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
   const node = subprocess.nodeChildProcess;
   const stdout = subprocess.stdout;
   const tail = new TailBuffer(settings.stderrTailBytes);
+  const stderrSeen = { bytes: 0 };
   subprocess.stderr.on("data", (chunk: Buffer) => {
+    stderrSeen.bytes += chunk.length;
     tail.push(chunk);
   });
 
@@ -307,25 +309,13 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
   const unregister = pid === undefined ? () => false : registerLiveGroup(pid);
   void closed.then(unregister);
 
-  // A background tool can inherit stdout and keep it open after the CLI exits.
-  // Once the CLI is gone, nothing is buffered and nothing arrives, stop reading.
+  // A background tool can inherit stdout or stderr and keep it open after the CLI exits
+  // (and the run would not end while execa waits for stderr). Once the CLI is gone, stop
+  // reading a stream that has nothing buffered and nothing new.
   const consumed = { bytes: 0 };
-  const bytesRead = (): number => consumed.bytes;
   void exited.then(() => {
-    let lastBytes = bytesRead();
-    const timer = setInterval(() => {
-      if (stdout.readableEnded || stdout.destroyed) {
-        clearInterval(timer);
-        return;
-      }
-      const bytes = bytesRead();
-      if (stdout.readableLength === 0 && bytes === lastBytes) {
-        clearInterval(timer);
-        stdout.destroy();
-      }
-      lastBytes = bytes;
-    }, settings.drainIdleMs);
-    timer.unref();
+    closeWhenIdle(stdout, () => consumed.bytes, settings.drainIdleMs);
+    closeWhenIdle(subprocess.stderr, () => stderrSeen.bytes, settings.drainIdleMs);
   });
 
   let terminating: Promise<void> | null = null;
@@ -350,6 +340,24 @@ function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSetting
     },
   };
   return engine;
+}
+
+/** Destroys `stream` once a check `idleMs` after the last found nothing buffered and nothing read. */
+function closeWhenIdle(stream: Readable, bytesRead: () => number, idleMs: number): void {
+  let lastBytes = bytesRead();
+  const timer = setInterval(() => {
+    if (stream.readableEnded || stream.destroyed) {
+      clearInterval(timer);
+      return;
+    }
+    const bytes = bytesRead();
+    if (stream.readableLength === 0 && bytes === lastBytes) {
+      clearInterval(timer);
+      stream.destroy();
+    }
+    lastBytes = bytes;
+  }, idleMs);
+  timer.unref();
 }
 
 /**

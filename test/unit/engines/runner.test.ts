@@ -169,6 +169,26 @@ describe("EngineRunner", () => {
     }
   });
 
+  it("does not hang when a background tool keeps stderr open too", async () => {
+    const marker = `takopi-bg-err-${process.pid}-${Date.now()}`;
+    const cli = await dir.script(
+      "engine",
+      `import { spawn } from "node:child_process";
+       // execa's promise waits for stderr to close; this one holds it for five minutes
+       spawn(process.execPath, ["-e", "setTimeout(() => {}, 304000) // ${marker}"], { stdio: ["ignore", "inherit", "inherit"], detached: true }).unref();
+       console.error("a warning first");
+       console.log(JSON.stringify({ type: "started", id: "s" }));
+       console.log(JSON.stringify({ type: "completed", answer: "done" }));`,
+    );
+    try {
+      const events = await collectWithin(runnerFor(cli, { drainIdleMs: 200 }).run({ prompt: "", resume: null, cwd: dir.path }), 8_000);
+      expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "done" });
+      expect(await processesWith(marker)).toHaveLength(1);
+    } finally {
+      for (const pid of await processesWith(marker)) process.kill(pid, "SIGKILL");
+    }
+  }, 20_000);
+
   it("runs of the same session wait for each other; new sessions run in parallel", async () => {
     const log = join(dir.path, "log.txt");
     const release = join(dir.path, "release");
