@@ -74,7 +74,10 @@ export interface EngineTranslator {
 export interface Invocation {
   command: string;
   args: string[];
-  /** Written to stdin, which is then closed; null closes stdin at once. */
+  /**
+   * Written to stdin, which is then closed; null closes stdin at once. The
+   * place for the prompt: an argument over 128 KiB makes the spawn fail (E2BIG).
+   */
   stdin: string | null;
   /** Complete environment for the child (not merged with ours again). */
   env: NodeJS.ProcessEnv;

@@ -7,15 +7,14 @@
  * the consumer stops listening) terminates the whole process tree — SIGTERM,
  * then SIGKILL after a grace period.
  */
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { Readable } from "node:stream";
-import { execa } from "execa";
 import { threadKey, type TakopiEvent } from "../core/events.js";
-import { errorMessage } from "../util/errors.js";
-import { DEFAULT_MAX_LINE_BYTES, splitLines, TailBuffer } from "./lines.js";
+import { DEFAULT_MAX_LINE_BYTES, splitLines } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
-import { readProcess, registerLiveGroup, terminateProcessTree } from "./process-tree.js";
-import type { EngineBackend, Invocation, ProcessExit, RunRequest } from "./backend.js";
+import { spawnEngine, type EngineProcess } from "./engine-process.js";
+import { readProcess } from "./process-tree.js";
+import type { EngineBackend, Invocation, RunRequest } from "./backend.js";
 import { JsonlStream } from "./jsonl-stream.js";
 import { SessionLocks, type Release } from "./session-locks.js";
 import { cleanStderr } from "./stderr.js";
@@ -139,11 +138,9 @@ export class EngineRunner<Config = unknown> {
       });
       const spawnFailure = await child.spawnFailure;
       if (spawnFailure !== null) {
-        yield stream.events.completed({
-          ok: false,
-          error: describeSpawnFailure(spawnFailure, invocation.command, backend.installHint),
-          resume: request.resume,
-        });
+        const error = describeSpawnFailure(spawnFailure, invocation, backend.installHint);
+        this.#log.warn({ code: spawnFailure.code ?? null, command: invocation.command, error }, "engine could not start");
+        yield stream.events.completed({ ok: false, error, resume: request.resume });
         return;
       }
 
@@ -195,162 +192,35 @@ async function checkCwd(cwd: string): Promise<string | null> {
   }
 }
 
-function describeSpawnFailure(error: NodeJS.ErrnoException, command: string, installHint: string): string {
-  if (error.code === "ENOENT") return `${command} not found on PATH; install it with: ${installHint}`;
+function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
+  const command = invocation.command;
+  if (error.code === "ENOENT") {
+    // execve says ENOENT too when the file is there but its #! interpreter is not.
+    if (command.includes("/") && existsSync(command)) return `could not start ${command}: the interpreter on its #! line was not found (ENOENT)`;
+    return `${command} not found on PATH; install it with: ${installHint}`;
+  }
   if (error.code === "EACCES") return `${command} is not executable (permission denied)`;
+  if (error.code === "E2BIG") return `could not start ${command}: its command line is too long (E2BIG): ${describeArgvSize(invocation)}`;
   return `could not start ${command}: ${error.message}`;
 }
 
-interface SpawnSettings {
-  graceMs: number;
-  stderrTailBytes: number;
-  drainIdleMs: number;
-}
+/** Linux's MAX_ARG_STRLEN: one argument or `NAME=value` environment string, its NUL included. */
+const MAX_ARG_STRLEN = 32 * 4096;
 
-/** A spawned engine CLI, as much of it as the runner needs. */
-interface EngineProcess {
-  /** The group leader's pid; undefined when it never started. */
-  pid: number | undefined;
-  stdout: AsyncIterable<Buffer>;
-  /** Null once the process is running; the error when it could not start. */
-  spawnFailure: Promise<NodeJS.ErrnoException | null>;
-  /** How the group leader exited. */
-  exited: Promise<Omit<ProcessExit, "stderrTail">>;
-  /** Settles once the process and its stdio are done with (never rejects). */
-  closed: Promise<unknown>;
-  stderrTail(): string;
-  hasExited(): boolean;
-  /** Whether we killed it (cancel, early stop). */
-  readonly terminated: boolean;
-  /** Kill the whole tree; resolves when it is done. Idempotent. */
-  terminate(): Promise<void>;
-}
-
-function spawnEngine(invocation: Invocation, cwd: string, settings: SpawnSettings): EngineProcess {
-  const subprocess = execa(invocation.command, invocation.args, {
-    cwd,
-    env: invocation.env,
-    extendEnv: false,
-    input: invocation.stdin ?? "",
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    reject: false,
-    // Own process group, so a cancel can reach the tools the CLI started.
-    killDescendants: true,
-    // We run the SIGTERM → SIGKILL escalation ourselves, over the whole tree.
-    forceKillAfterDelay: false,
-    cleanup: false,
-    stripFinalNewline: false,
-  });
-  const node = subprocess.nodeChildProcess;
-  const stdout = subprocess.stdout;
-  const tail = new TailBuffer(settings.stderrTailBytes);
-  subprocess.stderr.on("data", (chunk: Buffer) => {
-    tail.push(chunk);
-  });
-
-  const spawnFailure = new Promise<NodeJS.ErrnoException | null>((resolve) => {
-    node.once("spawn", () => {
-      resolve(null);
-    });
-    node.once("error", (error: NodeJS.ErrnoException) => {
-      resolve(error);
-    });
-  });
-  let exitInfo: Omit<ProcessExit, "stderrTail"> | null = null;
-  const exited = new Promise<Omit<ProcessExit, "stderrTail">>((resolve) => {
-    node.once("exit", (code, signal) => {
-      exitInfo = { exitCode: code, signal };
-      resolve(exitInfo);
-    });
-  });
-  const closed = subprocess.then(
-    () => undefined,
-    () => undefined,
-  );
-
-  const pid = node.pid;
-  const unregister = pid === undefined ? () => false : registerLiveGroup(pid);
-  void closed.then(unregister);
-
-  // A background tool can inherit stdout and keep it open after the CLI exits.
-  // Once the CLI is gone, stop reading when the reader has been waiting, with
-  // nothing arriving and nothing buffered, for DRAIN_CHECKS checks in a row
-  // spread over drainIdleMs. One overdue check is never enough: after the event
-  // loop stalls (a loaded machine, a long GC) timers run before pending pipe
-  // reads, so the last lines may still be unread in the pipe right then.
-  const consumed: ReadProgress = { chunks: 0, waiting: false };
-  void exited.then(() => {
-    let idleChecks = 0;
-    let seenChunks = consumed.chunks;
-    const timer = setInterval(() => {
-      if (stdout.readableEnded || stdout.destroyed) {
-        clearInterval(timer);
-        return;
-      }
-      const idle = consumed.waiting && consumed.chunks === seenChunks && stdout.readableLength === 0;
-      seenChunks = consumed.chunks;
-      idleChecks = idle ? idleChecks + 1 : 0;
-      if (idleChecks >= DRAIN_CHECKS) {
-        clearInterval(timer);
-        stdout.destroy();
-      }
-    }, Math.max(1, Math.floor(settings.drainIdleMs / DRAIN_CHECKS)));
-    timer.unref();
-  });
-
-  let terminating: Promise<void> | null = null;
-  const engine: EngineProcess = {
-    pid,
-    stdout: untilClosed(stdout, consumed),
-    spawnFailure,
-    exited,
-    closed,
-    stderrTail: () => tail.text(),
-    hasExited: () => exitInfo !== null,
-    get terminated() {
-      return terminating !== null;
-    },
-    terminate() {
-      if (pid === undefined) return Promise.resolve();
-      terminating ??= terminateProcessTree(pid, { graceMs: settings.graceMs, exited }).catch((error: unknown) => {
-        // Termination is best effort; the group SIGKILL already went out.
-        process.emitWarning(`terminating engine process ${pid}: ${errorMessage(error)}`);
-      });
-      return terminating;
-    },
-  };
-  return engine;
-}
-
-/** How many idle checks in a row end the drain (see spawnEngine). */
-const DRAIN_CHECKS = 4;
-
-/** The runner's reading of an engine's stdout, for the drain in spawnEngine. */
-interface ReadProgress {
-  /** Chunks handed to the reader so far. */
-  chunks: number;
-  /** Whether the reader is waiting for the next chunk (false while it is busy with one). */
-  waiting: boolean;
-}
-
-/** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
-async function* untilClosed(stream: Readable, consumed: ReadProgress): AsyncGenerator<Buffer> {
-  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  try {
-    for (;;) {
-      consumed.waiting = true;
-      const next = await chunks.next();
-      consumed.waiting = false;
-      if (next.done === true) return;
-      consumed.chunks += 1;
-      yield next.value;
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ERR_STREAM_PREMATURE_CLOSE") throw error;
-  } finally {
-    consumed.waiting = false;
-    await chunks.return?.();
+/** What made execve refuse an argv: the one string over the per-string limit, else the total. */
+function describeArgvSize(invocation: Invocation): string {
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  const strings = [
+    ...invocation.args.map((arg, index) => ({ what: `argument ${index + 1}`, bytes: Buffer.byteLength(arg) })),
+    ...Object.entries(invocation.env).map(([name, value]) => ({
+      what: `environment variable ${name}`,
+      bytes: Buffer.byteLength(`${name}=${value ?? ""}`),
+    })),
+  ];
+  const largest = strings.reduce((max, item) => (item.bytes > max.bytes ? item : max), { what: "", bytes: 0 });
+  if (largest.bytes + 1 > MAX_ARG_STRLEN) {
+    return `${largest.what} is ${kib(largest.bytes)}, and Linux takes at most ${MAX_ARG_STRLEN / 1024} KiB for one argument or environment variable`;
   }
+  const total = strings.reduce((sum, item) => sum + item.bytes + 1, Buffer.byteLength(invocation.command) + 1);
+  return `its arguments and environment come to ${kib(total)}, over the system's limit (ARG_MAX, usually 2 MiB)`;
 }

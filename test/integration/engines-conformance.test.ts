@@ -27,6 +27,7 @@ import {
   type IsolatedHome,
 } from "../support/engine-env.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
+import { containsWhole, longPrompt } from "../support/long-prompt.js";
 import { waitFor } from "../support/scripts.js";
 
 /** A run that takes longer than this is a hang (normal runs take 0.3–4 s). */
@@ -134,6 +135,28 @@ describe.each(ENGINES.filter((engine) => !missing.includes(engine)))("%s against
     expect(result.completed?.resume).toEqual(result.started?.resume);
     firstSession = result.started?.resume;
   });
+
+  it("takes a 160 KiB prompt (forty forwards) whole, on stdin", async () => {
+    const prompt = longPrompt();
+    expect(Buffer.byteLength(prompt)).toBeGreaterThan(160 * 1024);
+    const before = llm.requests.length;
+    const result = await run("text", prompt);
+    expect(result.completed).toMatchObject({ ok: true, answer: "hello from fake" });
+    // The model was asked the whole prompt: every forward, in order, nothing cut or re-encoded.
+    const asked = llm.requests.slice(before).filter((request) => containsWhole(request.body, prompt));
+    expect(asked.length, `no request to the fake LLM carried the whole prompt (${llm.requests.length - before} requests)`).toBeGreaterThan(0);
+  });
+
+  it.each(["--help -v: what do these flags do?", "@README.md is a file name here, not an attachment"])(
+    "takes a prompt that would be options on a command line as text: %s",
+    async (prompt) => {
+      // Pi has no `--` and reads a leading `@` as a file to attach; claude's --allowedTools is variadic.
+      const before = llm.requests.length;
+      const result = await run("text", prompt);
+      expect(result.completed).toMatchObject({ ok: true, answer: "hello from fake" });
+      expect(llm.requests.slice(before).some((request) => containsWhole(request.body, prompt))).toBe(true);
+    },
+  );
 
   it("runs a shell tool and reports it as a command", async () => {
     const result = await run("tool", "run echo hi");

@@ -133,15 +133,18 @@ describe("takopi replay as a command", () => {
     expect(result.stdout).toBe("error · codex · 0s\n\nquota exceeded\n\n`codex resume t-9`");
   });
 
-  it("--exit-code decides the outcome of a stream cut short", async () => {
+  it("a stream cut short is an error, and --exit-code says how it ended", async () => {
     const cut = '{"type":"thread.started","thread_id":"t-1"}\n{"type":"turn.started"}\n';
+    // Even a clean exit is no success without turn.completed (upstream would say `done` with an empty answer).
     const clean = await takopi(["replay", "-e", "codex", "-r"], cut);
-    expect(clean.stdout).toMatch(/^done · codex/);
+    expect(clean.stdout).toBe(
+      "error · codex · 0s\n\ncodex exec ended without finishing its turn (no turn.completed in its output); the answer may be incomplete\n\n`codex resume t-1`",
+    );
+    // The failure note is a warning, shown but not counted as a step.
     const crashed = await takopi(["replay", "-e", "codex", "-r", "--exit-code", "1"], cut);
-    // The failure is also a warning step in the progress, hence `step 1`.
-    expect(crashed.stdout).toBe("error · codex · 0s · step 1\n\ncodex exec failed (rc=1).\n\n`codex resume t-1`");
+    expect(crashed.stdout).toBe("error · codex · 0s\n\ncodex exec failed (rc=1).\n\n`codex resume t-1`");
     const killed = await takopi(["replay", "-e", "codex", "-r", "--signal", "TERM"], cut);
-    expect(killed.stdout).toBe("error · codex · 0s · step 1\n\ncodex exec failed (signal=SIGTERM).\n\n`codex resume t-1`");
+    expect(killed.stdout).toBe("error · codex · 0s\n\ncodex exec failed (signal=SIGTERM).\n\n`codex resume t-1`");
   });
 
   it("turns garbage into warnings, not a crash", async () => {

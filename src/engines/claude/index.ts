@@ -1,6 +1,6 @@
 /**
- * Claude Code (`claude -p --output-format stream-json --verbose`): the
- * backend — argv, environment, resume lines. The JSONL translator is in
+ * Claude Code (`claude -p --output-format stream-json --verbose`, prompt on
+ * stdin): the backend — argv, environment, resume lines. The JSONL translator is in
  * translator.ts, the input shapes in schema.ts.
  */
 import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
@@ -18,7 +18,17 @@ const claudeResume = resumeCodec({
   pattern: /^\s*`?claude\s+(?:--resume|-r)\s+(?<token>[^`\s]+)`?\s*$/,
 });
 
-/** Builds `claude -p --output-format stream-json --verbose [...] -- <prompt>`. */
+/**
+ * Builds `claude -p --output-format stream-json --verbose [...]`; the prompt goes on stdin.
+ *
+ * Not on the command line: Linux refuses one argument over 128 KiB (E2BIG), which forty
+ * forwarded messages reach. Claude Code 2.1.330, run against the fake LLM server: with no
+ * prompt argument, `-p` takes stdin as the prompt byte for byte (whitespace kept; a leading
+ * `-` is plain text, and no positional follows the variadic `--allowedTools` for it to
+ * swallow, so the `--` upstream needs is gone); 160 KiB arrive whole. An argument and stdin
+ * together are sent as `<argument>\n<stdin>`; with neither it exits 1 ("Input must be
+ * provided either through stdin or as a prompt argument when using --print").
+ */
 export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): string[] {
   const args = ["-p", "--output-format", "stream-json", "--verbose"];
   if (request.resume !== null) {
@@ -32,8 +42,6 @@ export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): stri
   if (config.allowed_tools.length > 0) args.push("--allowedTools", config.allowed_tools.join(","));
   if (config.permission_mode !== undefined) args.push("--permission-mode", config.permission_mode);
   if (config.dangerously_skip_permissions) args.push("--dangerously-skip-permissions");
-  // After `--`, a prompt starting with `-` stays a prompt (and is not read as more --allowedTools).
-  args.push("--", request.prompt);
   return args;
 }
 
@@ -53,7 +61,7 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   ...claudeResume,
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {
-      invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: null, env: claudeEnv(env, config) },
+      invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: request.prompt, env: claudeEnv(env, config) },
       // Until the init event names the model, the configured one is the best title.
       translatorContext: { presetToken: null, title: config.model ?? null },
     };

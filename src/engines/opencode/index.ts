@@ -1,5 +1,5 @@
 /**
- * OpenCode (`opencode run --format json`).
+ * OpenCode (`opencode run --format json`, prompt on stdin).
  *
  * OpenCode prints one JSON object per finished *part* of the conversation:
  * `step_start`, `text`, `reasoning`, `tool_use`, `step_finish` and `error`.
@@ -41,6 +41,16 @@ const codec = resumeCodec({
   pattern: /^\s*`?opencode(?:\s+run)?\s+(?:--session|-s)\s+(?<token>ses_[A-Za-z0-9]+)`?\s*$/,
 });
 
+/**
+ * Builds `opencode run --format json --thinking [...]`; the prompt goes on stdin.
+ *
+ * Not on the command line: Linux refuses one argument over 128 KiB (E2BIG), which forty
+ * forwarded messages reach. OpenCode 1.18.33, run against the fake LLM server: with no
+ * message argument, `run` takes stdin as the message byte for byte (whitespace kept, a
+ * leading `-` is plain text, so the `--` upstream needs is gone); 160 KiB arrive whole. An
+ * argument and stdin together are sent as `<argument>\n<stdin>`; with neither it exits 1
+ * ("You must provide a message or a command").
+ */
 export function buildOpenCodeArgs(request: RunRequest, config: OpenCodeConfig): string[] {
   // --thinking only makes opencode print reasoning parts (1.18 hides them otherwise),
   // so the progress shows reasoning as it does for codex and claude.
@@ -48,8 +58,6 @@ export function buildOpenCodeArgs(request: RunRequest, config: OpenCodeConfig): 
   if (request.resume !== null) args.push("--session", request.resume.value);
   const model = request.options?.model ?? config.model;
   if (model !== undefined && model !== "") args.push("--model", model);
-  // `--` keeps a prompt that starts with `-` from being read as a flag.
-  args.push("--", request.prompt);
   return args;
 }
 
@@ -64,7 +72,7 @@ export const opencodeBackend: EngineBackend<OpenCodeConfig> = {
     // The session title is the model when one is chosen, else "opencode", as upstream titles it.
     const model = request.options?.model ?? config.model;
     return {
-      invocation: { command: "opencode", args: buildOpenCodeArgs(request, config), stdin: null, env: { ...env } },
+      invocation: { command: "opencode", args: buildOpenCodeArgs(request, config), stdin: request.prompt, env: { ...env } },
       translatorContext: { presetToken: null, title: model !== undefined && model !== "" ? model : null },
     };
   },

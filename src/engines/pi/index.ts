@@ -1,5 +1,5 @@
 /**
- * Pi (`pi --print --mode json`).
+ * Pi (`pi --print --mode json`, prompt on stdin).
  *
  * Session tokens. A new run gets a session file path invented by takopi
  * (`--session <path>`, {@link newPiSessionPath}), handed to the translator as
@@ -47,17 +47,24 @@ export const PiConfigSchema = z.object({
 });
 export type PiConfig = z.infer<typeof PiConfigSchema>;
 
-/** Pi has no `--` separator: a prompt starting with `-` gets a leading space so it is not read as a flag. */
-export function sanitizePiPrompt(prompt: string): string {
-  return prompt.startsWith("-") ? ` ${prompt}` : prompt;
-}
-
+/**
+ * Builds `pi <extra_args> --print --mode json [...] --session <token>`; the prompt goes on stdin.
+ *
+ * Not on the command line: Linux refuses one argument over 128 KiB (E2BIG), which forty
+ * forwarded messages reach, and pi reads an argument starting with `-` as a flag (it has no
+ * `--`; upstream put a space before such a prompt) and one starting with `@` as a file to
+ * attach. Pi 0.73.1, run against the fake LLM server: with `--print` and a stdin that is not a
+ * TTY, pi takes stdin as the prompt, trimmed of leading and trailing whitespace and otherwise
+ * as written (`-` and `@` are plain text there); 160 KiB arrive whole. Stdin and an argument
+ * together are joined with nothing between them (`<stdin><argument>`), so never pass both;
+ * an empty stdin and no argument make pi exit 0 having sent nothing.
+ */
 export function buildPiArgs(request: RunRequest, config: PiConfig, sessionToken: string): string[] {
   const args = [...config.extra_args, "--print", "--mode", "json"];
   if (config.provider !== undefined && config.provider !== "") args.push("--provider", config.provider);
   const model = request.options?.model ?? config.model;
   if (model !== undefined && model !== "") args.push("--model", model);
-  args.push("--session", sessionToken, sanitizePiPrompt(request.prompt));
+  args.push("--session", sessionToken);
   return args;
 }
 
@@ -91,7 +98,7 @@ export const piBackend: EngineBackend<PiConfig> = {
     const token = request.resume === null ? newPiSessionPath(request.cwd, childEnv) : request.resume.value;
     const presetToken = request.resume === null ? token : null;
     return {
-      invocation: { command: "pi", args: buildPiArgs(request, config, token), stdin: null, env: childEnv },
+      invocation: { command: "pi", args: buildPiArgs(request, config, token), stdin: request.prompt, env: childEnv },
       translatorContext: { presetToken, title: null, meta: piRunMeta(request, config) },
     };
   },

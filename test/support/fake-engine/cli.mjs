@@ -66,6 +66,9 @@ for (const [index, line] of lines.entries()) {
   if (delayMs > 0) await sleep(delayMs);
 }
 const exit = JSON.parse(readFileSync(recording.replace(/\.jsonl$/, ".meta.json"), "utf8")).exitCode ?? 0;
+// process.exit() does not wait for stdout: hand every line to the pipe first, or the
+// bridge may see a run without its result event.
+await new Promise((resolve) => process.stdout.write("", resolve));
 log("exits.jsonl", { engine, pid: process.pid, session, exitCode: exit });
 process.exit(exit);
 

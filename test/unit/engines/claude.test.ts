@@ -452,12 +452,12 @@ describe("claude argv and environment", () => {
   const defaults = claudeBackend.configSchema.parse({});
   const request = (extra: Partial<RunRequest> = {}): RunRequest => ({ prompt: "say hello", resume: null, cwd: "/repo", ...extra });
 
-  it("defaults: prompt after --, no stdin, default allowed tools", () => {
+  it("defaults: the prompt on stdin, not in argv; default allowed tools", () => {
     const prepared = claudeBackend.prepareRun(request(), defaults, { PATH: "/bin" });
     expect(prepared.invocation).toEqual({
       command: "claude",
-      args: ["-p", "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash,Read,Edit,Write", "--", "say hello"],
-      stdin: null,
+      args: ["-p", "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash,Read,Edit,Write"],
+      stdin: "say hello",
       env: { PATH: "/bin" },
     });
     expect(prepared.translatorContext).toEqual({ presetToken: null, title: null });
@@ -489,9 +489,17 @@ describe("claude argv and environment", () => {
       "--permission-mode",
       "acceptEdits",
       "--dangerously-skip-permissions",
-      "--",
-      "--help me",
     ]);
+    // A prompt that looks like a flag is stdin text: nothing for --allowedTools or the parser to take.
+    expect(prepared.invocation.stdin).toBe("--help me");
+  });
+
+  it("a 160 KiB prompt goes whole on stdin and leaves argv short", () => {
+    const prompt = `summarize these\n\n${"forwarded message text. ".repeat(7000)}`;
+    expect(prompt.length).toBeGreaterThan(160 * 1024);
+    const invocation = claudeBackend.prepareRun(request({ prompt }), defaults, {}).invocation;
+    expect(invocation.stdin).toBe(prompt);
+    expect(invocation.args.join(" ").length).toBeLessThan(200);
   });
 
   it("an empty allowed_tools list omits the flag; the config model is the default", () => {
@@ -503,8 +511,6 @@ describe("claude argv and environment", () => {
       "--verbose",
       "--model",
       "claude-config",
-      "--",
-      "say hello",
     ]);
   });
 

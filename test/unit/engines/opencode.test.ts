@@ -383,11 +383,11 @@ describe("opencode finish()", () => {
 describe("opencode prepareRun", () => {
   const request = (overrides: Partial<RunRequest> = {}): RunRequest => ({ prompt: "say hello", resume: null, cwd: "/repo", ...overrides });
 
-  it("builds a new-session invocation with the prompt after --", () => {
+  it("builds a new-session invocation with the prompt on stdin", () => {
     const env = { PATH: "/bin", HOME: "/home/me" };
     const run = opencodeBackend.prepareRun(request(), {}, env);
     expect(run).toEqual({
-      invocation: { command: "opencode", args: ["run", "--format", "json", "--thinking", "--", "say hello"], stdin: null, env: { PATH: "/bin", HOME: "/home/me" } },
+      invocation: { command: "opencode", args: ["run", "--format", "json", "--thinking"], stdin: "say hello", env: { PATH: "/bin", HOME: "/home/me" } },
       translatorContext: { presetToken: null, title: null },
     });
     expect(run.invocation.env).not.toBe(env);
@@ -412,8 +412,6 @@ describe("opencode prepareRun", () => {
       "ses_abc123",
       "--model",
       "fake/fake-model",
-      "--",
-      "say hello",
     ]);
     expect(buildOpenCodeArgs(request({ options: { model: "openai/gpt-5" } }), { model: "fake/fake-model" })).toEqual([
       "run",
@@ -422,13 +420,21 @@ describe("opencode prepareRun", () => {
       "--thinking",
       "--model",
       "openai/gpt-5",
-      "--",
-      "say hello",
     ]);
   });
 
-  it("keeps a prompt starting with a dash as a positional argument", () => {
-    expect(buildOpenCodeArgs(request({ prompt: "--help me" }), {}).slice(-2)).toEqual(["--", "--help me"]);
+  it("sends a prompt starting with a dash on stdin, where it cannot be read as a flag", () => {
+    const invocation = opencodeBackend.prepareRun(request({ prompt: "--help me" }), {}, {}).invocation;
+    expect(invocation.args).toEqual(["run", "--format", "json", "--thinking"]);
+    expect(invocation.stdin).toBe("--help me");
+  });
+
+  it("a 160 KiB prompt goes whole on stdin and leaves argv short", () => {
+    const prompt = `summarize these\n\n${"forwarded message text. ".repeat(7000)}`;
+    expect(prompt.length).toBeGreaterThan(160 * 1024);
+    const invocation = opencodeBackend.prepareRun(request({ prompt, resume: { engine: "opencode", value: "ses_abc123" } }), {}, {}).invocation;
+    expect(invocation.stdin).toBe(prompt);
+    expect(invocation.args).toEqual(["run", "--format", "json", "--thinking", "--session", "ses_abc123"]);
   });
 
   it("describes the CLI", () => {

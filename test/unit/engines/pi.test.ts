@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EventFactory, type ResumeToken, type TakopiEvent } from "../../../src/core/events.js";
 import type { ProcessExit, RunRequest } from "../../../src/engines/backend.js";
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
-import { buildPiArgs, piBackend, piEnv, sanitizePiPrompt } from "../../../src/engines/pi/index.js";
+import { buildPiArgs, piBackend, piEnv } from "../../../src/engines/pi/index.js";
 import { piMessageText } from "../../../src/engines/pi/translator.js";
 import { newPiSessionPath, piSessionDir, piSessionDirName, quotePiToken, unquotePiToken } from "../../../src/engines/pi/session.js";
 import { replayText } from "../../../src/engines/replay.js";
@@ -460,8 +460,8 @@ describe("pi prepareRun", () => {
     expect(existsSync(path)).toBe(false);
     expect(prepared.invocation).toEqual({
       command: "pi",
-      args: ["--print", "--mode", "json", "--session", path, "say hello"],
-      stdin: null,
+      args: ["--print", "--mode", "json", "--session", path],
+      stdin: "say hello",
       env: { PI_CODING_AGENT_DIR: join(base, "agent"), HOME: "/nowhere", NO_COLOR: "1", CI: "1" },
     });
   });
@@ -504,7 +504,8 @@ describe("pi prepareRun", () => {
     const resume = { engine: "pi", value: "01a20056-ad90-77ca-82f2-f8a5e4e3008c" };
     const prepared = piBackend.prepareRun(request({ resume }), { extra_args: [] }, { HOME: "/nonexistent-home-for-test" });
     expect(prepared.translatorContext.presetToken).toBeNull();
-    expect(prepared.invocation.args).toEqual(["--print", "--mode", "json", "--session", resume.value, "say hello"]);
+    expect(prepared.invocation.args).toEqual(["--print", "--mode", "json", "--session", resume.value]);
+    expect(prepared.invocation.stdin).toBe("say hello");
     expect(existsSync("/nonexistent-home-for-test")).toBe(false);
   });
 
@@ -523,17 +524,26 @@ describe("pi prepareRun", () => {
       "fake-model",
       "--session",
       "tok",
-      "say hello",
     ]);
     expect(buildPiArgs(request({ options: { model: "other" } }), config, "tok")).toContain("other");
     expect(buildPiArgs(request({ options: { model: "other" } }), config, "tok")).not.toContain("fake-model");
   });
 
-  it("puts a space before a prompt that starts with a dash", () => {
-    expect(sanitizePiPrompt("--version please")).toBe(" --version please");
-    expect(sanitizePiPrompt("-v")).toBe(" -v");
-    expect(sanitizePiPrompt("plain")).toBe("plain");
-    expect(buildPiArgs(request({ prompt: "-x" }), { extra_args: [] }, "tok").at(-1)).toBe(" -x");
+  it("sends prompts that pi's argv parser would take apart on stdin, as written", () => {
+    // As arguments, `-v` is a flag and `@notes.md` a file to attach; on stdin both are text.
+    for (const prompt of ["--version please", "-v", "@notes.md what is in it?"]) {
+      const invocation = piBackend.prepareRun(request({ prompt, resume: { engine: "pi", value: "tok" } }), { extra_args: [] }, {}).invocation;
+      expect(invocation.args).toEqual(["--print", "--mode", "json", "--session", "tok"]);
+      expect(invocation.stdin).toBe(prompt);
+    }
+  });
+
+  it("a 160 KiB prompt goes whole on stdin and leaves argv short", () => {
+    const prompt = `summarize these\n\n${"forwarded message text. ".repeat(7000)}`;
+    expect(prompt.length).toBeGreaterThan(160 * 1024);
+    const invocation = piBackend.prepareRun(request({ prompt, resume: { engine: "pi", value: "tok" } }), { extra_args: [] }, {}).invocation;
+    expect(invocation.stdin).toBe(prompt);
+    expect(invocation.args.join(" ").length).toBeLessThan(100);
   });
 
   it("sets NO_COLOR and CI only when absent", () => {

@@ -1,4 +1,4 @@
-import { readFile, rm } from "node:fs/promises";
+import { chmod, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
@@ -169,6 +169,26 @@ describe("EngineRunner", () => {
     }
   });
 
+  it("does not hang when a background tool keeps stderr open too", async () => {
+    const marker = `takopi-bg-err-${process.pid}-${Date.now()}`;
+    const cli = await dir.script(
+      "engine",
+      `import { spawn } from "node:child_process";
+       // execa's promise waits for stderr to close; this one holds it for five minutes
+       spawn(process.execPath, ["-e", "setTimeout(() => {}, 304000) // ${marker}"], { stdio: ["ignore", "inherit", "inherit"], detached: true }).unref();
+       console.error("a warning first");
+       console.log(JSON.stringify({ type: "started", id: "s" }));
+       console.log(JSON.stringify({ type: "completed", answer: "done" }));`,
+    );
+    try {
+      const events = await collectWithin(runnerFor(cli, { drainIdleMs: 200 }).run({ prompt: "", resume: null, cwd: dir.path }), 8_000);
+      expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "done" });
+      expect(await processesWith(marker)).toHaveLength(1);
+    } finally {
+      for (const pid of await processesWith(marker)) process.kill(pid, "SIGKILL");
+    }
+  }, 20_000);
+
   it("runs of the same session wait for each other; new sessions run in parallel", async () => {
     const log = join(dir.path, "log.txt");
     const release = join(dir.path, "release");
@@ -243,6 +263,109 @@ describe("EngineRunner", () => {
       "resume token is for engine 'codex', not 'passthrough'",
     );
   });
+});
+
+/** The run's events, or a failure naming the hang: a spawn failure must end the run within `ms`. */
+async function collectWithin(events: AsyncIterable<TakopiEvent>, ms = 3_000): Promise<TakopiEvent[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`the run did not end within ${ms} ms`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([collect(events), hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function errorOf(events: TakopiEvent[]): string {
+  const last = events.at(-1);
+  return last?.type === "completed" ? (last.error ?? "") : `no completed event: ${JSON.stringify(events)}`;
+}
+
+describe("EngineRunner spawn failures end the run with a readable error", () => {
+  // Node throws E2BIG from spawn() instead of emitting 'error'; execa then hands back a
+  // child that emits nothing at all. This used to leave the run `starting` forever.
+  it("an argument over the kernel's 128 KiB limit (E2BIG)", async () => {
+    const cli = await dir.script("engine", `console.log('{"type":"completed","answer":"should not run"}');`);
+    const huge = "x".repeat(200 * 1024);
+    const runner = new EngineRunner({ backend: passthroughBackend, config: { args: ["--flag", huge] }, command: cli, graceMs: 500 });
+    const events = await collectWithin(runner.run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: "completed", ok: false });
+    const error = errorOf(events);
+    expect(error).toMatch(/^could not start .*engine: its command line is too long \(E2BIG\)/);
+    expect(error).toContain("argument 2 is 200.0 KiB");
+    expect(error).toContain("128 KiB");
+    expect(error).not.toContain("xxxxxxxx"); // the size, not the content
+  });
+
+  it("arguments each under the limit but together over ARG_MAX (E2BIG)", async () => {
+    const cli = await dir.script("engine", "");
+    // 60 × 120 KiB = 7 MiB: over ARG_MAX whatever the stack limit (Linux caps it at 6 MiB).
+    const args = Array.from({ length: 60 }, () => "a".repeat(120 * 1024));
+    const runner = new EngineRunner({ backend: passthroughBackend, config: { args }, command: cli, graceMs: 500 });
+    const events = await collectWithin(runner.run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toMatch(/too long \(E2BIG\): its arguments and environment come to 7\d\d\d\.\d KiB, over the system's limit \(ARG_MAX/);
+  });
+
+  it("an environment variable over the limit (E2BIG) is named", async () => {
+    const cli = await dir.script("engine", "");
+    const runner = runnerFor(cli, { env: { ...process.env, HUGE_SETTING: "y".repeat(150 * 1024) } });
+    const events = await collectWithin(runner.run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toMatch(/too long \(E2BIG\).*environment variable HUGE_SETTING is 150\.0 KiB/s);
+  });
+
+  it("a missing binary (ENOENT)", async () => {
+    const events = await collectWithin(runnerFor(join(dir.path, "gone")).run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toBe(`${join(dir.path, "gone")} not found on PATH; install it with: write a test script`);
+  });
+
+  it("a script whose #! interpreter is missing (ENOENT, but the file is there)", async () => {
+    const cli = await dir.file("engine", "#!/nonexistent/interpreter\n");
+    await chmod(cli, 0o755);
+    const events = await collectWithin(runnerFor(cli).run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toBe(`could not start ${cli}: the interpreter on its #! line was not found (ENOENT)`);
+  });
+
+  it("a file that is not executable (EACCES)", async () => {
+    const cli = await dir.file("engine", "#!/bin/sh\necho '{}'\n");
+    const events = await collectWithin(runnerFor(cli).run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toBe(`${cli} is not executable (permission denied)`);
+  });
+
+  it("a directory in place of the binary (EACCES)", async () => {
+    const events = await collectWithin(runnerFor(dir.path).run({ prompt: "hi", resume: null, cwd: dir.path }));
+    expect(events).toHaveLength(1);
+    expect(errorOf(events)).toBe(`${dir.path} is not executable (permission denied)`);
+  });
+
+  it("a large prompt on stdin is fine: 4 MiB reach the engine whole", async () => {
+    const cli = await dir.script(
+      "engine",
+      `let input = "";
+       process.stdin.on("data", (d) => (input += d));
+       process.stdin.on("end", () => {
+         console.log(JSON.stringify({ type: "completed", answer: input.length + ":" + input.slice(0, 5) + input.slice(-5) }));
+       });`,
+    );
+    const prompt = `start${"z".repeat(4 * 1024 * 1024)}e-end`;
+    const events = await collectWithin(runnerFor(cli).run({ prompt, resume: null, cwd: dir.path }), 20_000);
+    expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: `${prompt.length}:starte-end` });
+  }, 30_000);
+
+  it("an engine that exits without reading its stdin still ends normally", async () => {
+    const cli = await dir.script("engine", `console.log('{"type":"completed","answer":"ignored stdin"}');`);
+    const events = await collectWithin(runnerFor(cli).run({ prompt: "p".repeat(8 * 1024 * 1024), resume: null, cwd: dir.path }), 20_000);
+    expect(events.at(-1)).toMatchObject({ type: "completed", ok: true, answer: "ignored stdin" });
+  }, 30_000);
 });
 
 describe("EngineRunner memory", () => {
