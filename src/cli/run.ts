@@ -10,6 +10,9 @@ import { checkEngine } from "../engines/availability.js";
 import { PluginLoadError } from "../plugins/registry.js";
 import type { ConfigSource } from "../plugins/types.js";
 import { acquireInstanceLock, LockError, lockPathFor, type InstanceLock } from "./lock.js";
+import { configSecrets } from "../secrets/config.js";
+import { envSecrets } from "../secrets/names.js";
+import { Redactor } from "../secrets/redactor.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { UsageError } from "./errors.js";
 import { loadSetup } from "./setup.js";
@@ -23,7 +26,9 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
-  const log = createLogger(options.debug === true ? { level: "debug" } : {});
+  // Every log line is redacted: the environment's secrets now, the config's once it is read.
+  const secrets = Redactor.of(envSecrets(process.env));
+  const log = createLogger({ ...(options.debug === true ? { level: "debug" } : {}), redactor: secrets });
   let setup;
   try {
     setup = await loadSetup(options);
@@ -32,6 +37,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     throw error;
   }
   const { config, plugins, configPath } = setup;
+  secrets.addAll(configSecrets(config.raw));
   for (const warning of config.warnings) log.warn({ event: "config.warning" }, warning);
   for (const problem of plugins.problems()) {
     log.warn({ event: "plugins.problem", kind: problem.kind, id: problem.id, package: problem.packageName }, problem.message);
@@ -80,6 +86,7 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   process.on("SIGTERM", onSignal);
 
   const source = await configSource(config, engineIds, log);
+  source.source.onChange((next) => secrets.addAll(configSecrets(next.raw)));
   // The process lives as long as the transport runs, even if the transport is
   // momentarily waiting on nothing Node counts as pending (only a signal).
   const keepAlive = setInterval(() => undefined, 1 << 30);

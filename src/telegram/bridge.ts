@@ -25,7 +25,9 @@ import { TelegramClient } from "./client.js";
 import { buildCommandMenu } from "./command-menu.js";
 import { describeError } from "./errors.js";
 import { UpdatePoller, type BacklogSummary } from "./polling.js";
-import { redactingLogger } from "./redact.js";
+import { knownSecrets } from "../secrets/config.js";
+import { redactingLogger } from "../secrets/log.js";
+import { Redactor } from "../secrets/redactor.js";
 import { MessageRouter } from "./router.js";
 import { bridgeRuntime } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
@@ -48,8 +50,10 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   let configLoadedAt = startedAt;
   // The connection's settings: a change to them needs a restart (config/watch.ts says so).
   const telegram = telegramConfig();
-  const log = redactingLogger(context.log, [telegram.bot_token]);
-  const client = new TelegramClient({ token: telegram.bot_token, apiRoot: telegram.api_root, log });
+  // One set of known secrets for the chat, the logs and engine stderr; a reload adds the new config's.
+  const redactor = Redactor.of(knownSecrets(process.env, config().raw)).add("bot_token", telegram.bot_token);
+  const log = redactingLogger(context.log, redactor);
+  const client = new TelegramClient({ token: telegram.bot_token, apiRoot: telegram.api_root, log, redactor });
 
   const me = await connect(client, log, context.signal);
   if (me === null) return 0;
@@ -140,6 +144,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   await publishMenu(services);
   const unsubscribe = context.config.onChange((next) => {
     configLoadedAt = Date.now();
+    redactor.addAll(knownSecrets(process.env, next.raw));
     void engines.refresh(next).then(
       () => publishMenu(services),
       (error: unknown) => {

@@ -5,7 +5,10 @@
  * own) except the best-effort chat action. Every method settles with null (or false) instead of throwing: a
  * Telegram failure is logged, never a crash. Logs pass through a redacting
  * child logger, and errors are logged as plain descriptions, so the bot token
- * (part of every request URL) never reaches them.
+ * (part of every request URL) never reaches them. Every text the client posts
+ * (sent, edited, resent, alert, menu) is redacted here, at the last step
+ * before the request, so no caller can bypass it: a secret in an engine's
+ * answer or stderr reaches the chat as `[REDACTED:<name>]`.
  *
  * getUpdates and getFile bypass the outbox: the polling loop
  * calls them on `client.api` directly.
@@ -27,7 +30,9 @@ import type { MessageRef, SendOptions } from "../core/chat.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, isEditTargetMissing, isNotModified } from "./errors.js";
 import { Outbox, PRIORITY, type CloseOptions, type OutboxOptions } from "./outbox.js";
-import { redactingLogger } from "./redact.js";
+import { redactingLogger } from "../secrets/log.js";
+import { Redactor } from "../secrets/redactor.js";
+import { fit } from "./render.js";
 
 /** Upstream's HTTP timeout: long enough for uploads, short enough to notice a dead connection. */
 const DEFAULT_TIMEOUT_S = 120;
@@ -53,6 +58,8 @@ export interface TelegramClientOptions {
   apiRoot?: string;
   /** Wrapped in a redacting child; nothing logged through the client can carry the token. */
   log?: Logger;
+  /** The secrets to keep out of every text posted and every log line; the client adds its token to it. */
+  redactor?: Redactor;
   /** Per HTTP request (default 120). */
   timeoutSeconds?: number;
   /** Pacing, backoff and clock of the outbox this client creates. */
@@ -102,9 +109,11 @@ export class TelegramClient {
   readonly api: Api;
   readonly outbox: Outbox;
   private readonly log: Logger;
+  private readonly redactor: Redactor;
 
   constructor(options: TelegramClientOptions) {
-    this.log = redactingLogger(options.log ?? silentLogger, [options.token]);
+    this.redactor = (options.redactor ?? new Redactor()).add("bot_token", options.token);
+    this.log = redactingLogger(options.log ?? silentLogger, this.redactor);
     this.api = new Api(options.token, {
       apiRoot: options.apiRoot ?? DEFAULT_API_ROOT,
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_S,
@@ -185,7 +194,7 @@ export class TelegramClient {
       label: "answerCallbackQuery",
       execute: () =>
         this.api.answerCallbackQuery(callbackQueryId, {
-          ...(options.text === undefined ? {} : { text: options.text }),
+          ...(options.text === undefined ? {} : { text: this.redactor.redact(options.text) }),
           ...(options.showAlert === undefined ? {} : { show_alert: options.showAlert }),
         }),
     });
@@ -198,10 +207,13 @@ export class TelegramClient {
       priority: PRIORITY.send,
       label: "setMyCommands",
       execute: () =>
-        this.api.setMyCommands(commands, {
+        this.api.setMyCommands(
+          commands.map((command) => ({ ...command, description: this.redactor.redact(command.description) })),
+          {
           ...(options.scope === undefined ? {} : { scope: options.scope }),
           ...(options.languageCode === undefined ? {} : { language_code: options.languageCode }),
-        }),
+          },
+        ),
     });
     return done === true;
   }
@@ -268,9 +280,10 @@ export class TelegramClient {
     // A reply only within the chat; the thread defaults to the replied-to message's.
     const replyTo = options.replyTo?.chatId === chatId ? options.replyTo : null;
     const threadId = options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
-    const message = await this.api.sendMessage(chatId, text, {
+    const safe = this.redacted(text, options.entities);
+    const message = await this.api.sendMessage(chatId, safe.text, {
       link_preview_options: { is_disabled: true },
-      ...(options.entities === undefined ? {} : { entities: options.entities }),
+      ...(safe.entities === undefined ? {} : { entities: safe.entities }),
       ...(replyTo === null ? {} : { reply_parameters: { message_id: replyTo.messageId, allow_sending_without_reply: true } }),
       ...(threadId === null ? {} : { message_thread_id: threadId }),
       ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
@@ -282,9 +295,10 @@ export class TelegramClient {
 
   private async edit(ref: MessageRef, text: string, options: EditOptions): Promise<EditOutcome | null> {
     try {
-      await this.api.editMessageText(ref.chatId, ref.messageId, text, {
+      const safe = this.redacted(text, options.entities);
+      await this.api.editMessageText(ref.chatId, ref.messageId, safe.text, {
         link_preview_options: { is_disabled: true },
-        ...(options.entities === undefined ? {} : { entities: options.entities }),
+        ...(safe.entities === undefined ? {} : { entities: safe.entities }),
         ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
       });
       return { kind: "edited" };
@@ -303,5 +317,16 @@ export class TelegramClient {
       // Not awaited here: the send queues behind this op in the same lane.
       return { kind: "resent", sent: this.sendMessage(ref.chatId, text, resend) };
     }
+  }
+
+  /**
+   * The text as it may be posted: secrets replaced, entities moved to match,
+   * and, should the markers have made it longer than Telegram takes, cut to fit.
+   */
+  private redacted(text: string, entities: MessageEntity[] | undefined): { text: string; entities: MessageEntity[] | undefined } {
+    const safe = this.redactor.redactWithEntities(text, entities ?? []);
+    if (safe.text === text && entities === undefined) return { text, entities };
+    const fitted = safe.text.length > text.length ? fit(safe) : safe;
+    return { text: fitted.text, entities: entities === undefined && fitted.entities.length === 0 ? undefined : fitted.entities };
   }
 }

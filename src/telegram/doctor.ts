@@ -6,7 +6,7 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { DoctorCheck } from "../plugins/types.js";
 import { errorMessage } from "../util/errors.js";
-import { redactText } from "./redact.js";
+import { Redactor } from "../secrets/redactor.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -31,10 +31,10 @@ export async function callBotApi(
     const body = (await response.json().catch(() => null)) as { ok?: unknown; result?: unknown; description?: unknown } | null;
     if (body?.ok === true) return { ok: true, result: body.result };
     const description = typeof body?.description === "string" ? body.description : `HTTP ${response.status}`;
-    return { ok: false, status: response.status, description: redactText(description, [token]) };
+    return { ok: false, status: response.status, description: Redactor.of([{ name: "bot_token", value: token }]).redact(description) };
   } catch (error) {
     if (timeout.aborted) return { ok: false, status: null, description: `no answer from ${apiRoot} within ${REQUEST_TIMEOUT_MS / 1000} s` };
-    return { ok: false, status: null, description: redactText(networkReason(error, apiRoot), [token]) };
+    return { ok: false, status: null, description: Redactor.of([{ name: "bot_token", value: token }]).redact(networkReason(error, apiRoot)) };
   }
 }
 

@@ -5,7 +5,11 @@
  */
 import { inspect } from "node:util";
 import { GrammyError, HttpError } from "grammy";
-import { redactText } from "./redact.js";
+import { Redactor } from "../secrets/redactor.js";
+
+/** Token-shaped text (a Bot API URL quotes the token) replaced; the errors come from any client, whose token this module does not know. */
+const shapes = new Redactor();
+const redactText = (text: string): string => shapes.redact(text);
 
 /** Telegram's advice when a 429 carries no `retry_after` (upstream's default too). */
 export const DEFAULT_RETRY_AFTER_S = 5;

@@ -39,7 +39,8 @@ import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, DEFAULT_RETRY_AFTER_S } from "./errors.js";
 import { markForwardFollowers } from "./forwards.js";
 import { parseUpdate, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
-import { redactingLogger } from "./redact.js";
+import { redactingLogger } from "../secrets/log.js";
+import { Redactor } from "../secrets/redactor.js";
 import { isFresh, UpdateOffsetStore, type HandledMark } from "./update-offset.js";
 
 /** The updates the bridge acts on; anything else is not even fetched. */
@@ -102,7 +103,7 @@ export class UpdatePoller {
   constructor(options: UpdatePollerOptions) {
     this.#options = options;
     // Errors from getUpdates quote its URL, which holds the token.
-    this.#log = redactingLogger(options.log ?? silentLogger, [options.api.token]);
+    this.#log = redactingLogger(options.log ?? silentLogger, Redactor.of([{ name: "bot_token", value: options.api.token }]));
     this.#clock = options.clock ?? systemClock;
     const botId = options.botId ?? Number(options.api.token.split(":")[0]);
     this.#store = new UpdateOffsetStore({ dir: options.stateDir, botId: Number.isSafeInteger(botId) ? botId : 0, log: this.#log });

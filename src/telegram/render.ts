@@ -120,7 +120,7 @@ function continuedHeader(header: string, index: number, total: number): string {
  * entities cut at the same point (which keeps their nesting valid) and dropped
  * when nothing of them is left.
  */
-function fit(message: RenderedMessage, limit: number = TELEGRAM_TEXT_LIMIT): RenderedMessage {
+export function fit(message: RenderedMessage, limit: number = TELEGRAM_TEXT_LIMIT): RenderedMessage {
   if (message.text.length <= limit) return message;
   const end = safeCut(message.text, limit - 1);
   const entities: MessageEntity[] = [];

@@ -1,8 +1,11 @@
 /**
  * Structured logs on stderr (pino). stdout stays free for command output —
- * `takopi replay` prints events there.
+ * `takopi replay` prints events there. Every line is redacted on its way out
+ * (`secrets/redactor.ts`), message and fields alike.
  */
 import { pino, type Logger } from "pino";
+import { envSecrets } from "../secrets/names.js";
+import { Redactor } from "../secrets/redactor.js";
 
 export type { Logger };
 
@@ -14,14 +17,25 @@ export function logLevel(fallback: string): string {
   return wanted !== undefined && LEVELS.has(wanted) ? wanted : fallback;
 }
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** Defaults to one knowing the secret-named variables of takopi's environment; pass one to add the config's. */
+  redactor?: Redactor;
+  /** Where lines go (default stderr). */
+  destination?: { write(line: string): unknown };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const redactor = options.redactor ?? Redactor.of(envSecrets(process.env));
+  const destination = options.destination ?? pino.destination({ fd: 2, sync: true });
   return pino(
     {
       name: options.name ?? "takopi",
       level: options.level ?? logLevel("info"),
       base: null,
     },
-    pino.destination({ fd: 2, sync: true }),
+    { write: (line: string) => destination.write(redactor.redact(line)) },
   );
 }
 
