@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { execa } from "execa";
 import type { LoadedConfig } from "../config/load.js";
 import { checkEngine, configuredEngineIds } from "../engines/availability.js";
+import { engineEnvironment, withheldValues } from "../engines/env.js";
 import type { DoctorCheck } from "../plugins/types.js";
 import type { PluginRegistry } from "../plugins/registry.js";
 import { errorMessage } from "../util/errors.js";
@@ -84,7 +85,7 @@ async function checkEngines(config: LoadedConfig, plugins: PluginRegistry, print
     const label = `engine ${id}`;
     const status = await checkEngine(plugins, config, id);
     if (status.status === "ok") {
-      const version = await engineVersion(status.executable);
+      const version = await engineVersion(status.executable, engineEnvironment(process.env, status.env, withheldValues(config, process.env)));
       print(
         version.ok
           ? { label, status: "ok", detail: `${version.text} (${status.executable})` }
@@ -100,12 +101,14 @@ async function checkEngines(config: LoadedConfig, plugins: PluginRegistry, print
   }
 }
 
-async function engineVersion(executable: string): Promise<{ ok: boolean; text: string }> {
+/** `<engine> --version`, in the environment a run would get (without takopi's secrets). */
+async function engineVersion(executable: string, env: NodeJS.ProcessEnv): Promise<{ ok: boolean; text: string }> {
   const result = await execa(executable, ["--version"], {
     reject: false,
     timeout: VERSION_TIMEOUT_MS,
     stdin: "ignore",
-    env: { NO_COLOR: "1" },
+    env: { ...env, NO_COLOR: "1" },
+    extendEnv: false,
   });
   const output = `${result.stdout}\n${result.stderr}`.trim().split("\n")[0]?.trim() ?? "";
   if (result.exitCode === 0) return { ok: true, text: output || "ok" };

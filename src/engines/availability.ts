@@ -8,10 +8,11 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import { errorMessage } from "../util/errors.js";
 import { findExecutable } from "./which.js";
 import type { EngineBackend } from "./backend.js";
+import { EngineEnvSchema, engineEnvProblem, type EngineEnvSettings } from "./env.js";
 
 export type EngineStatus =
-  | { id: string; status: "ok"; backend: EngineBackend; config: unknown; executable: string }
-  | { id: string; status: "missing_cli"; backend: EngineBackend; config: unknown; detail: string; fix: string }
+  | { id: string; status: "ok"; backend: EngineBackend; config: unknown; env: EngineEnvSettings; executable: string }
+  | { id: string; status: "missing_cli"; backend: EngineBackend; config: unknown; env: EngineEnvSettings; detail: string; fix: string }
   | { id: string; status: "bad_config"; backend: EngineBackend; detail: string; fix: string }
   | { id: string; status: "load_error"; detail: string; fix: string };
 
@@ -20,24 +21,32 @@ export async function checkEngine(plugins: PluginRegistry, config: LoadedConfig,
   if (!loaded.ok) return { id, status: "load_error", detail: loaded.error, fix: "run `takopi plugins --load` for details" };
   const backend = loaded.backend;
 
+  const fix = `fix the [${id}] table in ${config.path}`;
   let table: Record<string, unknown>;
   try {
     table = engineConfig(config, id);
   } catch (error) {
-    return { id, status: "bad_config", backend, detail: errorMessage(error), fix: `fix the [${id}] table in ${config.path}` };
+    return { id, status: "bad_config", backend, detail: errorMessage(error), fix };
   }
   const parsed = backend.configSchema.safeParse(table);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = [id, ...(issue?.path ?? []).map(String)].join(".");
-    return { id, status: "bad_config", backend, detail: `\`${key}\`: ${issue?.message ?? "invalid"}`, fix: `fix the [${id}] table in ${config.path}` };
-  }
+  if (!parsed.success) return { id, status: "bad_config", backend, detail: describeIssue(id, parsed.error.issues[0]), fix };
+  // takopi's own keys of every engine table (env, env_allow, env_deny); the backend's schema strips them.
+  const envParsed = EngineEnvSchema.safeParse(table);
+  if (!envParsed.success) return { id, status: "bad_config", backend, detail: describeIssue(id, envParsed.error.issues[0]), fix };
+  const envProblem = engineEnvProblem(id, envParsed.data, config.settings.transports.telegram?.bot_token ?? null);
+  if (envProblem !== null) return { id, status: "bad_config", backend, detail: envProblem, fix };
 
   const executable = await findExecutable(backend.cliCommand, env);
   if (executable === null) {
-    return { id, status: "missing_cli", backend, config: parsed.data, detail: `${backend.cliCommand} not found on PATH`, fix: backend.installHint };
+    return { id, status: "missing_cli", backend, config: parsed.data, env: envParsed.data, detail: `${backend.cliCommand} not found on PATH`, fix: backend.installHint };
   }
-  return { id, status: "ok", backend, config: parsed.data, executable };
+  return { id, status: "ok", backend, config: parsed.data, env: envParsed.data, executable };
+}
+
+/** One schema issue of an engine table as `` `<id>.<key>`: why ``. */
+function describeIssue(id: string, issue: { path: PropertyKey[]; message: string } | undefined): string {
+  const key = [id, ...(issue?.path ?? []).map(String)].join(".");
+  return `\`${key}\`: ${issue?.message ?? "invalid"}`;
 }
 
 /** Engines the config names: the default, project defaults, and those with a `[<id>]` table. */

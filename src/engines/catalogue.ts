@@ -8,9 +8,11 @@
 import type { LoadedConfig } from "../config/load.js";
 import type { EngineInfo } from "../plugins/types.js";
 import type { PluginRegistry } from "../plugins/registry.js";
+import type { Redactor } from "../secrets/redactor.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { checkEngine, type EngineStatus } from "./availability.js";
 import type { ResumeCodec } from "./backend.js";
+import { engineEnvironment, withheldValues } from "./env.js";
 import { EngineRunner } from "./runner.js";
 
 interface Entry {
@@ -22,20 +24,25 @@ interface Entry {
 
 export interface EngineCatalogueOptions {
   plugins: PluginRegistry;
+  /** takopi's environment; each engine gets it without takopi's secrets (`engines/env.ts`). */
   env?: NodeJS.ProcessEnv;
   log?: Logger;
+  /** Applied to engine stderr before it is logged or shown. */
+  redactor?: Redactor;
 }
 
 export class EngineCatalogue {
   readonly #plugins: PluginRegistry;
   readonly #env: NodeJS.ProcessEnv;
   readonly #log: Logger;
+  readonly #redactor: Redactor | undefined;
   #entries = new Map<string, Entry>();
 
   constructor(options: EngineCatalogueOptions) {
     this.#plugins = options.plugins;
     this.#env = options.env ?? process.env;
     this.#log = options.log ?? silentLogger;
+    this.#redactor = options.redactor;
   }
 
   /** Checks every engine against `config` (loading engine modules the first time). */
@@ -47,12 +54,15 @@ export class EngineCatalogue {
         next.set(id, { status, runner: null, configKey: null });
         continue;
       }
-      const configKey = JSON.stringify({ config: status.config, executable: status.executable });
+      const env = engineEnvironment(this.#env, status.env, withheldValues(config, this.#env));
+      const configKey = JSON.stringify({ config: status.config, executable: status.executable, env });
       const previous = this.#entries.get(id);
-      const runner =
-        previous?.runner != null && previous.configKey === configKey
-          ? previous.runner
-          : new EngineRunner({ backend: status.backend, config: status.config, command: status.executable, env: this.#env, log: this.#log });
+      let runner = previous?.runner ?? null;
+      if (runner === null || previous?.configKey !== configKey) {
+        const withheld = Object.keys(this.#env).filter((name) => !Object.hasOwn(env, name));
+        this.#log.debug({ event: "engine.environment", engine: id, withheld }, "engine environment without takopi's secrets");
+        runner = new EngineRunner({ backend: status.backend, config: status.config, command: status.executable, env, log: this.#log, redactor: this.#redactor });
+      }
       next.set(id, { status, runner, configKey });
     }
     this.#entries = next;

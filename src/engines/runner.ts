@@ -12,6 +12,7 @@ import { stat } from "node:fs/promises";
 import { threadKey, type TakopiEvent } from "../core/events.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLines } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
+import type { Redactor } from "../secrets/redactor.js";
 import { spawnEngine, type EngineProcess } from "./engine-process.js";
 import { readProcess } from "./process-tree.js";
 import type { EngineBackend, Invocation, RunRequest } from "./backend.js";
@@ -39,6 +40,8 @@ export interface EngineRunnerOptions<Config> {
    */
   drainIdleMs?: number;
   log?: Logger;
+  /** Applied to the stderr tail before it is logged or put into an error (a tool may print a key). */
+  redactor?: Redactor;
 }
 
 export interface RunControl {
@@ -167,7 +170,8 @@ export class EngineRunner<Config = unknown> {
         }
         const exit = await running.exited;
         if (running.terminated || signal?.aborted) return;
-        const stderrTail = cleanStderr(running.stderrTail(), backend.stderrNoise ?? []);
+        const rawTail = cleanStderr(running.stderrTail(), backend.stderrNoise ?? []);
+        const stderrTail = this.#options.redactor?.redact(rawTail) ?? rawTail;
         if (!stream.completed) this.#log.debug({ ...exit, stderrTail }, "engine ended without a result event");
         yield* stream.end({ ...exit, stderrTail });
       } finally {

@@ -67,7 +67,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   warnUnsupported(config(), log);
 
   const defaultEngine = (): string => context.defaultEngineOverride ?? config().settings.default_engine;
-  const engines = new EngineCatalogue({ plugins: context.plugins, log });
+  const engines = new EngineCatalogue({ plugins: context.plugins, log, redactor });
   await engines.refresh(config());
 
   const state = openTelegramState(config().path, { log });

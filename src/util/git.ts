@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { execa } from "execa";
+import { withoutTakopiSecrets } from "../secrets/names.js";
 import { errorMessage } from "./errors.js";
 
 export interface GitResult {
@@ -20,7 +21,9 @@ export interface GitResult {
 
 export async function git(args: readonly string[], cwd: string): Promise<GitResult> {
   try {
-    const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", env: { GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" } });
+    // Hooks run in this environment, and an agent can write hooks: no takopi secrets in it.
+    const env = { ...withoutTakopiSecrets(process.env), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+    const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", env, extendEnv: false });
     if (result.exitCode === undefined) {
       // Spawn failures (git not installed, cwd gone) are answers too. Node
       // reports both as `spawn git ENOENT`; only a valid cwd tells them apart.

@@ -1,8 +1,10 @@
 import { chmod, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
 import { EngineRunner } from "../../../src/engines/runner.js";
+import { Redactor } from "../../../src/secrets/redactor.js";
 import { readProcess } from "../../../src/engines/process-tree.js";
 import { passthroughBackend } from "../../support/passthrough-backend.js";
 import { processesWith } from "../../support/processes.js";
@@ -73,6 +75,27 @@ describe("EngineRunner", () => {
     const last = events.at(-1);
     expect(last).toMatchObject({ type: "completed", ok: false, resume: { value: "s" } });
     expect(last?.type === "completed" ? last.error : "").toBe("passthrough failed (rc=3).\nError: session not found");
+  });
+
+  it("redacts secrets in the stderr it puts into the error and the debug log", async () => {
+    const key = "sk-proj-Leaked0123456789abcdef";
+    const cli = await dir.script(
+      "engine",
+      `console.log('{"type":"started","id":"s"}');
+       console.error("OPENAI_API_KEY=${key}");
+       console.error("Error: 401 Incorrect API key provided: ${key}");
+       process.exitCode = 1;`,
+    );
+    const lines: string[] = [];
+    const log = pino({ level: "debug", base: null }, { write: (line: string) => lines.push(line) });
+    const redactor = Redactor.of([{ name: "OPENAI_API_KEY", value: key }]);
+    const events = await collect(runnerFor(cli, { redactor, log }).run({ prompt: "", resume: null, cwd: dir.path }));
+    const last = events.at(-1);
+    expect(last?.type === "completed" ? last.error : "").toBe(
+      "passthrough failed (rc=1).\nOPENAI_API_KEY=[REDACTED:OPENAI_API_KEY]\nError: 401 Incorrect API key provided: [REDACTED:OPENAI_API_KEY]",
+    );
+    expect(lines.join("")).toContain("engine ended without a result event");
+    expect(lines.join("")).not.toContain(key);
   });
 
   it("explains a missing CLI instead of crashing", async () => {
