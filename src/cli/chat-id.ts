@@ -16,6 +16,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { GrammyError, type Api } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
+import { describeFoundString } from "../config/errors.js";
 import { parseConfigText, resolveConfigPath } from "../config/load.js";
 import { DEFAULT_API_ROOT, TelegramSchema } from "../config/schema.js";
 import { getKey, isTable, type TomlTable } from "../config/toml-keys.js";
@@ -109,7 +110,7 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
   if (token === null) throw new UsageError(`no bot token: pass --token, set TELEGRAM_BOT_TOKEN, or set transports.telegram.bot_token in ${shortenHome(configPath)}`);
   const root = firstSet([options.apiRoot, "--api-root"], [env.TELEGRAM_API_ROOT, "TELEGRAM_API_ROOT"], [fromConfig.api_root, inConfig("api_root")]);
   const apiRoot = TelegramSchema.shape.api_root.safeParse(root?.value ?? DEFAULT_API_ROOT);
-  if (!apiRoot.success) throw new UsageError(`${root?.source ?? "the API root"} must be an http(s) URL, found ${JSON.stringify(root?.value)}`);
+  if (!apiRoot.success) throw new UsageError(`${root?.source ?? "the API root"} must be an http(s) URL, found ${describeFoundString(root?.value ?? "")}`);
 
   // Warnings and errors only: stdout carries the ids, and the client and poller redact the token.
   const log = createLogger({ level: logLevel("warn") });

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { BUILTIN_ENGINE_IDS } from "../plugins/ids.js";
 import { expandHome } from "../util/home.js";
 import { byCodeUnits, PROJECT_FILE, type ConfiguredProject, type DiscoveryResult } from "./projects-dir.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, describeFoundString } from "./errors.js";
 import { parseConfigText } from "./load.js";
 import { migrateConfig } from "./migrations.js";
 import { TelegramSchema } from "./schema.js";
@@ -76,7 +76,7 @@ function readEnv(env: NodeJS.ProcessEnv, engineIds: readonly string[]): Map<EnvN
     // Compose passes `NAME=` for a variable left empty in .env: that means unset.
     const text = env[name]?.trim() ?? "";
     if (text === "") continue;
-    const bad = (expected: string) => problems.push(`${name} must be ${expected}, found ${JSON.stringify(text)}`);
+    const bad = (expected: string) => problems.push(`${name} must be ${expected}, found ${describeFoundString(text)}`);
     if (name === "TELEGRAM_CHAT_ID") {
       const id = integer(text);
       if (id === null) bad("an integer chat id such as 123456789 or -1001234567890");

@@ -3,6 +3,8 @@
  * `takopi config` command). Its message is meant to be shown as is — one line
  * per problem, each naming the file and the key — never with a stack trace.
  */
+import { isSecretName } from "../secrets/names.js";
+import { containsBotToken } from "../secrets/redactor.js";
 
 export interface ConfigErrorOptions {
   /**
@@ -33,15 +35,40 @@ export class ConfigError extends Error {
   }
 }
 
+/** Strings longer than this are described, not quoted: a long value is more likely a pasted key than a typo. */
+const MAX_SHOWN_CHARS = 24;
+
+/** A run of 16+ letters and digits with both in it: how API keys and tokens look, and few typos do. */
+const KEY_LIKE = /[A-Za-z0-9_-]{16,}/;
+
+/**
+ * `found …` for a string in an error: quoted when short and harmless, else
+ * only described, so an error never prints a secret someone pasted into the
+ * wrong key (a bot token in `chat_id`).
+ */
+export function describeFoundString(value: string): string {
+  if (containsBotToken(value)) return "a string that looks like a bot token (not shown)";
+  const keyLike = KEY_LIKE.exec(value)?.[0];
+  if (keyLike !== undefined && /\d/.test(keyLike) && /[A-Za-z]/.test(keyLike)) return `a string of ${value.length} characters that looks like a key (not shown)`;
+  if (value.length > MAX_SHOWN_CHARS) return `a string of ${value.length} characters (not shown)`;
+  return JSON.stringify(value);
+}
+
 /**
  * How a TOML value reads in an error: `the string "abc"`, `the integer 5`, `a table`.
- * Strings are cut short so a pasted blob does not flood the message.
+ * A long or key-like string is described, not quoted (`describeFoundString`);
+ * when `key`, the value's key path, ends in a secret-named key, only the type is told.
  */
-export function describeValue(value: unknown): string {
+export function describeValue(value: unknown, options: { key?: readonly PropertyKey[] } = {}): string {
   if (value === undefined || value === null) return "nothing";
+  const name = options.key?.[options.key.length - 1];
+  const secret = typeof name === "string" && isSecretName(name);
+  if (secret && (typeof value === "string" || typeof value === "number" || typeof value === "bigint")) {
+    return typeof value === "string" ? "a string" : "a number";
+  }
   if (typeof value === "string") {
-    const shown = value.length > 60 ? `${value.slice(0, 57)}...` : value;
-    return `the string ${JSON.stringify(shown)}`;
+    const shown = describeFoundString(value);
+    return shown.startsWith('"') ? `the string ${shown}` : shown;
   }
   if (typeof value === "number") {
     if (Number.isInteger(value)) return `the integer ${value}`;

@@ -153,7 +153,7 @@ function describeIssue(issue: z.core.$ZodIssue): Problem {
   const problem = (expected: string): Problem =>
     input === undefined
       ? { text: `${key} is missing (expected ${expected})`, missing: true }
-      : { text: `${key} must be ${expected}, found ${describeValue(input)}`, missing: false };
+      : { text: `${key} must be ${expected}, found ${describeValue(input, { key: issue.path })}`, missing: false };
   switch (issue.code) {
     case "invalid_type":
       return problem(custom ?? EXPECTED_TYPES[issue.expected] ?? issue.expected);

@@ -78,6 +78,29 @@ describe("error texts", () => {
     expect(error.incomplete).toBe(false);
   });
 
+  it("never echoes a value that may be a secret: a token in the wrong key, a key-like or long string, a secret-named key", async () => {
+    const token = "7000000001:AAFakeTelegramTokenForTests-00000001";
+    const error = await loadError(`[transports.telegram]
+bot_token = "${token}"
+chat_id = "${token}"
+allowed_user_ids = ["sk-proj-Abc123Def456Ghi789"]
+session_mode = "a very long value that someone pasted here by mistake"
+voice_transcription_api_key = 12345678
+[projects.app]
+path = "app"
+chat_id = "-100abc"
+`);
+    expect(error.problems).toEqual([
+      `${path}: \`transports.telegram.chat_id\` must be an integer, found a string that looks like a bot token (not shown)`,
+      `${path}: \`transports.telegram.allowed_user_ids[0]\` must be an integer, found a string of 26 characters that looks like a key (not shown)`,
+      `${path}: \`transports.telegram.voice_transcription_api_key\` must be a string, found a number`,
+      `${path}: \`transports.telegram.session_mode\` must be one of "stateless", "chat", found a string of 53 characters (not shown)`,
+      `${path}: \`projects.app.chat_id\` must be an integer, found the string "-100abc"`,
+    ]);
+    expect(error.message).not.toContain("AAFake");
+    expect(error.message).not.toContain("12345678");
+  });
+
   it("several problems give one line each", async () => {
     const error = await loadError(`watch_config = "yes"
 default_engine = ""
@@ -101,7 +124,7 @@ chat_id = 1.5
     expect(error.problems).toEqual([
       `${path}: \`watch_config\` must be true or false, found the string "yes"`,
       `${path}: \`default_engine\` must be a non-empty string, found the string ""`,
-      `${path}: \`transports.telegram.bot_token\` must be a string, found the integer 5`,
+      `${path}: \`transports.telegram.bot_token\` must be a string, found a number`,
       `${path}: \`transports.telegram.chat_id\` must be an integer, found the boolean true`,
       `${path}: \`transports.telegram.allowed_user_ids[1]\` must be an integer, found the number 2.5`,
       `${path}: \`transports.telegram.message_overflow\` must be one of "trim", "split", found the string "wrap"`,
