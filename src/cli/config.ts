@@ -12,6 +12,10 @@
  * - `set` refuses a key the schema does not know inside a table it describes
  *   (a typo there would be ignored at load time); engine and plugin tables are free-form.
  *
+ * `list`, `get` and `set` mask secrets (`secrets/config.ts`: bot_token, API
+ * keys, passwords, a bot token pasted anywhere) unless `--show-secrets`; a
+ * note on stderr says which and how to see them.
+ *
  * Exit status: 0 done; 1 the key (or, for `list`, the config) is not there; 2 any error.
  * `set` and `unset` rewrite the whole file, so comments in it are not kept.
  */
@@ -21,6 +25,7 @@ import { missingConfigMessage, parseConfigText, readConfigText, resolveConfigPat
 import { migrateConfig } from "../config/migrations.js";
 import { writeConfig } from "../config/save.js";
 import { flattenKeys, formatTomlLiteral, getKey, isTable, parseKeyPath, parseTomlLiteral, setKey, unsetKey, type TomlTable } from "../config/toml-keys.js";
+import { maskSecrets } from "../secrets/config.js";
 import { shortenHome } from "../util/home.js";
 
 /** Exit statuses. */
@@ -127,18 +132,34 @@ export async function editConfigFile(path: string, edit: (table: TomlTable) => T
   return after === null ? null : validateAndWrite(path, before, after, applied, null);
 }
 
-async function listCommand(path: string): Promise<number> {
+export interface ShowOptions {
+  /** Print secrets as they are instead of masked. */
+  showSecrets?: boolean;
+}
+
+/** The table as `list` and `get` show it, and the masked keys (none with `--show-secrets`). */
+function shownTable(table: TomlTable, options: ShowOptions): { table: TomlTable; masked: string[] } {
+  if (options.showSecrets === true) return { table, masked: [] };
+  const result = maskSecrets(table);
+  return { table: result.table, masked: result.masked.map(formatKeyPath).sort() };
+}
+
+async function listCommand(path: string, options: ShowOptions): Promise<number> {
   if (!(await fileExists(path))) {
     printErr("error", missingConfigMessage(path));
     return NOT_FOUND;
   }
-  const table = readableView(await readTable(path, "error"), path);
+  const { table, masked } = shownTable(readableView(await readTable(path, "error"), path), options);
   for (const [key, literal] of flattenKeys(table)) print(`${key} = ${literal}`);
+  if (masked.length > 0) {
+    const what = masked.length === 1 ? "1 secret is masked" : `${masked.length} secrets are masked`;
+    printErr("note", `${what} (${masked.join(", ")}); \`takopi config list --show-secrets\` prints them`);
+  }
   return OK;
 }
 
-async function getCommand(path: string, key: string): Promise<number> {
-  const table = readableView(await readTable(path, "error"), path);
+async function getCommand(path: string, key: string, options: ShowOptions): Promise<number> {
+  const { table, masked } = shownTable(readableView(await readTable(path, "error"), path), options);
   const segments = parseKeyPath(key);
   let node: unknown = table;
   for (const [index, segment] of segments.entries()) {
@@ -154,6 +175,8 @@ async function getCommand(path: string, key: string): Promise<number> {
     return FAILED;
   }
   print(formatTomlLiteral(node));
+  const dotted = formatKeyPath(segments);
+  if (masked.includes(dotted)) printErr("note", `${dotted} is a secret and is masked; \`takopi config get ${dotted} --show-secrets\` prints it`);
   return OK;
 }
 
@@ -172,7 +195,9 @@ async function setCommand(path: string, key: string, text: string): Promise<numb
 
   const written = await validateAndWrite(path, before, after, applied, segments);
   if (written === null) return FAILED;
-  print(`updated ${segments.join(".")} = ${formatTomlLiteral(getKey(written, segments))}`);
+  // The value just typed is still a secret: terminals and CI logs keep what is printed.
+  const shown = shownTable(written, {}).table;
+  print(`updated ${segments.join(".")} = ${formatTomlLiteral(getKey(shown, segments))}`);
   return OK;
 }
 
@@ -192,7 +217,7 @@ function expectArgs(action: string, args: string[], count: number, usage: string
   if (args.length !== count) throw new ConfigError(`takopi config ${action} takes ${usage}.`);
 }
 
-export async function configCommand(action: string, args: string[], options: { config?: string }): Promise<number> {
+export async function configCommand(action: string, args: string[], options: { config?: string } & ShowOptions): Promise<number> {
   const path = resolveConfigPath(options.config);
   try {
     switch (action) {
@@ -202,10 +227,10 @@ export async function configCommand(action: string, args: string[], options: { c
         return OK;
       case "list":
         expectArgs(action, args, 0, "no arguments");
-        return await listCommand(path);
+        return await listCommand(path, options);
       case "get":
         expectArgs(action, args, 1, "one key");
-        return await getCommand(path, args[0] as string);
+        return await getCommand(path, args[0] as string, options);
       case "set":
         expectArgs(action, args, 2, "a key and a value");
         return await setCommand(path, args[0] as string, args[1] as string);

@@ -24,6 +24,12 @@ export interface ConfigOption {
 const CONFIG_FLAGS = "-c, --config <path>";
 const CONFIG_HELP = "takopi.toml to use (default: $TAKOPI_CONFIG, else ~/.takopi/takopi.toml)";
 
+interface ShowSecretsOption {
+  showSecrets?: boolean;
+}
+const SHOW_SECRETS_FLAGS = "--show-secrets";
+const SHOW_SECRETS_HELP = "print secrets (bot token, API keys, passwords) instead of masking them";
+
 function parseExitCode(value: string): number {
   const code = Number(value);
   if (!Number.isInteger(code) || code < 0 || code > 255) throw new InvalidArgumentError("expected an integer 0–255.");
@@ -185,7 +191,7 @@ Keys are dotted paths (transports.telegram.chat_id, projects.app.path).
 Values given to \`set\` are TOML literals (true, 42, "text", ["a", "b"]);
 anything that is not valid TOML is stored as a string.`,
     );
-  const run = async (action: string, args: string[], options: ConfigOption): Promise<void> => {
+  const run = async (action: string, args: string[], options: ConfigOption & ShowSecretsOption): Promise<void> => {
     const { configCommand } = await import("./config.js");
     process.exitCode = await configCommand(action, args, options);
   };
@@ -196,15 +202,17 @@ anything that is not valid TOML is stored as a string.`,
     .action((options: ConfigOption) => run("path", [], options));
   config
     .command("list")
-    .description("print every key as `dotted.key = value`, sorted")
+    .description("print every key as `dotted.key = value`, sorted; secrets masked")
     .option(CONFIG_FLAGS, CONFIG_HELP)
-    .action((options: ConfigOption) => run("list", [], options));
+    .option(SHOW_SECRETS_FLAGS, SHOW_SECRETS_HELP)
+    .action((options: ConfigOption & ShowSecretsOption) => run("list", [], options));
   config
     .command("get")
-    .description("print one value as a TOML literal (exit 1 when the key is not set)")
+    .description("print one value as a TOML literal (exit 1 when the key is not set); secrets masked")
     .argument("<key>", "dotted key, e.g. transports.telegram.chat_id")
     .option(CONFIG_FLAGS, CONFIG_HELP)
-    .action((key: string, options: ConfigOption) => run("get", [key], options));
+    .option(SHOW_SECRETS_FLAGS, SHOW_SECRETS_HELP)
+    .action((key: string, options: ConfigOption & ShowSecretsOption) => run("get", [key], options));
   config
     .command("set")
     .description("set one value; the whole config is validated before anything is written")

@@ -49,7 +49,7 @@ describe("building a config from nothing", () => {
     const first = await withConfig("set", "transports.telegram.bot_token", "123456:ABC-def");
     expect(first).toEqual({
       code: 0,
-      stdout: 'updated transports.telegram.bot_token = "123456:ABC-def"',
+      stdout: 'updated transports.telegram.bot_token = "123456:********"',
       stderr: `note: still to set: ${path}: \`transports.telegram.chat_id\` is missing (expected an integer)`,
     });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
@@ -79,7 +79,7 @@ describe("building a config from nothing", () => {
       'claude.allowed_tools = [ "Bash", "Read" ]',
       'default_project = "happy-gadgets"',
       'projects.happy-gadgets.path = "~/dev/happy-gadgets"',
-      'transports.telegram.bot_token = "123456:ABC-def"',
+      'transports.telegram.bot_token = "123456:********"',
       "transports.telegram.chat_id = -1001234567890",
       "watch_config = true",
     ]);
@@ -93,7 +93,7 @@ describe("get", () => {
 
   it("prints a leaf as a TOML literal", async () => {
     expect(await withConfig("get", "transports.telegram.chat_id")).toEqual({ code: 0, stdout: "5", stderr: "" });
-    expect(await withConfig("get", "transports.telegram.bot_token")).toEqual({ code: 0, stdout: '"123:abc"', stderr: "" });
+    expect(await withConfig("get", "transports.telegram.bot_token", "--show-secrets")).toEqual({ code: 0, stdout: '"123:abc"', stderr: "" });
     expect(await withConfig("get", "codex.extra_args")).toEqual({ code: 0, stdout: '[ "-c", "notify=[]" ]', stderr: "" });
   });
 
@@ -115,6 +115,74 @@ describe("get", () => {
     await writeFile(path, legacy);
     expect(await withConfig("get", "transports.telegram.chat_id")).toEqual({ code: 0, stdout: "5", stderr: "" });
     expect(await readFile(path, "utf8")).toBe(legacy);
+  });
+});
+
+describe("secrets", () => {
+  const TOKEN = "7000000001:AAFakeTelegramTokenForTests-00000001";
+  const VOICE = "sk-voice-transcription-0123456789";
+  const CODEX_KEY = "sk-proj-codex-0123456789abcdef";
+  const SECRETS = [TOKEN.split(":")[1] ?? "", VOICE, CODEX_KEY, "hunter2hunter2"];
+  beforeEach(async () => {
+    await writeFile(
+      path,
+      `[transports.telegram]
+bot_token = "${TOKEN}"
+chat_id = 5
+voice_transcription_api_key = "${VOICE}"
+[codex]
+env = { OPENAI_API_KEY = "${CODEX_KEY}", OPENAI_BASE_URL = "http://proxy:8080" }
+[plugins.mail]
+password = "hunter2hunter2"
+`,
+    );
+  });
+  const leaks = (result: { stdout: string; stderr: string }) => SECRETS.filter((secret) => `${result.stdout}\n${result.stderr}`.includes(secret));
+
+  it("list masks them (keeping the bot id) and says how to show them", async () => {
+    const list = await withConfig("list");
+    expect(list).toEqual({
+      code: 0,
+      stdout: [
+        'codex.env.OPENAI_API_KEY = "********"',
+        'codex.env.OPENAI_BASE_URL = "http://proxy:8080"',
+        'plugins.mail.password = "********"',
+        'transports.telegram.bot_token = "7000000001:********"',
+        "transports.telegram.chat_id = 5",
+        'transports.telegram.voice_transcription_api_key = "********"',
+      ].join("\n"),
+      stderr:
+        "note: 4 secrets are masked (codex.env.OPENAI_API_KEY, plugins.mail.password, transports.telegram.bot_token, " +
+        "transports.telegram.voice_transcription_api_key); `takopi config list --show-secrets` prints them",
+    });
+    expect(leaks(list)).toEqual([]);
+    const shown = await withConfig("list", "--show-secrets");
+    expect(shown.stdout).toContain(`transports.telegram.bot_token = "${TOKEN}"`);
+    expect(shown.stderr).toBe("");
+    expect(leaks(shown)).toEqual(SECRETS);
+  });
+
+  it("get masks a secret unless --show-secrets, and leaves other keys alone", async () => {
+    const get = await withConfig("get", "codex.env.OPENAI_API_KEY");
+    expect(get).toEqual({
+      code: 0,
+      stdout: '"********"',
+      stderr: "note: codex.env.OPENAI_API_KEY is a secret and is masked; `takopi config get codex.env.OPENAI_API_KEY --show-secrets` prints it",
+    });
+    expect(await withConfig("get", "codex.env.OPENAI_API_KEY", "--show-secrets")).toEqual({ code: 0, stdout: `"${CODEX_KEY}"`, stderr: "" });
+    expect(await withConfig("get", "codex.env.OPENAI_BASE_URL")).toEqual({ code: 0, stdout: '"http://proxy:8080"', stderr: "" });
+  });
+
+  it("set does not echo the secret it wrote, and a token pasted into chat_id is refused without being printed", async () => {
+    const set = await withConfig("set", "plugins.mail.password", "n3w-passw0rd-value");
+    expect(set).toEqual({ code: 0, stdout: 'updated plugins.mail.password = "********"', stderr: "" });
+    expect(parse(await readFile(path, "utf8"))).toMatchObject({ plugins: { mail: { password: "n3w-passw0rd-value" } } });
+    const pasted = await withConfig("set", "transports.telegram.chat_id", TOKEN);
+    expect(pasted).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `error: ${path}: \`transports.telegram.chat_id\` must be an integer, found a string that looks like a bot token (not shown)\nnote: nothing was written to ${path}`,
+    });
   });
 });
 
