@@ -6,6 +6,7 @@
 import { pino } from "pino";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { MessageRef } from "../../src/core/chat.js";
+import { Redactor } from "../../src/secrets/redactor.js";
 import { TelegramClient, type TelegramClientOptions } from "../../src/telegram/client.js";
 import { NOT_MODIFIED, startFakeTelegram, type CallRecord, type FakeTelegram, type FakeTelegramOptions } from "../support/fake-telegram/index.js";
 import { FORUM, GROUP, OTHER_USER, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
@@ -20,11 +21,17 @@ interface Setup {
   events: () => unknown[];
 }
 
-async function setup(options: { fake?: Partial<FakeTelegramOptions>; outbox?: TelegramClientOptions["outbox"] } = {}): Promise<Setup> {
+async function setup(options: { fake?: Partial<FakeTelegramOptions>; outbox?: TelegramClientOptions["outbox"]; redactor?: Redactor } = {}): Promise<Setup> {
   const tg = await startFakeTelegram({ ...WORLD, ...options.fake });
   const lines: string[] = [];
   const log = pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) });
-  const client = new TelegramClient({ token: tg.token, apiRoot: tg.apiRoot, log, ...(options.outbox === undefined ? {} : { outbox: options.outbox }) });
+  const client = new TelegramClient({
+    token: tg.token,
+    apiRoot: tg.apiRoot,
+    log,
+    ...(options.outbox === undefined ? {} : { outbox: options.outbox }),
+    ...(options.redactor === undefined ? {} : { redactor: options.redactor }),
+  });
   onTestFinished(async () => {
     await client.close({ drain: false });
     await tg.close();
@@ -173,7 +180,7 @@ describe("failures", () => {
     const text = JSON.stringify(logs());
     expect(text).not.toContain(tg.token);
     // The network error quoted the URL; what reached the log is its redacted form.
-    expect(text).toContain("bot[REDACTED]");
+    expect(text).toContain("bot[REDACTED:bot_token]");
     const events = logs().map((l) => l.event);
     expect(events).toEqual(expect.arrayContaining(["telegram.retry", "telegram.gave_up", "telegram.rate_limited", "telegram.failed", "telegram.chat_action_failed"]));
   });
@@ -272,3 +279,45 @@ describe("close", () => {
     expect(tg.calls("sendMessage")).toHaveLength(3);
   });
 });
+
+describe("redaction", () => {
+  const KEY = "sk-proj-client0123456789abcdef";
+  const SHORT = "pw-12345"; // 8 characters, the shortest secret; its marker is much longer
+
+  it("posts no secret in a send, an edit, a resend or an alert, with entities moved onto the markers", async () => {
+    const { tg, client } = await setup({ redactor: Redactor.of([{ name: "OPENAI_API_KEY", value: KEY }]) });
+    const text = `🙂 key ${KEY} and token ${tg.token}: done`;
+    const entities = [
+      { type: "code" as const, offset: text.indexOf(KEY), length: KEY.length },
+      { type: "bold" as const, offset: text.indexOf("done"), length: 4 },
+    ];
+    const ref = await sent(client.sendMessage(USER, text, { entities }));
+    const [message] = tg.messages(USER).filter((m) => m.messageId === ref.messageId);
+    expect(message?.text).toBe("🙂 key [REDACTED:OPENAI_API_KEY] and token [REDACTED:bot_token]: done");
+    const shown = (message?.entities ?? []).map((e) => (message?.text ?? "").slice(e.offset, e.offset + e.length));
+    expect(shown).toEqual(["[REDACTED:OPENAI_API_KEY]", "done"]);
+
+    await client.editMessageText(ref, `edited ${KEY}`);
+    await client.answerCallbackQuery("cb-1", { text: `alert ${KEY}` }).catch(() => false);
+    // An edit whose message is gone is sent again: redacted as well.
+    const gone = { ...ref, messageId: 999_999 };
+    await client.editMessageText(gone, `resent ${KEY}`, { sendIfMissing: true });
+    const posted = tg.calls().map((call) => JSON.stringify(call.params));
+    expect(posted.filter((params) => params.includes(KEY) || params.includes(tg.token))).toEqual([]);
+    expect(texts(tg.calls("editMessageText"))).toContain("edited [REDACTED:OPENAI_API_KEY]");
+    expect(texts(tg.calls("sendMessage"))).toContain("resent [REDACTED:OPENAI_API_KEY]");
+  });
+
+  it("cuts a text the markers made longer than Telegram takes, instead of losing the message", async () => {
+    const { tg, client } = await setup({ redactor: Redactor.of([{ name: "DB_PASSWORD", value: SHORT }]) });
+    const text = `${"x".repeat(4050)} ${SHORT} ${SHORT} ${SHORT} end`;
+    expect(text.length).toBeLessThanOrEqual(4096);
+    expect(text.length + 3 * ("[REDACTED:DB_PASSWORD]".length - SHORT.length)).toBeGreaterThan(4096);
+    const ref = await sent(client.sendMessage(USER, text, { entities: [{ type: "bold", offset: 4051, length: text.length - 4051 }] }));
+    const [message] = tg.messages(USER).filter((m) => m.messageId === ref.messageId);
+    expect(message?.text?.length).toBeLessThanOrEqual(4096);
+    expect(message?.text).toContain("[REDACTED:DB_PASSWORD]");
+    expect(message?.text).not.toContain(SHORT);
+  });
+});
+

@@ -52,6 +52,7 @@ export class BridgeHarness {
   readonly repo: string;
   #process: ResultPromise | null = null;
   #stderr = "";
+  #stdout = "";
   #options: BridgeHarnessOptions;
 
   private constructor(telegram: FakeTelegram, dir: ScratchDir, repo: string, options: BridgeHarnessOptions) {
@@ -106,6 +107,7 @@ export class BridgeHarness {
   async start(args: string[] = [], options: { env?: Record<string, string>; pathFirst?: string[] } = {}): Promise<void> {
     if (this.#process !== null) throw new Error("takopi is already running");
     this.#stderr = "";
+    this.#stdout = "";
     const path = [...(options.pathFirst ?? []), join(this.dir.path, "bin"), process.env.PATH ?? ""].join(":");
     const env = cliEnv(this.home, {
       TAKOPI_LOG_LEVEL: "debug",
@@ -122,6 +124,9 @@ export class BridgeHarness {
     const child = execa(process.execPath, [CLI, "run", ...args], { reject: false, extendEnv: false, env, cwd: this.dir.path, input: "" });
     child.stderr.on("data", (chunk: Buffer) => {
       this.#stderr += chunk.toString();
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      this.#stdout += chunk.toString();
     });
     this.#process = child;
     // An object, not a `let`: the callback sets it, which flow analysis does not see.
@@ -160,6 +165,11 @@ export class BridgeHarness {
 
   get stderr(): string {
     return this.#stderr;
+  }
+
+  /** What takopi printed on stdout (normally nothing: logs go to stderr). */
+  get stdout(): string {
+    return this.#stdout;
   }
 
   /** Structured log lines takopi wrote (pino JSON on stderr). */
