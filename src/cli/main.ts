@@ -4,6 +4,8 @@
  * and is imported when invoked, so `--help` loads no engine or plugin code.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { envSecrets } from "../secrets/names.js";
+import { Redactor } from "../secrets/redactor.js";
 import { errorMessage } from "../util/errors.js";
 import { takopiVersion } from "../util/version.js";
 import { UsageError } from "./errors.js";
@@ -260,13 +262,15 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
+    // Whatever failed may quote a URL with the token in it, or a key from the environment.
+    const redactor = Redactor.of(envSecrets(process.env));
     if (error instanceof UsageError) {
-      process.stderr.write(`takopi: ${error.message}\n`);
+      process.stderr.write(`takopi: ${redactor.redact(error.message)}\n`);
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`takopi: ${errorMessage(error)}\n`);
-    if (process.env.TAKOPI_LOG_LEVEL === "debug" && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.stderr.write(`takopi: ${redactor.redact(errorMessage(error))}\n`);
+    if (process.env.TAKOPI_LOG_LEVEL === "debug" && error instanceof Error && error.stack) process.stderr.write(`${redactor.redact(error.stack)}\n`);
     process.exitCode = 1;
   }
 }

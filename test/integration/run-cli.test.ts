@@ -138,6 +138,37 @@ describe("takopi run: refusing to start, in one line", () => {
     expect(result.stderr).toBe("takopi: unknown default engine 'gpt'; available: claude, codex, opencode, pi");
   });
 
+  it("refuses an engine table that would hand the bot token to the engine", async () => {
+    await writeConfig({ token: "x", extra: ["[codex]", 'env_allow = ["TELEGRAM_BOT_TOKEN"]'] });
+    const result = await takopi(["run"], { home, env });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr.split("\n")[0]).toBe(
+      "takopi: default engine codex: `codex.env_allow` lists TELEGRAM_BOT_TOKEN; takopi never gives the bot token to an engine",
+    );
+  });
+
+  it("a transport that fails quoting the token and a key is reported without them", async () => {
+    const token = "7000000001:AAFakeTelegramTokenForTests-00000001";
+    const key = "sk-proj-runCli0123456789abcdef";
+    const plugins = join(dir.path, "failing-plugins");
+    const failing = `export default {
+  id: "failing",
+  description: "test transport that fails at once",
+  lockToken: () => null,
+  async run() {
+    throw new Error("POST https://api.telegram.org/bot" + process.env.TELEGRAM_BOT_TOKEN + "/getMe failed; key " + process.env.OPENAI_API_KEY);
+  },
+};
+`;
+    await writePackage(plugins, { name: "takopi-failing", manifest: { transports: { failing: "./failing.js" } }, files: { "failing.js": failing } });
+    await writeConfig({ token: "x", transport: "failing" });
+    const result = await takopi(["run"], { home, env: { ...env, TAKOPI_PLUGIN_PATH: plugins, TELEGRAM_BOT_TOKEN: token, OPENAI_API_KEY: key, TAKOPI_LOG_LEVEL: "debug" } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("takopi: POST https://api.telegram.org/bot[REDACTED:TELEGRAM_BOT_TOKEN]/getMe failed; key [REDACTED:OPENAI_API_KEY]");
+    expect(result.stderr).not.toContain(token.split(":")[1] ?? token);
+    expect(result.stderr).not.toContain(key);
+  });
+
   it("`takopi <engine>` is run with that default engine", async () => {
     const result = await takopi(["claude"], { home, env });
     expect(result.exitCode).toBe(1);
