@@ -271,6 +271,16 @@ export class TelegramClient {
     });
   }
 
+  /**
+   * `text` with the secrets this client keeps out of the chat replaced. The
+   * client applies it to everything it posts anyway; the surface also applies
+   * it to the markdown before trimming and splitting, which could otherwise
+   * cut a secret in two halves that no longer match.
+   */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
   /** Closes the outbox; by default pending sends, edits and deletes still go out first. */
   close(options?: CloseOptions): Promise<void> {
     return this.outbox.close(options);

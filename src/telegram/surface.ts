@@ -3,7 +3,8 @@
  * to text and entities (trimmed or split to fit Telegram's limit), the
  * `cancel` markup becomes the inline cancel button, and every call goes
  * through the outbox (paced, coalesced, retried). The client never throws,
- * so neither does this.
+ * so neither does this. Secrets are redacted in the markdown, before a trim or
+ * a split could cut one in half (and again by the client, in what it posts).
  */
 import type { ChatMessage, ChatSurface, MessageRef, SendOptions } from "../core/chat.js";
 import type { TelegramClient } from "./client.js";
@@ -17,7 +18,7 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
 
   return {
     async send(chatId: number, message: ChatMessage, options: SendOptions = {}): Promise<MessageRef | null> {
-      const [primary, ...followUps] = render(message);
+      const [primary, ...followUps] = render(message, (text) => client.redact(text));
       const sent = await client.sendMessage(chatId, primary.text, {
         ...options,
         entities: primary.entities,
@@ -28,7 +29,7 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
     },
 
     async edit(ref: MessageRef, message: ChatMessage, followUpOptions: SendOptions = { threadId: ref.threadId }): Promise<MessageRef | null> {
-      const [primary, ...followUps] = render(message);
+      const [primary, ...followUps] = render(message, (text) => client.redact(text));
       const edited = await client.editMessageText(ref, primary.text, {
         entities: primary.entities,
         replyMarkup: replyMarkup(message.markup),
@@ -45,8 +46,10 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
   };
 }
 
-function render(message: ChatMessage): [RenderedMessage, ...RenderedMessage[]] {
-  const [primary, ...followUps] = prepareTelegram(message.parts, { overflow: message.overflow ?? "trim" });
+function render(message: ChatMessage, redact: (text: string) => string): [RenderedMessage, ...RenderedMessage[]] {
+  const { header, body, footer } = message.parts;
+  const parts = { header: redact(header), body: body == null ? body : redact(body), footer: footer == null ? footer : redact(footer) };
+  const [primary, ...followUps] = prepareTelegram(parts, { overflow: message.overflow ?? "trim" });
   if (primary === undefined) throw new Error("prepareTelegram returned no message");
   return [primary, ...followUps];
 }

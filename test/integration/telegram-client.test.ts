@@ -8,6 +8,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import type { MessageRef } from "../../src/core/chat.js";
 import { Redactor } from "../../src/secrets/redactor.js";
 import { TelegramClient, type TelegramClientOptions } from "../../src/telegram/client.js";
+import { telegramSurface } from "../../src/telegram/surface.js";
 import { NOT_MODIFIED, startFakeTelegram, type CallRecord, type FakeTelegram, type FakeTelegramOptions } from "../support/fake-telegram/index.js";
 import { FORUM, GROUP, OTHER_USER, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
 
@@ -306,6 +307,21 @@ describe("redaction", () => {
     expect(posted.filter((params) => params.includes(KEY) || params.includes(tg.token))).toEqual([]);
     expect(texts(tg.calls("editMessageText"))).toContain("edited [REDACTED:OPENAI_API_KEY]");
     expect(texts(tg.calls("sendMessage"))).toContain("resent [REDACTED:OPENAI_API_KEY]");
+  });
+
+  it.each(["split", "trim"] as const)("leaves no half of a secret where a long answer is %s at the limit", async (overflow) => {
+    const { tg, client } = await setup({ redactor: Redactor.of([{ name: "OPENAI_API_KEY", value: KEY }]) });
+    // Words up to 20 characters before the 3500-character cut, then the key across it.
+    const body = `${"word ".repeat(696)}${KEY} ${"more ".repeat(200)}`;
+    expect(body.indexOf(KEY)).toBeLessThan(3500);
+    expect(body.indexOf(KEY) + KEY.length).toBeGreaterThan(3500);
+    await telegramSurface(client).send(USER, { parts: { header: "done · codex", body }, overflow });
+    await client.close();
+    const posted = tg.messages(USER).map((message) => message.text ?? "");
+    expect(posted.length).toBe(overflow === "split" ? 2 : 1);
+    // No part of the key is left on either side of the cut; the marker may be cut in turn.
+    expect(posted.filter((text) => text.includes(KEY.slice(0, 12)) || text.includes(KEY.slice(-12)))).toEqual([]);
+    expect(posted[0]).toContain("[REDA");
   });
 
   it("cuts a text the markers made longer than Telegram takes, instead of losing the message", async () => {
