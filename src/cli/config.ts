@@ -149,11 +149,18 @@ async function listCommand(path: string, options: ShowOptions): Promise<number> 
     printErr("error", missingConfigMessage(path));
     return NOT_FOUND;
   }
-  const { table, masked } = shownTable(readableView(await readTable(path, "error"), path), options);
+  const view = readableView(await readTable(path, "error"), path);
+  const { table, masked } = shownTable(view, options);
   for (const [key, literal] of flattenKeys(table)) print(`${key} = ${literal}`);
   if (masked.length > 0) {
     const what = masked.length === 1 ? "1 secret is masked" : `${masked.length} secrets are masked`;
     printErr("note", `${what} (${masked.join(", ")}); \`takopi config list --show-secrets\` prints them`);
+  }
+  // Listing a file that `takopi run` would refuse must not look like all is well.
+  const problems = problemsOf(view, path);
+  if (problems.length > 0) {
+    printErr("warning", `${path} is not valid; takopi run refuses it until this is fixed:`);
+    for (const problem of problems) printErr("warning", problem);
   }
   return OK;
 }

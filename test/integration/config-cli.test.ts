@@ -206,6 +206,18 @@ describe("errors", () => {
     expect(await readFile(path, "utf8")).toBe(broken);
   });
 
+  it("list on a file takopi run would refuse shows it and says it is invalid, and why", async () => {
+    await writeFile(path, '[transports.telegram]\nbot_token = "123:abc"\nchat_id = "abc"\n');
+    const list = await withConfig("list");
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('transports.telegram.chat_id = "abc"');
+    expect(list.stderr.split("\n")).toContain(`warning: ${path} is not valid; takopi run refuses it until this is fixed:`);
+    expect(list.stderr.split("\n")).toContain(`warning: ${path}: \`transports.telegram.chat_id\` must be an integer, found the string "abc"`);
+    // A legacy layout is valid: run migrates it in memory, and so does list.
+    await writeFile(path, 'bot_token = "123:abc"\nchat_id = 5\n');
+    expect((await withConfig("list")).stderr).not.toContain("not valid");
+  });
+
   it("a value of the wrong type is refused and nothing is written", async () => {
     const good = '[transports.telegram]\nbot_token = "123:abc"\nchat_id = 5\n';
     await writeFile(path, good);
