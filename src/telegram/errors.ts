@@ -1,7 +1,9 @@
 /**
  * What a failed Bot API call means for the outbox: wait as told (429), try
- * again later (5xx, network), or give up (any other error). grammY reports
- * Bot API answers as `GrammyError` and transport failures as `HttpError`.
+ * again later (5xx, network, timeouts: Telegram is down or unreachable), or
+ * give up (any other error: a permanent refusal). grammY reports Bot API
+ * answers as `GrammyError` and transport failures (timeouts included, and a
+ * gateway's non-JSON error page) as `HttpError`.
  */
 import { inspect } from "node:util";
 import { GrammyError, HttpError } from "grammy";
@@ -30,8 +32,13 @@ export interface ErrorDetail {
 export type Failure =
   /** Flood control: nothing more for this chat until `retryAfterMs` has passed. */
   | { kind: "retry-after"; retryAfterMs: number; detail: ErrorDetail }
-  /** Worth another try after a pause: 5xx answers and network failures. */
-  | { kind: "transient"; detail: ErrorDetail }
+  /**
+   * Worth another try after a pause: 5xx answers and network failures.
+   * `maybeDelivered`: the request may have reached Telegram and taken effect
+   * although no answer came back (a connection reset or a timeout after it
+   * was sent); false for a Bot API 5xx answer and for failures to connect.
+   */
+  | { kind: "transient"; maybeDelivered: boolean; detail: ErrorDetail }
   /** Retrying would get the same answer (4xx other than 429) or the error is not Telegram's. */
   | { kind: "fatal"; detail: ErrorDetail };
 
@@ -45,11 +52,21 @@ export function classifyTelegramError(error: unknown): Failure {
       const seconds = error.parameters.retry_after ?? DEFAULT_RETRY_AFTER_S;
       return { kind: "retry-after", retryAfterMs: Math.max(0, seconds) * 1000, detail };
     }
-    if (error.error_code >= 500) return { kind: "transient", detail };
+    // Telegram answered: it did not act on the call.
+    if (error.error_code >= 500) return { kind: "transient", maybeDelivered: false, detail };
     return { kind: "fatal", detail };
   }
-  if (error instanceof HttpError) return { kind: "transient", detail };
+  if (error instanceof HttpError) return { kind: "transient", maybeDelivered: !neverSent(error.error), detail };
   return { kind: "fatal", detail };
+}
+
+/** Network errors that happen before a request can be sent: no connection was made. */
+const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN"]);
+
+/** The request certainly did not reach Telegram (node-fetch puts the socket's code on its error). */
+function neverSent(cause: unknown): boolean {
+  const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined;
+  return typeof code === "string" && CONNECT_ERROR_CODES.has(code);
 }
 
 /** A token-free description of any thrown value. */

@@ -1,5 +1,8 @@
 // Telegram errors as the outbox and the logs see them: grammY's error objects,
-// whose causes quote the request URL (and so the token), described without it.
+// whose causes quote the request URL (and so the token), described without it;
+// and how a failed call is classified: wait (429), try again (5xx, network,
+// timeouts), or give up (other 4xx, anything not Telegram's), and whether a
+// failed request may have taken effect all the same.
 import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
@@ -47,5 +50,41 @@ describe("redactingLogger", () => {
     expect(text).not.toContain(SECRET);
     expect(text).toContain("bot[REDACTED:bot_token]");
     expect(text).toContain("ECONNRESET");
+  });
+});
+
+function apiError(code: number, description: string, parameters: { retry_after?: number } = {}): GrammyError {
+  return new GrammyError("Call to 'sendMessage' failed!", { ok: false, error_code: code, description, parameters }, "sendMessage", {});
+}
+
+function networkError(code: string | undefined, message: string): HttpError {
+  const cause = Object.assign(new Error(message), code === undefined ? {} : { code });
+  return new HttpError("Network request for 'sendMessage' failed!", cause);
+}
+
+describe("classifyTelegramError", () => {
+  it("waits as told on 429", () => {
+    expect(classifyTelegramError(apiError(429, "Too Many Requests", { retry_after: 7 }))).toMatchObject({ kind: "retry-after", retryAfterMs: 7000 });
+  });
+
+  it("retries 5xx answers, which Telegram did not act on", () => {
+    for (const code of [500, 502, 503, 504]) {
+      expect(classifyTelegramError(apiError(code, "Bad Gateway"))).toMatchObject({ kind: "transient", maybeDelivered: false });
+    }
+  });
+
+  it("fails permanent refusals at once", () => {
+    expect(classifyTelegramError(apiError(400, "Bad Request: chat not found")).kind).toBe("fatal");
+    expect(classifyTelegramError(apiError(403, "Forbidden: bot was blocked by the user")).kind).toBe("fatal");
+    expect(classifyTelegramError(new TypeError("a bug")).kind).toBe("fatal");
+  });
+
+  it("retries network failures, in doubt whether they landed unless no connection was made", () => {
+    expect(classifyTelegramError(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:443"))).toMatchObject({ kind: "transient", maybeDelivered: false });
+    expect(classifyTelegramError(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND api.telegram.org"))).toMatchObject({ kind: "transient", maybeDelivered: false });
+    expect(classifyTelegramError(networkError("ECONNRESET", "socket hang up"))).toMatchObject({ kind: "transient", maybeDelivered: true });
+    // grammY's own timeout, and a gateway's HTML error page that is not JSON.
+    expect(classifyTelegramError(networkError(undefined, "Request to 'sendMessage' timed out after 120 seconds"))).toMatchObject({ kind: "transient", maybeDelivered: true });
+    expect(classifyTelegramError(networkError(undefined, "invalid json response body"))).toMatchObject({ kind: "transient", maybeDelivered: true });
   });
 });
