@@ -1,11 +1,13 @@
 // The outbox on a fake clock: order and priorities, per-chat pacing and
 // independence, coalescing, 429 waits (and a newer op taking over during
-// one), transient-error backoff, and shutdown. Times asserted here are the
-// fake clock's, so they are exact and independent of the machine.
+// one), transient-error backoff, long Telegram outages (nothing required
+// lost, order kept, each call made once, memory capped, permanent errors
+// still final), and shutdown. Times asserted here are the fake clock's, so
+// they are exact and independent of the machine.
 import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { Outbox, PRIORITY, type OutboxOptions, type Priority } from "../../../src/telegram/outbox.js";
+import { Outbox, PRIORITY, type Importance, type OutboxOptions, type Priority } from "../../../src/telegram/outbox.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
 interface Execution {
@@ -30,11 +32,12 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/** Without `random`, the back-off has no jitter, so times are exact. */
 function harness(options: Omit<OutboxOptions, "clock" | "log"> = {}) {
   const clock = new FakeClock();
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: "debug", base: null }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
-  const outbox = new Outbox({ ...options, clock, log });
+  const outbox = new Outbox({ random: () => 0, ...options, clock, log });
   const executions: Execution[] = [];
 
   /** Enqueues an op named `name` that follows `steps` (then answers `name`) on successive attempts. */
@@ -56,10 +59,31 @@ function harness(options: Omit<OutboxOptions, "clock" | "log"> = {}) {
     });
   }
 
+  /** Telegram as the `call` ops meet it: while `failure` is set, every call throws it. */
+  const telegram: { failure: Error | null } = { failure: null };
+  /** Names of the `call` ops that went through, in the order they did. */
+  const delivered: string[] = [];
+
+  /** Enqueues an op that fails while Telegram is down and answers `name` once it is up. */
+  function call(name: string, chatId: number | null, priority: Priority, extra: { key?: string; importance?: Importance } = {}): Promise<unknown> {
+    return outbox.enqueue({
+      ...extra,
+      chatId,
+      priority,
+      label: name,
+      execute: () => {
+        executions.push({ name, at: clock.now() });
+        if (telegram.failure !== null) return Promise.reject(telegram.failure);
+        delivered.push(name);
+        return Promise.resolve(name);
+      },
+    });
+  }
+
   const names = (): string[] => executions.map((e) => e.name);
   const times = (name: string): number[] => executions.filter((e) => e.name === name).map((e) => e.at);
   const events = (): unknown[] => lines.map((l) => l.event);
-  return { clock, outbox, op, executions, names, times, lines, events };
+  return { clock, outbox, op, call, telegram, delivered, executions, names, times, lines, events };
 }
 
 const PRIVATE = 42;
@@ -267,14 +291,24 @@ describe("429 flood waits", () => {
 describe("transient errors", () => {
   const bad = apiError(502, "Bad Gateway");
 
-  it("backs off exponentially up to a cap and gives up after maxAttempts", async () => {
-    const h = harness({ privateIntervalMs: 0, backoff: { initialMs: 1000, maxMs: 4000, maxAttempts: 5 } });
-    const send = h.op("send", PRIVATE, PRIORITY.send, [1, 2, 3, 4, 5, 6].map(() => ({ error: bad })));
+  it("backs off exponentially up to a cap and gives a best-effort call up after maxAttempts", async () => {
+    const h = harness({ backoff: { initialMs: 1000, maxMs: 4000, maxAttempts: 5 } });
+    const call = h.op("getChat", null, PRIORITY.send, [1, 2, 3, 4, 5, 6].map(() => ({ error: bad })));
     await h.clock.advance(60_000);
-    expect(await send).toBeNull();
-    expect(h.times("send")).toEqual([0, 1000, 3000, 7000, 11_000]);
+    expect(await call).toBeNull();
+    expect(h.times("getChat")).toEqual([0, 1000, 3000, 7000, 11_000]);
     expect(h.events().filter((e) => e === "telegram.retry")).toHaveLength(4);
     expect(h.lines.find((l) => l.event === "telegram.gave_up")).toMatchObject({ attempts: 5, error: { code: 502 } });
+  });
+
+  it("does not give a send up after maxAttempts: it is delivered once Telegram answers", async () => {
+    // Before the outage fix this send settled null after 5 tries (telegram.gave_up).
+    const h = harness({ privateIntervalMs: 0, backoff: { initialMs: 1000, maxMs: 4000, maxAttempts: 5 } });
+    const send = h.op("send", PRIVATE, PRIORITY.send, [1, 2, 3, 4, 5, 6, 7, 8].map(() => ({ error: bad })));
+    await h.clock.advance(60_000);
+    expect(await send).toBe("send");
+    expect(h.times("send")).toEqual([0, 1000, 3000, 7000, 11_000, 15_000, 19_000, 23_000, 27_000]);
+    expect(h.events()).not.toContain("telegram.gave_up");
   });
 
   it("retries network failures and keeps later ops of the chat behind the retried one", async () => {
@@ -302,6 +336,183 @@ describe("transient errors", () => {
     await h.clock.advance(60_000);
     expect(await send).toBeNull();
     expect(h.times("send")).toEqual([0]);
+  });
+});
+
+describe("a Telegram outage", () => {
+  const BAD_GATEWAY = apiError(502, "Bad Gateway");
+  const REFUSED = new HttpError("Network request for 'sendMessage' failed!", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:443"), { code: "ECONNREFUSED" }));
+  const RESET = new HttpError("Network request for 'sendMessage' failed!", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+
+  it("holds a send through a 90 s outage, backing off to the cap, and delivers it once when Telegram is back", async () => {
+    const h = harness();
+    h.telegram.failure = BAD_GATEWAY;
+    const send = h.call("final", PRIVATE, PRIORITY.send);
+    await h.clock.advance(90_000);
+    expect(h.delivered).toEqual([]);
+    h.telegram.failure = null;
+    await h.clock.advance(30_000);
+    expect(await send).toBe("final");
+    // 1 s, doubling, capped at 30 s: seven failures in the 90 s, then the call goes through.
+    expect(h.times("final")).toEqual([0, 1000, 3000, 7000, 15_000, 31_000, 61_000, 91_000]);
+    expect(h.delivered).toEqual(["final"]);
+    expect(h.events()).not.toContain("telegram.gave_up");
+    // One warning when the lane starts waiting and one line when it recovers; the retries are debug.
+    expect(h.lines.filter((l) => (l.level as number) >= 30).map((l) => l.event)).toEqual(["telegram.outage", "telegram.recovered"]);
+    expect(h.lines.find((l) => l.event === "telegram.outage")).toMatchObject({ level: 40, chat_id: PRIVATE, method: "final", error: { code: 502 } });
+    expect(h.lines.find((l) => l.event === "telegram.recovered")).toMatchObject({ chat_id: PRIVATE, down_ms: 91_000, failed_attempts: 7 });
+    expect(h.events().filter((e) => e === "telegram.retry")).toHaveLength(7);
+  });
+
+  it("keeps a chat's messages in order through a 15-minute outage, each made once, about one try per 30 s", async () => {
+    const h = harness();
+    h.telegram.failure = REFUSED;
+    // A run was showing progress when Telegram went away; then it ended and another began.
+    const progress = ["working 1", "working 2", "working 3"].map((text) => h.call(text, PRIVATE, PRIORITY.edit, { key: "edit:42:1" }));
+    const final = h.call("final of run 1", PRIVATE, PRIORITY.send);
+    const cleanup = h.call("delete progress of run 1", PRIVATE, PRIORITY.delete, { key: "delete:42:1" });
+    const starting = h.call("starting of run 2", PRIVATE, PRIORITY.send);
+    const reply = h.call("reply to /new", PRIVATE, PRIORITY.send);
+    await h.clock.advance(15 * 60_000);
+    expect(h.delivered).toEqual([]);
+    const tries = h.executions.length;
+    expect(tries).toBeGreaterThan(25);
+    expect(tries).toBeLessThan(40);
+
+    h.telegram.failure = null;
+    await h.clock.advance(60_000);
+    expect(h.delivered).toEqual(["final of run 1", "starting of run 2", "reply to /new", "delete progress of run 1", "working 3"]);
+    expect(await Promise.all([final, starting, reply, cleanup])).toEqual(["final of run 1", "starting of run 2", "reply to /new", "delete progress of run 1"]);
+    // The progress edits coalesced: only the newest was made, and every caller got it.
+    expect(await Promise.all(progress)).toEqual(["working 3", "working 3", "working 3"]);
+    expect(h.events()).not.toContain("telegram.gave_up");
+    expect(h.events().filter((e) => e === "telegram.outage")).toHaveLength(1);
+    expect(h.events().filter((e) => e === "telegram.recovered")).toHaveLength(1);
+  });
+
+  it("keeps other chats moving while one chat's calls fail", async () => {
+    const h = harness();
+    const stuck = h.op("stuck", GROUP, PRIORITY.send, Array.from({ length: 10 }, () => ({ error: BAD_GATEWAY })));
+    const others = [1, 2, 3].map((n) => h.call(`private ${n}`, PRIVATE, PRIORITY.send));
+    await h.clock.advance(3000);
+    expect(await Promise.all(others)).toEqual(["private 1", "private 2", "private 3"]);
+    await h.clock.advance(600_000);
+    expect(await stuck).toBe("stuck");
+  });
+
+  it("still fails a permanent refusal at once, during an outage or after one", async () => {
+    const h = harness({ privateIntervalMs: 0 });
+    const blocked = h.op("to a user who blocked the bot", OTHER_PRIVATE, PRIORITY.send, [{ error: apiError(403, "Forbidden: bot was blocked by the user") }]);
+    const tooLong = h.op("too long", PRIVATE, PRIORITY.send, [
+      { error: BAD_GATEWAY },
+      { error: BAD_GATEWAY },
+      { error: apiError(400, "Bad Request: message is too long") },
+    ]);
+    const next = h.op("next", PRIVATE, PRIORITY.send);
+    await h.clock.advance(60_000);
+    expect(await blocked).toBeNull();
+    expect(h.times("to a user who blocked the bot")).toEqual([0]);
+    expect(await tooLong).toBeNull();
+    expect(h.times("too long")).toEqual([0, 1000, 3000]);
+    expect(await next).toBe("next");
+    expect(h.events().filter((e) => e === "telegram.failed")).toHaveLength(2);
+    // The 400 was an answer: Telegram is up again, so the chat's back-off is over.
+    expect(h.lines.find((l) => l.event === "telegram.recovered")).toMatchObject({ chat_id: PRIVATE, failed_attempts: 2 });
+    expect(h.times("next")).toEqual([3000]);
+  });
+
+  it("honours retry_after in the middle of an outage, then backs off afresh", async () => {
+    const h = harness({ privateIntervalMs: 0 });
+    const send = h.op("send", PRIVATE, PRIORITY.send, [
+      { error: BAD_GATEWAY },
+      { error: BAD_GATEWAY },
+      { error: tooManyRequests(10, "sendMessage") },
+      { error: BAD_GATEWAY },
+    ]);
+    await h.clock.advance(60_000);
+    expect(await send).toBe("send");
+    expect(h.times("send")).toEqual([0, 1000, 3000, 13_000, 14_000]);
+  });
+
+  it("takes up to `jitter` of each pause off at random, never going over the cap", async () => {
+    const h = harness({ privateIntervalMs: 0, random: () => 0.5, backoff: { initialMs: 1000, maxMs: 30_000, jitter: 0.25 } });
+    const send = h.op("send", PRIVATE, PRIORITY.send, Array.from({ length: 7 }, () => ({ error: BAD_GATEWAY })));
+    await h.clock.advance(120_000);
+    expect(await send).toBe("send");
+    // Each pause is 87.5 % of 1, 2, 4, 8, 16, 30, 30 s.
+    expect(h.times("send")).toEqual([0, 875, 2625, 6125, 13_125, 27_125, 53_375, 79_625]);
+  });
+
+  it("caps waiting progress edits and deletes per chat and in all, dropping the oldest edits first and never a send", async () => {
+    const h = harness({ privateIntervalMs: 0, caps: { perChat: 3, total: 5 } });
+    h.telegram.failure = BAD_GATEWAY;
+    const head = h.call("final", PRIVATE, PRIORITY.send);
+    await h.clock.advance(0);
+    // A settled state shown in place is never dropped, even when a later progress edit coalesces into it.
+    const kept = h.call("cancelled", PRIVATE, PRIORITY.edit, { key: "edit:42:9", importance: "required" });
+    const late = h.call("late progress", PRIVATE, PRIORITY.edit, { key: "edit:42:9" });
+    const edits = [1, 2, 3, 4].map((n) => h.call(`edit ${n}`, PRIVATE, PRIORITY.edit, { key: `edit:42:${n}` }));
+    const deletes = [1, 2].map((n) => h.call(`delete ${n}`, PRIVATE, PRIORITY.delete, { key: `delete:42:${n}` }));
+    // Over 3 in the chat: edits 1, 2 and 3 went, oldest first, before any delete.
+    expect(await Promise.all(edits.slice(0, 3))).toEqual([null, null, null]);
+    const sends = Array.from({ length: 200 }, (_, i) => h.call(`send ${i}`, PRIVATE, PRIORITY.send));
+    // Over 5 in all: the oldest edit anywhere (edit 4, in the first chat) goes.
+    const other = [1, 2, 3].map((n) => h.call(`other edit ${n}`, OTHER_PRIVATE, PRIORITY.edit, { key: `edit:43:${n}` }));
+    expect(await edits[3]).toBeNull();
+    const otherDelete = h.call("other delete", OTHER_PRIVATE, PRIORITY.delete, { key: "delete:43:1" });
+    expect(await other[0]).toBeNull();
+    expect(h.lines.filter((l) => l.event === "telegram.outbox.dropped").map((l) => [l.method, l.cap])).toEqual([
+      ["edit 1", "per_chat"],
+      ["edit 2", "per_chat"],
+      ["edit 3", "per_chat"],
+      ["edit 4", "total"],
+      ["other edit 1", "per_chat"],
+    ]);
+
+    h.telegram.failure = null;
+    await h.clock.advance(60_000);
+    expect(await head).toBe("final");
+    expect((await Promise.all(sends)).every((result, i) => result === `send ${i}`)).toBe(true);
+    expect(await Promise.all([...deletes, kept, late, other[1], other[2], otherDelete])).toEqual([
+      "delete 1",
+      "delete 2",
+      "late progress",
+      "late progress",
+      "other edit 2",
+      "other edit 3",
+      "other delete",
+    ]);
+    expect(new Set(h.delivered).size).toBe(h.delivered.length);
+  });
+
+  it("warns once that a send may have landed when the connection broke after it went out, and retries it", async () => {
+    const h = harness({ privateIntervalMs: 0 });
+    const reset = h.op("reset send", PRIVATE, PRIORITY.send, [{ error: RESET }, { error: RESET }]);
+    const refused = h.op("refused send", PRIVATE, PRIORITY.send, [{ error: REFUSED }, { error: REFUSED }]);
+    const edit = h.op("reset edit", PRIVATE, PRIORITY.edit, [{ error: RESET }], "edit:42:1");
+    await h.clock.advance(60_000);
+    expect(await Promise.all([reset, refused, edit])).toEqual(["reset send", "refused send", "reset edit"]);
+    // A refused connection sent nothing, and an edit made twice shows the same text: only the reset send is in doubt.
+    expect(h.lines.filter((l) => l.event === "telegram.maybe_delivered").map((l) => l.method)).toEqual(["reset send"]);
+  });
+
+  it("ends a draining close at its timeout amid an outage, and says what was not delivered", async () => {
+    const h = harness();
+    h.telegram.failure = BAD_GATEWAY;
+    const sends = [h.call("final a", PRIVATE, PRIORITY.send), h.call("final b", PRIVATE, PRIORITY.send)];
+    let closed = false;
+    const closing = h.outbox.close({ timeoutMs: 20_000 }).then(() => {
+      closed = true;
+    });
+    await h.clock.advance(19_999);
+    expect(closed).toBe(false);
+    await h.clock.advance(1);
+    await closing;
+    expect(await Promise.all(sends)).toEqual([null, null]);
+    expect(h.lines.find((l) => l.event === "telegram.outbox.closed")).toMatchObject({ level: 40, dropped: 2, required: 2 });
+    const tries = h.executions.length;
+    await h.clock.advance(600_000);
+    expect(h.executions).toHaveLength(tries);
   });
 });
 
