@@ -481,6 +481,42 @@ describe("fault injection", () => {
   });
 });
 
+describe("outages", () => {
+  it("fails every call until the outage ends, cutting the long poll held open, and keeps updates for later", async () => {
+    const tg = await start();
+    const held = call<TgUpdate[]>(tg, "getUpdates", { timeout: 30 });
+    await tg.waitForCall((c) => c.method === "getUpdates" && c.status === "pending", 2000);
+    const outage = tg.outage();
+    expect(await held).toMatchObject({ status: 502, description: "Bad Gateway" });
+    const prompt = tg.injectMessage({ chat: USER, from: USER, text: "sent while down" });
+    expect(await send(tg, USER, "lost")).toMatchObject({ status: 502 });
+    expect(await call(tg, "getUpdates")).toMatchObject({ status: 502 });
+    expect(outage.failed).toBe(3);
+    expect(tg.messages(USER)).toEqual([]);
+
+    outage.end();
+    const updates = await call<TgUpdate[]>(tg, "getUpdates");
+    expect(updates.result.map((u) => u.update_id)).toEqual([prompt.updateId]);
+    expect(await send(tg, USER, "back")).toMatchObject({ status: 200 });
+    expect(outage.failed).toBe(3);
+    expect(tg.errors).toEqual([]);
+  });
+
+  it("can cut connections instead, and spare some methods", async () => {
+    const tg = await start();
+    const held = call(tg, "getUpdates", { timeout: 30 });
+    await tg.waitForCall((c) => c.method === "getUpdates" && c.status === "pending", 2000);
+    const outage = tg.outage({ fault: { drop: true }, match: (c) => c.method !== "getMe" });
+    await expect(held).rejects.toThrow();
+    await expect(send(tg, USER, "lost")).rejects.toThrow();
+    expect(await call(tg, "getMe")).toMatchObject({ status: 200 });
+    expect(tg.calls("getUpdates").map((c) => c.status)).toEqual(["dropped"]);
+    expect(outage.failed).toBe(2);
+    outage.end();
+    expect(await send(tg, USER, "back")).toMatchObject({ status: 200 });
+  });
+});
+
 describe("rate limits", () => {
   it("limits sends and edits per chat, not globally, and flags early retries", async () => {
     const tg = await start({ ...BASE, rateLimits: { perChatPerSecond: 1, privateBurst: 2, perGroupPerMinute: 3 } });

@@ -6,6 +6,14 @@ export interface ResponseParameters {
   migrate_to_chat_id?: number;
 }
 
+/** Thrown instead of an ApiError when the fake should cut the connection without answering. */
+export class ConnectionDropped extends Error {
+  constructor() {
+    super("connection dropped by an injected fault");
+    this.name = "ConnectionDropped";
+  }
+}
+
 /** A Bot API error the fake answers with; thrown by method handlers. */
 export class ApiError extends Error {
   readonly code: number;

@@ -16,6 +16,7 @@ import {
   type InjectMessageSpec,
   type InjectTarget,
 } from "./inject.js";
+import { ConnectionDropped, injectedError } from "./errors.js";
 import { FloodControl, type EarlyRetry, type RateLimitHit, type RateLimitOptions } from "./limits.js";
 import { createBotApiServer, type ServerError } from "./server.js";
 import type {
@@ -70,6 +71,13 @@ export interface MessageFilter {
 }
 
 export type RegisteredFile = Required<TgFile>;
+
+export interface Outage {
+  /** Calls failed by this outage so far (a cut long poll included). */
+  readonly failed: number;
+  /** Telegram is back: calls are served again. */
+  end(): void;
+}
 
 export interface FakeTelegram {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
@@ -133,6 +141,13 @@ export interface FakeTelegram {
 
   /** Fails the next `times` calls of a method (or matching a predicate) with `fault`. */
   failNext(match: string | CallMatcher, fault: Fault, times?: number): FaultHandle;
+  /**
+   * Telegram goes down: every call (or those `match` accepts) fails with
+   * `fault` (default 502 Bad Gateway; `{ drop: true }` cuts connections)
+   * until `end()`. A long poll held open when it starts is cut the same way,
+   * as a gateway in front of Telegram would.
+   */
+  outage(options?: { fault?: Fault; match?: string | CallMatcher }): Outage;
   clearFaults(): void;
 
   /** Ends pending long polls, drops every connection, stops listening. */
@@ -299,6 +314,37 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     },
 
     failNext: (match, fault, times = 1) => faults.add(match, fault, times),
+    outage(spec = {}) {
+      const fault = spec.fault ?? { code: 502 };
+      const { match } = spec;
+      const applies: CallMatcher = match === undefined ? () => true : typeof match === "string" ? (call) => call.method === match : match;
+      let failed = 0;
+      const rule = faults.add(
+        (call) => {
+          if (!applies(call)) return false;
+          failed++;
+          return true;
+        },
+        fault,
+        Infinity,
+      );
+      const cut = "code" in fault ? injectedError(fault.code, fault.description) : "drop" in fault ? new ConnectionDropped() : undefined;
+      for (const bot of world.bots) {
+        const poll = calls.records.findLast((call) => call.method === "getUpdates" && call.status === "pending" && call.bot?.id === bot.user.id);
+        if (cut !== undefined && poll !== undefined && applies(poll)) {
+          if ("code" in fault) poll.fault = "injected";
+          if (queueFor(bot).interrupt(cut)) failed++;
+        }
+      }
+      return {
+        get failed() {
+          return failed;
+        },
+        end: () => {
+          rule.cancel();
+        },
+      };
+    },
     clearFaults: () => {
       faults.clear();
     },

@@ -5,7 +5,7 @@
 // (call log, stored messages, acknowledged updates), fault injection and
 // optional per-chat rate limits.
 export { startFakeTelegram } from "./fake-telegram.js";
-export type { FakeTelegram, FakeTelegramOptions, MessageFilter, RegisteredFile } from "./fake-telegram.js";
+export type { FakeTelegram, FakeTelegramOptions, MessageFilter, Outage, RegisteredFile } from "./fake-telegram.js";
 export type { CallFault, CallRecord, CallStatus, FileSummary } from "./calls.js";
 export type { CallMatcher, Fault, FaultHandle } from "./faults.js";
 export type {

@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { BodyTooLarge, parseRequest, readBody } from "./body.js";
 import type { CallInit, CallLog, CallRecord } from "./calls.js";
-import { ApiError, injectedError, notFound, tooManyRequests, unauthorized } from "./errors.js";
+import { ApiError, ConnectionDropped, injectedError, notFound, tooManyRequests, unauthorized } from "./errors.js";
 import type { FaultPlan } from "./faults.js";
 import { BUDGET_METHODS, type FloodControl } from "./limits.js";
 import { findMethod } from "./methods/index.js";
@@ -105,6 +105,13 @@ export function createBotApiServer(parts: ServerParts): Server {
   };
 
   const fail = (record: CallRecord, res: ServerResponse, err: unknown): void => {
+    if (err instanceof ConnectionDropped) {
+      record.status = "dropped";
+      record.finishedAt = Date.now();
+      res.socket?.destroy();
+      notify();
+      return;
+    }
     if (err instanceof ApiError) {
       refuse(record, res, err);
       return;

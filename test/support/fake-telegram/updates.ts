@@ -2,7 +2,7 @@
 // update below it (a negative one keeps only the last -offset), `limit`,
 // `allowed_updates` that stick across calls, a long poll that answers as soon
 // as an update arrives, and 409 Conflict for a second concurrent poll.
-import { conflict, GET_UPDATES_CONFLICT, type ApiError } from "./errors.js";
+import { conflict, GET_UPDATES_CONFLICT } from "./errors.js";
 import type { TgUpdate } from "./types.js";
 
 /**
@@ -36,7 +36,7 @@ export interface PollRequest {
 
 interface PendingPoll {
   wake(): void;
-  fail(error: ApiError): void;
+  fail(error: Error): void;
   end(): void;
 }
 
@@ -82,6 +82,13 @@ export class UpdateQueue {
     if (last !== undefined) this.confirmed = Math.max(this.confirmed, last.update_id + 1);
     this.queue.length = 0;
     this.changed();
+  }
+
+  /** Fails a waiting long poll with `error` (an outage cutting it); false if none was waiting. */
+  interrupt(error: Error): boolean {
+    if (this.poll === undefined) return false;
+    this.poll.fail(error);
+    return true;
   }
 
   /** Ends a waiting poll with an empty answer (server shutdown). */
