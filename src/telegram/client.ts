@@ -50,6 +50,12 @@ export interface EditOptions {
   replyMarkup?: InlineKeyboardMarkup;
   /** When the message is gone ("message to edit not found"), send the text as a new message in its thread instead. */
   sendIfMissing?: boolean;
+  /**
+   * The edit shows a state that must not be lost (a final answer edited in
+   * place, `cancelled`): the outbox retries it like a send and never drops it
+   * to save memory. Default: a progress update it may skip.
+   */
+  keep?: boolean;
 }
 
 export interface TelegramClientOptions {
@@ -143,6 +149,7 @@ export class TelegramClient {
       key: editKey(ref.chatId, ref.messageId),
       chatId: ref.chatId,
       priority: PRIORITY.edit,
+      ...(options.keep === true ? { importance: "required" as const } : {}),
       label: "editMessageText",
       execute: () => this.edit(ref, text, options),
     });

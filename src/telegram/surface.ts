@@ -2,7 +2,9 @@
  * The core's ChatSurface on the Telegram client: markdown parts are rendered
  * to text and entities (trimmed or split to fit Telegram's limit), the
  * `cancel` markup becomes the inline cancel button, and every call goes
- * through the outbox (paced, coalesced, retried). The client never throws,
+ * through the outbox (paced, coalesced, retried). Sends and edits to a
+ * settled state wait out a Telegram outage; edits of a live progress message
+ * (the ones with the cancel button) may be skipped. The client never throws,
  * so neither does this. Secrets are redacted in the markdown, before a trim or
  * a split could cut one in half (and again by the client, in what it posts).
  */
@@ -35,6 +37,9 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
         replyMarkup: replyMarkup(message.markup),
         // A progress message the user deleted comes back as a new one rather than going silent.
         sendIfMissing: true,
+        // Only a live progress message carries the cancel button, and its next edit supersedes this one;
+        // any other edit shows a settled state (a final answer, `cancelled`) that must not be skipped.
+        keep: message.markup !== "cancel",
       });
       if (edited !== null) await sendFollowUps(ref.chatId, followUps, followUpOptions);
       return edited;
