@@ -1,6 +1,7 @@
 // TelegramClient and its outbox against the fake Bot API over real HTTP:
 // coalesced edit bursts, chats paced independently within Telegram's limits,
-// 429 storms, 5xx and dropped connections, "not modified", replacing a
+// 429 storms, 5xx and dropped connections, outages (nothing required lost,
+// each call made once, permanent refusals still final), "not modified", replacing a
 // progress message, draining on close — and no bot token in any log line.
 // Every test captures the client's logs and checks them for the token.
 import { pino } from "pino";
@@ -154,13 +155,27 @@ describe("failures", () => {
     expect(events().filter((e) => e === "telegram.retry")).toHaveLength(3);
   });
 
-  it("gives up after the last attempt and logs it", async () => {
-    const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxAttempts: 3 } } });
-    const ref = await sent(client.sendMessage(USER, "to delete"));
-    tg.failNext("deleteMessage", { code: 500 }, Infinity);
-    expect(await client.deleteMessage(ref)).toBe(false);
-    expect(tg.calls("deleteMessage")).toHaveLength(3);
-    expect(logs().find((l) => l.event === "telegram.gave_up")).toMatchObject({ method: "deleteMessage", attempts: 3, error: { code: 500 } });
+  it("gives a call about no chat up after the last attempt and logs it", async () => {
+    // This test used a deleteMessage before deletes, like sends, learnt to wait out an outage.
+    const { tg, client, logs } = await setup({ outbox: { backoff: { initialMs: 20, maxAttempts: 3 } } });
+    tg.failNext("getChat", { code: 500 }, Infinity);
+    expect(await client.getChat(GROUP)).toBeNull();
+    expect(tg.calls("getChat")).toHaveLength(3);
+    expect(logs().find((l) => l.event === "telegram.gave_up")).toMatchObject({ method: "getChat", attempts: 3, error: { code: 500 } });
+  });
+
+  it("does not retry a permanent refusal, while another chat waits out an outage", async () => {
+    const { tg, client, events } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxMs: 50 } } });
+    const outage = tg.outage({ match: (c) => c.chatId === USER });
+    tg.failNext((c) => c.chatId === OTHER_USER, { code: 403, description: "Forbidden: bot was blocked by the user" });
+    const waiting = client.sendMessage(USER, "answer");
+    expect(await client.sendMessage(OTHER_USER, "blocked")).toBeNull();
+    expect(tg.calls("sendMessage").filter((c) => c.chatId === OTHER_USER)).toHaveLength(1);
+    await tg.waitForCall(() => outage.failed >= 5);
+    outage.end();
+    expect(await waiting).not.toBeNull();
+    expect(events()).toContain("telegram.failed");
+    expect(events()).not.toContain("telegram.gave_up");
   });
 
   it("does not retry other Bot API errors", async () => {
@@ -173,8 +188,11 @@ describe("failures", () => {
   it("never logs the token, though failed requests carry it in their URL", async () => {
     const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxAttempts: 2 } } });
     tg.failNext("sendMessage", { drop: true }, 2);
+    tg.failNext("getChatMember", { drop: true }, 2);
     tg.failNext("getChat", { code: 429, retry_after: 1 }, 1);
-    expect(await client.sendMessage(USER, "lost")).toBeNull();
+    // A send is retried past maxAttempts (it used to be given up here); the best-effort getChatMember is not.
+    expect(await client.sendMessage(USER, "kept")).not.toBeNull();
+    expect(await client.getChatMember(GROUP, USER)).toBeNull();
     expect(await client.getChat(-100999)).toBeNull();
     expect(await client.sendChatAction(-100999, "typing")).toBe(false);
 
@@ -183,7 +201,88 @@ describe("failures", () => {
     // The network error quoted the URL; what reached the log is its redacted form.
     expect(text).toContain("bot[REDACTED:bot_token]");
     const events = logs().map((l) => l.event);
-    expect(events).toEqual(expect.arrayContaining(["telegram.retry", "telegram.gave_up", "telegram.rate_limited", "telegram.failed", "telegram.chat_action_failed"]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        "telegram.outage",
+        "telegram.maybe_delivered",
+        "telegram.retry",
+        "telegram.recovered",
+        "telegram.gave_up",
+        "telegram.rate_limited",
+        "telegram.failed",
+        "telegram.chat_action_failed",
+      ]),
+    );
+  });
+});
+
+describe("outages", () => {
+  it("holds sends, a kept edit and deletes through an outage far past the old give-up point, then makes each once, in order", async () => {
+    const { tg, client, logs, events } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxMs: 100, maxAttempts: 3 } } });
+    const progress = await sent(client.sendMessage(USER, "starting"));
+    const other = await sent(client.sendMessage(USER, "working on the other run"));
+    const outage = tg.outage();
+
+    const edit = client.editMessageText(progress, "working");
+    const final = client.sendMessage(USER, "final answer");
+    const cleanup = client.deleteMessage(progress);
+    const cancelled = client.editMessageText(other, "cancelled", { keep: true });
+    const reply = client.sendMessage(USER, "reply to a command");
+    // Many more tries than maxAttempts (3), and longer than those took before this change.
+    await tg.waitForCall(() => outage.failed >= 15, 10_000);
+    expect(tg.messages(USER).map((m) => [m.text, m.deleted])).toEqual([
+      ["starting", false],
+      ["working on the other run", false],
+    ]);
+    outage.end();
+
+    expect(await final).not.toBeNull();
+    expect(await reply).not.toBeNull();
+    expect(await cleanup).toBe(true);
+    expect(await cancelled).toEqual(other);
+    // The progress edit came to nothing: deletes go before edits, and its message was deleted.
+    expect(await edit).toBeNull();
+    await client.outbox.idle();
+    expect(tg.messages(USER).map((m) => [m.text, m.deleted])).toEqual([
+      ["starting", true],
+      ["cancelled", false],
+      ["final answer", false],
+      ["reply to a command", false],
+    ]);
+    const made = tg.calls().filter((c) => c.status === 200);
+    expect(made.map((c) => c.params.text ?? c.method)).toEqual(["starting", "working on the other run", "final answer", "reply to a command", "deleteMessage", "cancelled"]);
+    expect(events()).not.toContain("telegram.gave_up");
+    expect(events().filter((e) => e === "telegram.outage")).toHaveLength(1);
+    expect(logs().find((l) => l.event === "telegram.recovered")).toMatchObject({ chat_id: USER });
+  });
+
+  it("over the cap, skips a live progress edit but keeps one that shows a settled state", async () => {
+    // A cap of 0 lets no droppable op wait at all, so only what is kept gets through.
+    const { tg, client } = await setup({ outbox: { privateIntervalMs: 0, caps: { perChat: 0 } } });
+    const surface = telegramSurface(client);
+    const progress = await sent(surface.send(USER, { parts: { header: "starting" }, markup: "cancel" }));
+    expect(await surface.edit(progress, { parts: { header: "working" }, markup: "cancel" })).toBeNull();
+    expect(await client.editMessageText(progress, "working", { keep: false })).toBeNull();
+    expect(await surface.edit(progress, { parts: { header: "done", body: "the answer" } })).toEqual(progress);
+    expect(tg.calls("editMessageText")).toHaveLength(1);
+    expect(tg.message(USER, progress.messageId)?.text).toMatch(/^done\s+the answer/);
+  });
+
+  it("sends again a message whose answer was lost after it landed, and says it may be a duplicate", async () => {
+    // The documented trade-off: a send in doubt is retried (never lost), so this one shows twice.
+    const { tg, client, logs } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20 } } });
+    tg.failNext("sendMessage", { drop: true, afterHandling: true }, 1);
+    expect(await client.sendMessage(USER, "answer")).not.toBeNull();
+    expect(tg.messages(USER).map((m) => m.text)).toEqual(["answer", "answer"]);
+    expect(logs().filter((l) => l.event === "telegram.maybe_delivered")).toHaveLength(1);
+  });
+
+  it("retries a 5xx answer without posting twice", async () => {
+    const { tg, client } = await setup({ outbox: { privateIntervalMs: 0, backoff: { initialMs: 20, maxMs: 100, maxAttempts: 2 } } });
+    tg.failNext("sendMessage", { code: 502 }, 8);
+    expect(await client.sendMessage(USER, "answer")).not.toBeNull();
+    expect(tg.calls("sendMessage")).toHaveLength(9);
+    expect(tg.messages(USER).map((m) => m.text)).toEqual(["answer"]);
   });
 });
 
