@@ -26,7 +26,12 @@
  * Failures never end polling: a 429 waits its retry_after, any
  * other failure waits 2 s, doubling up to 30 s while failures continue
  * (upstream retries every 2 s; the backoff keeps a 409 fight with a second
- * instance, or a revoked token, from hammering Telegram).
+ * instance, or a revoked token, from hammering Telegram). So an outage of
+ * any length ends in a poll within 30 s of Telegram's return, and what was
+ * sent meanwhile is handed on then: Telegram keeps unconfirmed updates for
+ * 24 hours. A long poll left unanswered 10 s past its timeout (a connection
+ * that died without a reset, as when a home router reconnects) is given up
+ * as a failure rather than waited on until the HTTP timeout.
  *
  * The handler gets each accepted update and must return quickly: it queues
  * work and never waits for a run (a returned promise is not awaited; its
@@ -69,6 +74,8 @@ export interface UpdatePollerOptions {
   maxRetryDelayMs?: number;
   /** How long the confirming getUpdates at stop may take (default 5000 ms). */
   confirmTimeoutMs?: number;
+  /** How long past its timeout a long poll may stay unanswered before it counts as failed (default 10 000 ms). */
+  pollGraceMs?: number;
   /** Default: the number before the token's colon. */
   botId?: number;
   log?: Logger;
@@ -89,6 +96,7 @@ const DEFAULTS = {
   retryDelayMs: 2_000,
   maxRetryDelayMs: 30_000,
   confirmTimeoutMs: 5_000,
+  pollGraceMs: 10_000,
 } as const;
 
 const UpdateListSchema = z.array(z.unknown());
@@ -128,6 +136,7 @@ export class UpdatePoller {
   async #loop(signal: AbortSignal): Promise<void> {
     const options = this.#options;
     const pollTimeoutS = options.pollTimeoutS ?? DEFAULTS.pollTimeoutS;
+    const pollGraceMs = options.pollGraceMs ?? DEFAULTS.pollGraceMs;
     let mark = await this.#readMark();
     /** The next offset to ask for: everything below it is handled (or skipped). */
     let offset = mark === null ? 0 : mark.updateId + 1;
@@ -145,15 +154,16 @@ export class UpdatePoller {
     this.#log.info({ event: "telegram.polling_started", offset, state: this.#store.path }, "polling Telegram for updates");
     while (!signal.aborted) {
       let raw: unknown[];
+      const timeoutS = draining ? 0 : pollTimeoutS;
       try {
         const answer: unknown = await options.api.getUpdates(
           {
             ...(offset > 0 ? { offset } : {}),
-            timeout: draining ? 0 : pollTimeoutS,
+            timeout: timeoutS,
             limit: 100,
             allowed_updates: [...ALLOWED_UPDATES],
           },
-          grammySignal(signal),
+          grammySignal(AbortSignal.any([signal, AbortSignal.timeout(timeoutS * 1000 + pollGraceMs)])),
         );
         sentOffset = Math.max(sentOffset, offset);
         const list = UpdateListSchema.safeParse(answer);

@@ -3,7 +3,8 @@
 // state directory) handling nothing twice, also after a "kill" between
 // handling and confirming; the start-up backlog filtered by age; strangers'
 // chats never reaching the handler and logged once; 5xx, dropped connections,
-// 429 and 409 survived; an abort ending the long poll in flight.
+// 429 and 409 survived, a 90 s outage and a stalled poll too; an abort
+// ending the long poll in flight.
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -360,6 +361,33 @@ describe("failures", () => {
     const failed = run.logs().filter((l) => l.event === "telegram.poll_failed");
     expect(failed.map((l) => l.attempt)).toEqual([1, 2, 3]);
     expect(run.events()).toContain("telegram.polling_recovered");
+  });
+
+  it("survives a 90 s outage that cuts its long poll, and hands on once what was sent during it", async () => {
+    const run = start();
+    say("before");
+    await waitFor(() => run.received.length === 1 && tg.isPolling(), WAIT_MS, "the first update and the next long poll");
+    const outage = tg.outage();
+    const during = say("during the outage");
+    // The poller's clock: the retry waits it asked for add up to 90 s (each sleeps 20 ms here).
+    await waitFor(() => run.sleeps.reduce((sum, ms) => sum + ms, 0) >= 90_000, WAIT_MS, "90 s of retry waits");
+    expect(run.texts()).toEqual(["before"]);
+    outage.end();
+    await tg.waitForConfirmed(during, WAIT_MS);
+    expect(run.texts()).toEqual(["before", "during the outage"]);
+    expect(run.sleeps).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, ...run.sleeps.slice(6).map(() => 30_000)]);
+    expect(outage.failed).toBe(run.sleeps.length);
+    expect(run.events()).toContain("telegram.polling_recovered");
+  });
+
+  it("gives up a long poll that goes unanswered past its timeout, and polls again", async () => {
+    // A connection that died without a reset: the request is never answered.
+    tg.failNext("getUpdates", { delayMs: 60_000 });
+    say("after the stall");
+    const run = start({ pollTimeoutS: 1, pollGraceMs: 300 });
+    await waitFor(() => run.received.length === 1, WAIT_MS, "the update");
+    expect(run.texts()).toEqual(["after the stall"]);
+    expect(run.logs().find((l) => l.event === "telegram.poll_failed")).toMatchObject({ attempt: 1, error: { name: "HttpError" } });
   });
 
   it("waits as long as a 429 says", async () => {
