@@ -53,7 +53,14 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   // One set of known secrets for the chat, the logs and engine stderr; a reload adds the new config's.
   const redactor = Redactor.of(knownSecrets(process.env, config().raw)).add("bot_token", telegram.bot_token);
   const log = redactingLogger(context.log, redactor);
-  const client = new TelegramClient({ token: telegram.bot_token, apiRoot: telegram.api_root, log, redactor });
+  const retryMaxMs = retryMaxFromEnv(log);
+  const client = new TelegramClient({
+    token: telegram.bot_token,
+    apiRoot: telegram.api_root,
+    log,
+    redactor,
+    ...(retryMaxMs === undefined ? {} : { outbox: { backoff: { maxMs: retryMaxMs } } }),
+  });
 
   const me = await connect(client, log, context.signal);
   if (me === null) return 0;
@@ -162,6 +169,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     admit: (update) => gate.admit(update),
     backlogMaxAgeS: () => telegramConfig().backlog_max_age_s,
     onPolled: healthBeat(log),
+    ...(retryMaxMs === undefined ? {} : { retryDelayMs: Math.min(2_000, retryMaxMs), maxRetryDelayMs: retryMaxMs }),
     onBacklogDrained: (backlog) => {
       void announce(services, backlog).then(() => runStartupHooks(services));
     },
@@ -277,6 +285,20 @@ function healthBeat(log: Logger): (() => void) | undefined {
       },
     );
   };
+}
+
+/**
+ * `TAKOPI_TELEGRAM_RETRY_MAX_MS`: the longest wait between tries while
+ * Telegram is unreachable, for the outbox and for polling (default 30 s).
+ * Lower, Telegram's return is noticed sooner at the cost of more requests.
+ */
+function retryMaxFromEnv(log: Logger): number | undefined {
+  const text = process.env.TAKOPI_TELEGRAM_RETRY_MAX_MS;
+  if (text === undefined || text === "") return undefined;
+  const value = Number(text);
+  if (Number.isSafeInteger(value) && value >= 100) return value;
+  log.warn({ event: "config.bad_env", name: "TAKOPI_TELEGRAM_RETRY_MAX_MS", value: text }, "TAKOPI_TELEGRAM_RETRY_MAX_MS is not a whole number of milliseconds ≥ 100; ignored");
+  return undefined;
 }
 
 function warnUnsupported(config: LoadedConfig, log: Logger): void {

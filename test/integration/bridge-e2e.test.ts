@@ -229,6 +229,67 @@ describe("delivery", () => {
   });
 });
 
+describe("a Telegram outage", () => {
+  // The old give-up: 5 tries, 1+2+4+8 s apart, then the send was dropped (telegram.gave_up).
+  const OLD_BUDGET_MS = 15_000;
+  const OUTAGE_MS = 25_000;
+
+  it("loses no answer: a run that ends and a prompt sent during it are answered once, after", async () => {
+    bridge = await BridgeHarness.create();
+    const harness = bridge;
+    // Retries at most 1 s apart instead of 30 s, so the test notices the end quickly; the outage still spans many.
+    await harness.start([], { env: { TAKOPI_TELEGRAM_RETRY_MAX_MS: "1000" } });
+    const a = harness.send("first [gate:a]");
+    await waitFor(() => progressOf(harness, a.stored.messageId) !== undefined, 10_000, "A's progress message");
+
+    // Telegram goes down: every call answers 502, the long poll in flight included. A's run ends meanwhile.
+    const downAt = Date.now();
+    const down = harness.telegram.outage();
+    await harness.openGate("a");
+    const b = harness.send("second");
+    await waitFor(() => Date.now() - downAt >= OUTAGE_MS / 3, OUTAGE_MS, "the first part of the outage");
+    expect(await harness.spawns()).toHaveLength(1);
+
+    // getUpdates comes back first; every other call now loses its connection. B's run starts and ends in the dark.
+    down.end();
+    const dark = harness.telegram.outage({ fault: { drop: true }, match: (call) => call.method !== "getUpdates" });
+    await harness.waitForSpawns(2);
+    const command = harness.send("/new");
+    await waitFor(() => Date.now() - downAt >= OUTAGE_MS, OUTAGE_MS, "the rest of the outage");
+    dark.end();
+    const outageMs = Date.now() - downAt;
+
+    const finalA = await harness.replyTo(a.stored.messageId, (text) => text.startsWith("done"));
+    const finalB = await harness.replyTo(b.stored.messageId, (text) => text.startsWith("done"));
+    await harness.replyTo(command.stored.messageId, (text) => text.startsWith("nothing to clear"));
+    // Each answer exactly once, as a new message; B's run showed its progress message first.
+    for (const prompt of [a, b]) {
+      const finals = harness.botMessages().filter((m) => m.replyToMessageId === prompt.stored.messageId && (m.text ?? "").startsWith("done"));
+      expect(finals.map((m) => m.messageId)).toEqual([prompt === a ? finalA.messageId : finalB.messageId]);
+    }
+    const progressB = progressOf(harness, b.stored.messageId);
+    expect(progressB).toBeDefined();
+    expect(progressB?.messageId).not.toBe(finalB.messageId);
+    const progressA = progressOf(harness, a.stored.messageId);
+    await waitFor(
+      () => [progressA, progressB].every((p) => harness.botMessages().find((m) => m.messageId === p?.messageId)?.deleted === true),
+      10_000,
+      "both progress messages deleted",
+    );
+    expect(harness.botMessages().filter((m) => m.replyToMessageId === b.stored.messageId)).toHaveLength(2);
+
+    // The outage outlasted the old budget many tries over, and nothing was given up.
+    expect(outageMs).toBeGreaterThan(OLD_BUDGET_MS);
+    const failedSends = harness.telegram.calls("sendMessage").filter((c) => c.status === 502 || c.status === "dropped");
+    expect(failedSends.length).toBeGreaterThan(10);
+    const logs = harness.logs();
+    expect(logs.filter((l) => l.event === "telegram.gave_up")).toEqual([]);
+    expect(logs.filter((l) => l.event === "telegram.outage" && l.chat_id === USER)).toHaveLength(1);
+    expect(logs.filter((l) => l.event === "telegram.recovered" && l.chat_id === USER)).toHaveLength(1);
+    expect(await harness.stop()).toBe(0);
+  });
+});
+
 describe("sessions and commands", () => {
   it("/new in a stateless chat answers instead of running a prompt", async () => {
     const harness = await started();
