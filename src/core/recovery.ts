@@ -9,6 +9,7 @@
  */
 import { isSameProcessAlive, listProcesses, readProcess, terminateProcessTree } from "../engines/process-tree.js";
 import { renderFooter, renderHeader } from "../render/final.js";
+import { systemClock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { guardedSurface, type ChatMessage, type ChatSurface } from "./chat.js";
 import type { JournalEntry, RunJournal } from "./run-journal.js";
@@ -20,6 +21,13 @@ export interface RecoveryOptions {
   graceMs?: number;
   /** Epoch milliseconds, for the elapsed time shown (default `Date.now`). */
   now?: () => number;
+  /**
+   * How long start-up waits for each message edit (default 15 s). The edit
+   * is not abandoned: a transport that waits out an outage (Telegram's
+   * outbox) still makes it once it can; start-up just goes on, so polling
+   * picks up the prompts sent meanwhile.
+   */
+  editWaitMs?: number;
   log?: Logger;
 }
 
@@ -31,6 +39,9 @@ export interface RecoveryReport {
   /** Messages edited to say their run was interrupted. */
   edited: number;
 }
+
+/** The longest start-up waits for an interrupted run's message to be edited (the old outbox's give-up time). */
+const EDIT_WAIT_MS = 15_000;
 
 /** The label interrupted runs show, as code like `cancelled`. */
 export const INTERRUPTED_LABEL = "`interrupted`";
@@ -50,7 +61,7 @@ export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<
       }
       if (entry.message_id !== null) {
         const ref = { chatId: entry.chat_id, messageId: entry.message_id, threadId: entry.thread_id };
-        if ((await surface.edit(ref, interruptedMessage(entry, now()))) !== null) report.edited += 1;
+        if ((await within(surface.edit(ref, interruptedMessage(entry, now())), options.editWaitMs ?? EDIT_WAIT_MS)) != null) report.edited += 1;
       }
       await options.journal.forget(key);
     }),
@@ -77,6 +88,16 @@ export function interruptedMessage(entry: JournalEntry, nowMs: number): ChatMess
     },
     markup: "none",
   };
+}
+
+/** `promise`'s value, or undefined once `ms` have passed first. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([promise, systemClock.sleep(ms, timer.signal).then(() => undefined)]);
+  } finally {
+    timer.abort();
+  }
 }
 
 /**

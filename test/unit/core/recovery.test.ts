@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { MessageRef } from "../../../src/core/chat.js";
+import type { ChatSurface, MessageRef } from "../../../src/core/chat.js";
 import { interruptedMessage, recoverInterruptedRuns } from "../../../src/core/recovery.js";
 import { RunJournal, type JournalEntry } from "../../../src/core/run-journal.js";
 import { runMessage } from "../../../src/core/run-message.js";
@@ -111,6 +111,24 @@ describe("recoverInterruptedRuns", () => {
     expect(report).toEqual({ runs: 1, stopped: 0, edited: 1 });
     expect(alive(stranger.leader) && alive(stranger.child)).toBe(true);
     expect(surface.message(progress)?.text.startsWith("interrupted")).toBe(true);
+  });
+
+  it("does not hold start-up while the chat service cannot take the edit (a Telegram outage)", async () => {
+    const progress = await progressMessage();
+    await journal.record("k3", entry({ message_id: progress.messageId }));
+    // The edit waits, as the Telegram outbox makes it wait through an outage.
+    const stalled: ChatSurface = {
+      send: (chatId, message, options) => surface.send(chatId, message, options),
+      edit: () => new Promise<MessageRef | null>(() => undefined),
+      delete: (ref) => surface.delete(ref),
+    };
+
+    const started = Date.now();
+    const report = await recoverInterruptedRuns({ journal, surface: stalled, editWaitMs: 100 });
+
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(report).toEqual({ runs: 1, stopped: 0, edited: 0 });
+    expect(await journal.entries()).toEqual([]);
   });
 
   it("tells a queued prompt and a run that never opened a session to send it again", () => {
