@@ -4,7 +4,7 @@
  * entities, and every message is guaranteed to fit Telegram's text limit.
  */
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { MessageMarkup } from "../core/chat.js";
+import type { ChatMessage, MessageMarkup } from "../core/chat.js";
 import { assembleMarkdown, MAX_BODY_CHARS, trimBody, type MarkdownParts, type MessageOverflow } from "../render/final.js";
 import { closeOpenFence, safeCut } from "../render/markdown-source.js";
 import { splitMarkdownBody } from "../render/split.js";
@@ -15,6 +15,14 @@ export const TELEGRAM_TEXT_LIMIT = 4096;
 
 /** What `sendMessage`/`editMessageText` get: plain text plus entities (never `parse_mode`). */
 export type RenderedMessage = RenderedText;
+
+/** A message as Telegram shows it: the primary message, then follow-ups of a split body. */
+export type RenderedMessages = [RenderedMessage, ...RenderedMessage[]];
+
+/** Core's description of a run message, rendered the one way every surface renders it. */
+export function renderChatMessage(message: Pick<ChatMessage, "parts" | "overflow">): RenderedMessages {
+  return prepareTelegram(message.parts, { overflow: message.overflow ?? "trim" });
+}
 
 export interface PrepareOptions {
   overflow?: MessageOverflow;
@@ -67,7 +75,7 @@ export function replyMarkup(markup: MessageMarkup | undefined): InlineKeyboardMa
  * {@link TELEGRAM_TEXT_LIMIT} and the body budget shrunk until it fits. Only if
  * header and footer alone exceed the limit is the rendered text itself cut.
  */
-export function prepareTelegram(parts: MarkdownParts, options: PrepareOptions = {}): RenderedMessage[] {
+export function prepareTelegram(parts: MarkdownParts, options: PrepareOptions = {}): RenderedMessages {
   const maxBodyChars = Math.max(1, Math.floor(options.maxBodyChars ?? MAX_BODY_CHARS));
   const body = parts.body != null && parts.body.trim() !== "" ? parts.body : null;
   if (body === null) return [fit(renderMarkdown(assembleMarkdown({ ...parts, body: null })))];
@@ -89,7 +97,7 @@ function prepareTrimmed(parts: MarkdownParts, source: string, maxBodyChars: numb
 /** Smallest chunk size worth splitting into; below it, the frame is the problem, not the body. */
 const MIN_SPLIT_CHARS = 256;
 
-function prepareSplit(parts: MarkdownParts, body: string, maxBodyChars: number): RenderedMessage[] {
+function prepareSplit(parts: MarkdownParts, body: string, maxBodyChars: number): RenderedMessages {
   let limit = maxBodyChars;
   for (;;) {
     const chunks = splitMarkdownBody(body, limit);
@@ -105,7 +113,8 @@ function prepareSplit(parts: MarkdownParts, body: string, maxBodyChars: number):
     );
     const excess = Math.max(0, ...messages.map((message) => message.text.length)) - TELEGRAM_TEXT_LIMIT;
     const next = limit - excess;
-    if (excess <= 0 || next < Math.min(MIN_SPLIT_CHARS, limit)) return messages.map((message) => fit(message));
+    // One message per chunk, and there is at least one chunk.
+    if (excess <= 0 || next < Math.min(MIN_SPLIT_CHARS, limit)) return messages.map((message) => fit(message)) as RenderedMessages;
     limit = next;
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { ChatMessage, ChatSurface, MessageRef, SendOptions } from "../core/chat.js";
 import type { TelegramClient } from "./client.js";
-import { prepareTelegram, replyMarkup, type RenderedMessage } from "./render.js";
+import { renderChatMessage, replyMarkup, type RenderedMessage, type RenderedMessages } from "./render.js";
 
 export function telegramSurface(client: TelegramClient): ChatSurface {
   /** The rest of a split message, each posted like the first, without buttons. */
@@ -51,10 +51,8 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
   };
 }
 
-function render(message: ChatMessage, redact: (text: string) => string): [RenderedMessage, ...RenderedMessage[]] {
+function render(message: ChatMessage, redact: (text: string) => string): RenderedMessages {
   const { header, body, footer } = message.parts;
   const parts = { header: redact(header), body: body == null ? body : redact(body), footer: footer == null ? footer : redact(footer) };
-  const [primary, ...followUps] = prepareTelegram(parts, { overflow: message.overflow ?? "trim" });
-  if (primary === undefined) throw new Error("prepareTelegram returned no message");
-  return [primary, ...followUps];
+  return renderChatMessage({ parts, overflow: message.overflow });
 }

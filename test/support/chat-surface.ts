@@ -5,7 +5,7 @@
  * than by polling a clock.
  */
 import type { ChatMessage, ChatSurface, MessageMarkup, MessageRef, SendOptions } from "../../src/core/chat.js";
-import { prepareTelegram, type RenderedMessage } from "../../src/telegram/render.js";
+import { renderChatMessage, type RenderedMessage } from "../../src/telegram/render.js";
 
 /** What a send asked for, every default filled in (`replyTo` as the replied-to message id). */
 export interface SentOptions {
@@ -43,7 +43,7 @@ export class MemorySurface implements ChatSurface {
 
   /** Rendered as the Telegram surface renders it; the follow-ups of a split message are sent after it. */
   send(chatId: number, message: ChatMessage, options: SendOptions = {}): Promise<MessageRef | null> {
-    const [primary, ...followUps] = render(message);
+    const [primary, ...followUps] = renderChatMessage(message);
     const ref = this.#post(chatId, primary, message.markup ?? "none", options);
     for (const followUp of followUps) this.#post(chatId, followUp, "none", options);
     return Promise.resolve(ref);
@@ -51,7 +51,7 @@ export class MemorySurface implements ChatSurface {
 
   edit(ref: MessageRef, message: ChatMessage, followUps: SendOptions = { threadId: ref.threadId }): Promise<MessageRef | null> {
     const target = this.message(ref);
-    const [primary, ...rest] = render(message);
+    const [primary, ...rest] = renderChatMessage(message);
     const text = shown(primary);
     const markup = message.markup ?? "none";
     this.calls.push({ kind: "edit", ref, text, markup });
@@ -149,10 +149,4 @@ export class MemorySurface implements ChatSurface {
 
 function shown(message: RenderedMessage): string {
   return message.text.trimEnd();
-}
-
-function render(message: ChatMessage): [RenderedMessage, ...RenderedMessage[]] {
-  const [primary, ...followUps] = prepareTelegram(message.parts, { overflow: message.overflow ?? "trim" });
-  if (primary === undefined) throw new Error("prepareTelegram returned no message");
-  return [primary, ...followUps];
 }

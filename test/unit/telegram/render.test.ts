@@ -54,7 +54,7 @@ describe("prepareTelegram, trim mode", () => {
   it("trims the body and keeps header and footer (test_prepare_telegram_trims_body_preserves_footer)", () => {
     const messages = prepareTelegram({ header: "header", body: "x".repeat(MAX_BODY_CHARS + 100), footer: "footer" });
     expect(messages).toHaveLength(1);
-    const chunks = (messages[0]?.text ?? "").split("\n\n").filter((chunk) => chunk !== "");
+    const chunks = messages[0].text.split("\n\n").filter((chunk) => chunk !== "");
     expect(chunks[0]).toBe("header");
     expect(chunks.at(-1)?.trimEnd()).toBe("footer");
     expect(chunks[1]).toHaveLength(MAX_BODY_CHARS);
@@ -63,7 +63,7 @@ describe("prepareTelegram, trim mode", () => {
 
   it("keeps entities when the body is trimmed (test_prepare_telegram_preserves_entities_on_truncate)", () => {
     const [message] = prepareTelegram({ header: "h", body: `**bold** ${"x".repeat(MAX_BODY_CHARS + 100)}` });
-    expect(message?.entities.some((entity) => entity.type === "bold")).toBe(true);
+    expect(message.entities.some((entity) => entity.type === "bold")).toBe(true);
   });
 
   it("renders header, body and footer as one message", () => {
@@ -88,7 +88,6 @@ describe("prepareTelegram, trim mode", () => {
     const body = `Here is the file:\n\n\`\`\`ts\n${"const value = compute();\n".repeat(300)}\`\`\``;
     const [message] = prepareTelegram({ header: "done · codex · 9s", body, footer: RESUME });
     expect(message).toBeDefined();
-    if (message === undefined) return;
     expectSendable(message);
     expect(message.text.trimEnd().endsWith("codex resume 0199a213-81c0-7800-8aa1-bbab2a035a53")).toBe(true);
     const footer = message.entities.at(-1);
@@ -101,7 +100,6 @@ describe("prepareTelegram, trim mode", () => {
     const body = Array.from({ length: 900 }, () => "1. a").join("\n");
     const [message] = prepareTelegram({ header: "done", body, footer: RESUME });
     expect(message).toBeDefined();
-    if (message === undefined) return;
     expectSendable(message);
     expect(message.text).toContain("\n10. a\n");
     expect(message.text.trimEnd().endsWith("codex resume 0199a213-81c0-7800-8aa1-bbab2a035a53")).toBe(true);
@@ -111,7 +109,6 @@ describe("prepareTelegram, trim mode", () => {
     const footer = `\`ctx: ${"p".repeat(1000)}\`  \n${RESUME}`;
     const [message] = prepareTelegram({ header: "done", body: "y".repeat(5000), footer });
     expect(message).toBeDefined();
-    if (message === undefined) return;
     expectSendable(message);
     expect(message.text.length).toBeGreaterThan(4000);
     expect(message.text.trimEnd().endsWith("codex resume 0199a213-81c0-7800-8aa1-bbab2a035a53")).toBe(true);
@@ -121,7 +118,6 @@ describe("prepareTelegram, trim mode", () => {
     const messages = prepareTelegram({ header: `**${"h".repeat(3000)}**`, body: "body", footer: `\`${"f".repeat(3000)}\`` });
     expect(messages).toHaveLength(1);
     const [message] = messages;
-    if (message === undefined) return;
     expectSendable(message);
     expect(message.text).toHaveLength(TELEGRAM_TEXT_LIMIT);
     expect(message.text.endsWith("…")).toBe(true);
@@ -136,7 +132,7 @@ describe("prepareTelegram, split mode", () => {
       { overflow: "split" },
     );
     expect(messages).toHaveLength(2);
-    expect(messages[0]?.text.startsWith(`done · codex · 0s\n\n${"x".repeat(MAX_BODY_CHARS)}\n\n`)).toBe(true);
+    expect(messages[0].text.startsWith(`done · codex · 0s\n\n${"x".repeat(MAX_BODY_CHARS)}\n\n`)).toBe(true);
     expect(messages[1]?.text).toBe(`done · codex · 0s · continued (2/2)\n\n${"x".repeat(10)}\n\ncodex resume 0199a213-81c0-7800-8aa1-bbab2a035a53\n\n`);
     for (const message of messages) {
       expectSendable(message);
