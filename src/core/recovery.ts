@@ -8,11 +8,11 @@
  * itself is not repeated: the engine may have half-done the work.
  */
 import { isSameProcessAlive, listProcesses, readProcess, terminateProcessTree } from "../engines/process-tree.js";
-import { renderFooter, renderHeader } from "../render/final.js";
 import { systemClock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
-import { guardedSurface, type ChatMessage, type ChatSurface } from "./chat.js";
-import type { JournalEntry, RunJournal } from "./run-journal.js";
+import { guardedSurface, type ChatSurface } from "./chat.js";
+import type { RunJournal } from "./run-journal.js";
+import { interruptedMessage } from "./run-view.js";
 
 export interface RecoveryOptions {
   journal: RunJournal;
@@ -43,9 +43,6 @@ export interface RecoveryReport {
 /** The longest start-up waits for an interrupted run's message to be edited (the old outbox's give-up time). */
 const EDIT_WAIT_MS = 15_000;
 
-/** The label interrupted runs show, as code like `cancelled`. */
-export const INTERRUPTED_LABEL = "`interrupted`";
-
 /** Ends every run the journal lists; a failure costs that run's message, never the start-up. */
 export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<RecoveryReport> {
   const log = options.log ?? silentLogger;
@@ -68,26 +65,6 @@ export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<
   );
   if (report.runs > 0) log.warn({ event: "recovery.done", ...report }, "takopi did not shut down cleanly last time; its runs were ended");
   return report;
-}
-
-/** What an interrupted run's message says instead of `working`. */
-export function interruptedMessage(entry: JournalEntry, nowMs: number): ChatMessage {
-  const elapsedSeconds = Math.max(0, (nowMs - entry.started_at) / 1000);
-  const canContinue = entry.resume_line !== null;
-  const body =
-    entry.state === "queued"
-      ? "takopi stopped before this prompt ran; send it again."
-      : canContinue
-        ? "takopi stopped while this was running (a restart, a crash or out of memory) and the engine was stopped; its work so far is in the session. Reply to this message to continue."
-        : "takopi stopped while this was starting and the engine was stopped before it opened a session; send the prompt again.";
-  return {
-    parts: {
-      header: renderHeader({ label: INTERRUPTED_LABEL, engine: entry.engine, elapsedSeconds, actionCount: 0 }),
-      body,
-      footer: renderFooter(entry.context_line, entry.resume_line),
-    },
-    markup: "none",
-  };
 }
 
 /** `promise`'s value, or undefined once `ms` have passed first. */

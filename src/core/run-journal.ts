@@ -11,7 +11,6 @@
  * Writes are few per run (message known, engine spawned, session known,
  * ended) and never hold a run up: a failure to write is logged, not fatal.
  */
-import { randomUUID } from "node:crypto";
 import * as z from "zod";
 import { JsonStateFile } from "../util/json-state.js";
 import { silentLogger, type Logger } from "../util/log.js";
@@ -66,11 +65,6 @@ export class RunJournal {
       empty: () => ({ version: VERSION, runs: {} }),
       log: this.#log,
     });
-  }
-
-  /** A key no other run of this or an earlier process has. */
-  static newKey(): string {
-    return randomUUID();
   }
 
   /** Records (or updates) a run; settles when written, never rejects. */

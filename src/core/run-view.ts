@@ -1,16 +1,18 @@
 /**
  * The one place a run's messages are described: the `queued` placeholder,
- * the live progress message, `cancelled`, and the final answer. Each is a
+ * the live progress message, `cancelled`, the final answer, and `interrupted`
+ * for a run a killed takopi left behind. Each is a
  * `ChatMessage` of markdown parts; the transport renders it. The scheduler
  * and the run lifecycle both go through here, so a queued message and the
  * progress message it turns into always look alike.
  */
 import type { MessageOverflow } from "../render/final.js";
-import { finalParts } from "../render/final.js";
+import { finalParts, renderFooter, renderHeader } from "../render/final.js";
 import { formatElapsed } from "../render/text.js";
 import { PROGRESS_LABELS, progressParts } from "../render/progress.js";
 import type { ChatMessage } from "./chat.js";
 import type { ResumeToken, TakopiEvent } from "./events.js";
+import type { JournalEntry } from "./run-journal.js";
 import { ProgressTracker } from "./progress.js";
 
 export { PROGRESS_LABELS };
@@ -90,4 +92,27 @@ export class RunView {
 /** What a progress message says once an engine has printed nothing for a while; nothing is stopped. */
 export function stallNotice(engine: string, silentSeconds: number): string {
   return `no output from ${engine} for ${formatElapsed(silentSeconds)}: it may be stuck, or retrying without a word. Cancel below, or keep waiting.`;
+}
+
+/** The label interrupted runs show, as code like `cancelled`. */
+export const INTERRUPTED_LABEL = "`interrupted`";
+
+/** What an interrupted run's message says instead of `working`. */
+export function interruptedMessage(entry: JournalEntry, nowMs: number): ChatMessage {
+  const elapsedSeconds = Math.max(0, (nowMs - entry.started_at) / 1000);
+  const canContinue = entry.resume_line !== null;
+  const body =
+    entry.state === "queued"
+      ? "takopi stopped before this prompt ran; send it again."
+      : canContinue
+        ? "takopi stopped while this was running (a restart, a crash or out of memory) and the engine was stopped; its work so far is in the session. Reply to this message to continue."
+        : "takopi stopped while this was starting and the engine was stopped before it opened a session; send the prompt again.";
+  return {
+    parts: {
+      header: renderHeader({ label: INTERRUPTED_LABEL, engine: entry.engine, elapsedSeconds, actionCount: 0 }),
+      body,
+      footer: renderFooter(entry.context_line, entry.resume_line),
+    },
+    markup: "none",
+  };
 }
