@@ -5,30 +5,12 @@
  * real CLIs (paced, so progress has something to show) and a real git repo.
  */
 import { execa } from "execa";
-import { afterEach, describe, expect, it } from "vitest";
-import { BridgeHarness, isAlive, type BridgeHarnessOptions } from "../support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgePerTest, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
 import { GROUP, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
 import { waitFor } from "../support/scripts.js";
 
-let bridge: BridgeHarness | null = null;
-
-async function started(options: BridgeHarnessOptions = {}, args: string[] = []): Promise<BridgeHarness> {
-  bridge = await BridgeHarness.create(options);
-  await bridge.start(args);
-  return bridge;
-}
-
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = null;
-});
-
-const CODEX_RESUME = /codex resume ([0-9a-f-]{36})/;
-
-/** The bot's message that is (or was) the progress message of the run answering `prompt`. */
-function progressOf(harness: BridgeHarness, prompt: number, chat = USER) {
-  return harness.botMessages(chat).find((message) => message.replyToMessageId === prompt && (message.edits[0]?.text ?? message.text ?? "").startsWith("starting"));
-}
+const { started, created } = bridgePerTest();
 
 describe("a prompt", () => {
   it("gets a progress message with live edits, then the answer as a new message with the resume line", async () => {
@@ -236,8 +218,7 @@ describe("a Telegram outage", () => {
   const OUTAGE_MS = 90_000;
 
   it("of 90 s loses no answer: a run that ends and a prompt sent during it are answered once, after", async () => {
-    bridge = await BridgeHarness.create();
-    const harness = bridge;
+    const harness = await created();
     // Retries at most 5 s apart instead of 30 s, so the test notices the end quickly; the outage still spans many.
     await harness.start([], { env: { TAKOPI_TELEGRAM_RETRY_MAX_MS: "5000" } });
     const a = harness.send("first [gate:a]");

@@ -6,29 +6,13 @@
  */
 import { mkdir, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { BridgeHarness, type BridgeHarnessOptions } from "../support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgePerTest, progressOf } from "../support/bridge-harness.js";
 import { USER } from "../support/fake-telegram/standard-world.js";
 import { forwardedTexts, longPrompt } from "../support/long-prompt.js";
 import { waitFor } from "../support/scripts.js";
 
-let bridge: BridgeHarness | null = null;
-
-async function started(options: BridgeHarnessOptions = {}): Promise<BridgeHarness> {
-  bridge = await BridgeHarness.create(options);
-  await bridge.start();
-  return bridge;
-}
-
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = null;
-});
-
-/** The bot's message that is (or was) the progress message of the run answering `prompt`. */
-function progressOf(harness: BridgeHarness, prompt: number) {
-  return harness.botMessages().find((m) => m.replyToMessageId === prompt && (m.edits[0]?.text ?? m.text ?? "").startsWith("starting"));
-}
+const { started, created } = bridgePerTest();
 
 describe("a 160 KiB prompt", () => {
   it("forty forwarded messages and then /claude summarize these: the engine gets all of it, and answers", async () => {
@@ -77,8 +61,7 @@ describe("an engine that cannot start", () => {
   });
 
   it("a CLI removed while takopi runs ends the run with an error that says how to install it", async () => {
-    const harness = await BridgeHarness.create();
-    bridge = harness;
+    const harness = await created();
     // Its own `claude`, found first on PATH at start-up, then uninstalled.
     const own = join(harness.dir.path, "own-bin");
     await mkdir(own);

@@ -4,30 +4,12 @@
  * stand-in engine CLIs. (Outages, secrets and huge prompts have suites of their
  * own beside this one.)
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { BridgeHarness, isAlive, type BridgeHarnessOptions } from "../support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgePerTest, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
 import { GROUP, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
 import { waitFor } from "../support/scripts.js";
 
-let bridge: BridgeHarness | null = null;
-
-async function started(options: BridgeHarnessOptions = {}): Promise<BridgeHarness> {
-  bridge = await BridgeHarness.create(options);
-  await bridge.start();
-  return bridge;
-}
-
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = null;
-});
-
-const CODEX_RESUME = /codex resume ([0-9a-f-]{36})/;
-
-/** The bot's message that is (or was) the progress message of the run answering `prompt`. */
-function progressOf(harness: BridgeHarness, prompt: number, chat = USER) {
-  return harness.botMessages(chat).find((message) => message.replyToMessageId === prompt && (message.edits[0]?.text ?? message.text ?? "").startsWith("starting"));
-}
+const { started } = bridgePerTest();
 
 describe("takopi killed with SIGKILL mid-run", () => {
   it("at the next start stops the engine it left, marks the run interrupted with its resume line, and repeats nothing", async () => {

@@ -10,8 +10,8 @@
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
-import { BridgeHarness } from "../support/bridge-harness.js";
+import { describe, expect, it } from "vitest";
+import { bridgePerTest, type BridgeHarness } from "../support/bridge-harness.js";
 import { takopi } from "../support/cli.js";
 import { USER } from "../support/fake-telegram/standard-world.js";
 
@@ -22,18 +22,13 @@ const ANTHROPIC = "sk-ant-api03-e2eAnthropicKey0123456789";
 const VOICE = "sk-voice-e2eTranscriptionKey0123456789";
 const VOICE_OVERRIDE = "TAKOPI__TRANSPORTS__TELEGRAM__VOICE_TRANSCRIPTION_API_KEY";
 
-let bridge: BridgeHarness | null = null;
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = null;
-});
+const { created } = bridgePerTest();
 
 /** A bridge as the container runs it, with the leaky codex first on PATH. */
 async function containerBridge(): Promise<{ harness: BridgeHarness; token: string; env: Record<string, string> }> {
-  const harness = await BridgeHarness.create({
+  const harness = await created({
     config: { codex: { env: { CODEX_EXTRA: "from-takopi-toml" }, env_deny: ["ANTHROPIC_*"] } },
   });
-  bridge = harness;
   const token = harness.telegram.token;
   const bin = join(harness.dir.path, "leaky-bin");
   await mkdir(bin);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { stringify } from "smol-toml";
+import { afterEach } from "vitest";
 import { CLI, cliEnv } from "./cli.js";
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramOptions, type StoredMessage } from "./fake-telegram/index.js";
 import { STANDARD_WORLD, USER } from "./fake-telegram/standard-world.js";
@@ -257,4 +258,37 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A codex resume line in a bot message; the session id is the first group. */
+export const CODEX_RESUME = /codex resume ([0-9a-f-]{36})/;
+
+/** The bot's message that is (or was) the progress message of the run answering `prompt`. */
+export function progressOf(harness: BridgeHarness, prompt: number, chat: number = USER): StoredMessage | undefined {
+  return harness.botMessages(chat).find((message) => message.replyToMessageId === prompt && (message.edits[0]?.text ?? message.text ?? "").startsWith("starting"));
+}
+
+/**
+ * One bridge per test, disposed after it (call at the top of a test file):
+ * `started()` creates and starts it, `created()` only creates it.
+ */
+export function bridgePerTest(): {
+  started: (options?: BridgeHarnessOptions, args?: string[]) => Promise<BridgeHarness>;
+  created: (options?: BridgeHarnessOptions) => Promise<BridgeHarness>;
+} {
+  let current: BridgeHarness | null = null;
+  afterEach(async () => {
+    await current?.dispose();
+    current = null;
+  });
+  const created = async (options: BridgeHarnessOptions = {}): Promise<BridgeHarness> => {
+    current = await BridgeHarness.create(options);
+    return current;
+  };
+  const started = async (options: BridgeHarnessOptions = {}, args: string[] = []): Promise<BridgeHarness> => {
+    const harness = await created(options);
+    await harness.start(args);
+    return harness;
+  };
+  return { started, created };
 }
