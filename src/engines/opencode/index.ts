@@ -17,13 +17,7 @@
  * - OpenCode leaves tool subprocesses running when it is killed: kill the group.
  */
 import * as z from "zod";
-import {
-  type EngineBackend,
-  type EngineTranslator,
-  type PreparedRun,
-  type RunRequest,
-  type TranslatorContext,
-} from "../backend.js";
+import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
 import { resumeCodec } from "../resume-lines.js";
 import { OpenCodeTranslator } from "./translator.js";
 

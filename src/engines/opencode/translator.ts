@@ -4,12 +4,7 @@
 import * as z from "zod";
 import type { ActionEvent, TakopiEvent } from "../../core/events.js";
 import { relativizePath } from "../../util/paths.js";
-import {
-  failedExitEvents,
-  type EngineTranslator,
-  type ProcessExit,
-  type TranslatorContext,
-} from "../backend.js";
+import { failedExitEvents, type EngineTranslator, type ProcessExit, type TranslatorContext } from "../backend.js";
 import {
   ErrorLineSchema,
   LineSchema,

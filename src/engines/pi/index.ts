@@ -27,13 +27,7 @@
  * `agent_end`; {@link PiTranslator.finish} reports a failed run.
  */
 import * as z from "zod";
-import {
-  type EngineBackend,
-  type EngineTranslator,
-  type PreparedRun,
-  type RunRequest,
-  type TranslatorContext,
-} from "../backend.js";
+import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
 import { newPiSessionPath, piResumeCodec } from "./session.js";
 import { PiTranslator } from "./translator.js";
 

@@ -3,12 +3,7 @@
  */
 import * as z from "zod";
 import type { ActionKind, ResumeToken, TakopiEvent } from "../../core/events.js";
-import {
-  failedExitEvents,
-  type EngineTranslator,
-  type ProcessExit,
-  type TranslatorContext,
-} from "../backend.js";
+import { failedExitEvents, type EngineTranslator, type ProcessExit, type TranslatorContext } from "../backend.js";
 import {
   AgentEndSchema,
   AutoRetryEndSchema,
