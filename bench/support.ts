@@ -62,3 +62,38 @@ export function writeResultsSection(name: string, body: string): void {
       : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(RESULTS_FILE, next);
 }
+
+/** How a figure's ratio is judged: `≤ 1.5` (at most) or `≥ 0.1` (at least). */
+export interface Target {
+  op: "≤" | "≥";
+  ratio: number;
+}
+
+/**
+ * One figure of `npm run bench`: a measurement, its baseline taken in the same
+ * run, the ratio between them and the target the issue set. `miss` explains a
+ * missed target (its cause), and is printed under the table.
+ */
+export interface Figure extends Row {
+  target: Target;
+  /** Extra facts for the notes under the table (not judged). */
+  note?: string;
+  /** Why a target is missed; required reading when `met` is false. */
+  miss?: string;
+}
+
+export function met(figure: Pick<Figure, "ratio" | "target">): boolean {
+  if (!Number.isFinite(figure.ratio)) return false;
+  return figure.target.op === "≤" ? figure.ratio <= figure.target.ratio : figure.ratio >= figure.target.ratio;
+}
+
+export function figuresTable(figures: readonly Figure[]): string {
+  return [
+    "| figure | baseline (same run) | takopi | ratio | target | met |",
+    "|---|---|---|---|---|---|",
+    ...figures.map(
+      (figure) =>
+        `| ${figure.what} | ${figure.baseline} | ${figure.measured} | ${figure.ratio.toFixed(2)}× | ${figure.target.op} ${figure.target.ratio}× | ${met(figure) ? "yes" : "**no**"} |`,
+    ),
+  ].join("\n");
+}
