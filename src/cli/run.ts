@@ -13,6 +13,7 @@ import { acquireInstanceLock, LockError, lockPathFor, type InstanceLock } from "
 import { configSecrets } from "../secrets/config.js";
 import { envSecrets } from "../secrets/names.js";
 import { Redactor } from "../secrets/redactor.js";
+import { tuneHeapForBridge } from "../engines/heap.js";
 import { createLogger, type Logger } from "../util/log.js";
 import { UsageError } from "./errors.js";
 import { loadSetup } from "./setup.js";
@@ -26,6 +27,7 @@ export interface RunCommandOptions {
 }
 
 export async function runCommand(options: RunCommandOptions): Promise<number> {
+  tuneHeapForBridge();
   // Every log line is redacted: the environment's secrets now, the config's once it is read.
   const secrets = Redactor.of(envSecrets(process.env));
   const log = createLogger({ ...(options.debug === true ? { level: "debug" } : {}), redactor: secrets });

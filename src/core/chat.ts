@@ -62,6 +62,16 @@ export interface ChatSurface {
    * message's thread).
    */
   edit(ref: MessageRef, message: ChatMessage, followUps?: SendOptions): Promise<MessageRef | null>;
+  /**
+   * A live edit (a progress message): `produce` is called when the edit is
+   * actually made — after pacing and coalescing — so a message that changes
+   * many times a second is rendered once per edit sent, not once per change.
+   * `produce` returns null when there is nothing new to show (no call is
+   * made). The message is one message (never split) and the edit may be
+   * dropped for a newer one. Settles like `edit`; with the message unchanged
+   * when nothing was produced.
+   */
+  editLive(ref: MessageRef, produce: () => ChatMessage | null): Promise<MessageRef | null>;
   /** Deletes a message (dropping edits still waiting for it); false when it failed. */
   delete(ref: MessageRef): Promise<boolean>;
 }
@@ -98,6 +108,7 @@ export function guardedSurface(surface: ChatSurface, log: Logger): ChatSurface {
   return {
     send: (chatId, message, options) => guard(() => surface.send(chatId, message, options), null, "send"),
     edit: (ref, message, followUps) => guard(() => surface.edit(ref, message, followUps), null, "edit"),
+    editLive: (ref, produce) => guard(() => surface.editLive(ref, produce), null, "editLive"),
     delete: (ref) => guard(() => surface.delete(ref), false, "delete"),
   };
 }

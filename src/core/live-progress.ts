@@ -1,8 +1,13 @@
 /**
- * The progress message of one run: opened while the engine starts, edited on
- * every change without waiting (the surface coalesces edits, so there is no
- * timer here), and finally turned into — or replaced by — the outcome. Edits
- * that would not change what the reader sees are skipped.
+ * The progress message of one run: opened while the engine starts, kept up to
+ * date while it works, and finally turned into — or replaced by — the outcome.
+ *
+ * A change costs nothing but a flag: at most one live edit waits in the
+ * surface at a time, and the message is rendered when that edit goes out
+ * (`editLive`), from the run's state at that moment. So an engine printing
+ * thousands of events a second costs one render per edit Telegram's pacing
+ * allows, not one per event. Edits that would not change what the reader
+ * sees are skipped.
  */
 import { sameContent, sameMessage, type ChatMessage, type ChatSurface, type MessageRef, type SendOptions } from "./chat.js";
 
@@ -28,6 +33,8 @@ export class LiveProgress {
   #shown: ChatMessage | null = null;
   /** Something changed before the message existed. */
   #dirty = false;
+  /** A live edit is waiting in the surface: it will show the newest state when it goes out. */
+  #waiting = false;
   #closed = false;
 
   constructor(surface: ChatSurface, options: LiveProgressOptions) {
@@ -71,13 +78,27 @@ export class LiveProgress {
       return;
     }
     this.#dirty = false;
-    const next = this.#options.render();
-    if (this.#shown !== null && sameContent(this.#shown, next)) return;
-    this.#shown = next;
-    void this.#surface.edit(ref, next).then((landed) => {
+    if (this.#waiting) return;
+    this.#waiting = true;
+    let ran = false;
+    let produced: ChatMessage | null = null;
+    const produce = (): ChatMessage | null => {
+      // From here on a change needs an edit of its own: this one's content is fixed.
+      ran = true;
+      this.#waiting = false;
+      if (this.#closed) return null;
+      const next = this.#options.render();
+      if (this.#shown !== null && sameContent(this.#shown, next)) return null;
+      this.#shown = next;
+      produced = next;
+      return next;
+    };
+    void this.#surface.editLive(ref, produce).then((landed) => {
+      // Dropped or replaced before it went out: the next change makes a new one.
+      if (!ran) this.#waiting = false;
       if (landed === null) {
         // Best effort: a failed edit is not retried, but the next change is not skipped as unchanged.
-        if (this.#shown === next) this.#shown = null;
+        if (produced !== null && this.#shown === produced) this.#shown = null;
       } else if (!this.#closed && this.#ref !== null && !sameMessage(landed, this.#ref)) {
         this.#ref = landed;
         this.#options.onMessage(landed);

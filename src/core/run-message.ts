@@ -10,6 +10,7 @@
  * upstream has none either). Only the final delivery is awaited, so a run
  * counts as done once its answer is out.
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
 import type { RunControl } from "../engines/runner.js";
 import type { MessageOverflow } from "../render/final.js";
@@ -105,6 +106,13 @@ export interface RunResult {
 
 const DEFAULT_STALL_NOTICE_S = 300;
 const DEFAULT_TICK_MS = 5000;
+/**
+ * Longest stretch of event handling before the run lets the event loop turn.
+ * An engine's output that is already buffered is read without ever leaving
+ * the microtask queue, so without this one flooding run would hold up
+ * polling, other chats' runs and `/cancel` until its buffer ran dry.
+ */
+const SLICE_MS = 10;
 
 /** Shown when an engine's event stream ends with neither an answer nor an error (a runner contract breach). */
 export const NO_COMPLETED_ERROR = "runner finished without a completed event";
@@ -156,6 +164,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     const onSpawn = (spawned: { pid: number; startTime: string | null }): void => {
       journal.note({ pid: spawned.pid, pid_start_time: spawned.startTime });
     };
+    let sliceStart = performance.now();
     for await (const event of runner.run(request, { signal: hooks.signal, onSpawn })) {
       if (event.type === "started" && started === null) {
         started = event.resume;
@@ -168,6 +177,10 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
       const wasSilent = notice() !== null;
       lastEventAt = now();
       if (view.noteEvent(event) || wasSilent) progress.update();
+      if (performance.now() - sliceStart >= SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
     }
   } catch (error) {
     failure = error;

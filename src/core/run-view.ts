@@ -78,7 +78,7 @@ export class RunView {
         label: outcome.label,
         engine: this.#options.engine,
         elapsedSeconds: outcome.elapsedSeconds,
-        actionCount: this.#tracker.snapshot().actionCount,
+        actionCount: this.#tracker.actionCount,
         body: outcome.body,
         contextLine: this.#options.contextLine,
         resumeLine,

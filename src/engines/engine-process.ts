@@ -7,6 +7,7 @@
 import type { Readable } from "node:stream";
 import { execa } from "execa";
 import { errorMessage } from "../util/errors.js";
+import { noteEngineOutput } from "./heap.js";
 import type { Invocation, ProcessExit } from "./backend.js";
 import { TailBuffer } from "./lines.js";
 import { registerLiveGroup, terminateProcessTree } from "./process-tree.js";
@@ -187,6 +188,7 @@ async function* untilClosed(stream: Readable, consumed: ReadProgress): AsyncGene
       consumed.waiting = false;
       if (next.done === true) return;
       consumed.chunks += 1;
+      noteEngineOutput(next.value.length);
       yield next.value;
     }
   } catch (error) {

@@ -58,6 +58,13 @@ export interface EditOptions {
   keep?: boolean;
 }
 
+/** What a live edit shows, made at the moment the edit goes out (see editMessageLive). */
+export interface LiveEdit {
+  text: string;
+  entities?: MessageEntity[];
+  replyMarkup?: InlineKeyboardMarkup;
+}
+
 export interface TelegramClientOptions {
   token: string;
   /** Default https://api.telegram.org (no trailing slash). */
@@ -145,13 +152,31 @@ export class TelegramClient {
    * Progress updates need not wait: `void client.editMessageText(…)`.
    */
   async editMessageText(ref: MessageRef, text: string, options: EditOptions = {}): Promise<MessageRef | null> {
+    return this.#enqueueEdit(ref, options.keep === true, () => this.edit(ref, text, options));
+  }
+
+  /**
+   * An edit whose text is made when the call is: `produce` runs once the
+   * chat's pacing lets the edit go out, and not at all when a newer edit or a
+   * delete took its place first. It returns null when there is nothing new to
+   * show, and no call is made. Always a progress update the outbox may skip.
+   */
+  async editMessageLive(ref: MessageRef, produce: () => LiveEdit | null, options: Pick<EditOptions, "sendIfMissing"> = {}): Promise<MessageRef | null> {
+    return this.#enqueueEdit(ref, false, async () => {
+      const content = produce();
+      if (content === null) return { kind: "edited" };
+      return this.edit(ref, content.text, { ...options, entities: content.entities, replyMarkup: content.replyMarkup });
+    });
+  }
+
+  async #enqueueEdit(ref: MessageRef, keep: boolean, execute: () => Promise<EditOutcome | null>): Promise<MessageRef | null> {
     const outcome = await this.outbox.enqueue({
       key: editKey(ref.chatId, ref.messageId),
       chatId: ref.chatId,
       priority: PRIORITY.edit,
-      ...(options.keep === true ? { importance: "required" as const } : {}),
+      ...(keep ? { importance: "required" as const } : {}),
       label: "editMessageText",
-      execute: () => this.edit(ref, text, options),
+      execute,
     });
     if (outcome === null) return null;
     return outcome.kind === "edited" ? ref : outcome.sent;

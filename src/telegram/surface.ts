@@ -45,6 +45,21 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
       return edited;
     },
 
+    editLive(ref: MessageRef, produce: () => ChatMessage | null): Promise<MessageRef | null> {
+      return client.editMessageLive(
+        ref,
+        () => {
+          const message = produce();
+          if (message === null) return null;
+          // A live message is one message: a body too long is trimmed, whatever `overflow` says.
+          const [primary] = render({ ...message, overflow: "trim" }, (text) => client.redact(text));
+          return { text: primary.text, entities: primary.entities, replyMarkup: replyMarkup(message.markup) };
+        },
+        // A progress message the user deleted comes back as a new one rather than going silent.
+        { sendIfMissing: true },
+      );
+    },
+
     delete(ref: MessageRef): Promise<boolean> {
       return client.deleteMessage(ref);
     },

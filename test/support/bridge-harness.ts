@@ -164,6 +164,11 @@ export class BridgeHarness {
     return result.exitCode;
   }
 
+  /** The running `takopi run` process's pid, if any. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   get stderr(): string {
     return this.#stderr;
   }

@@ -68,6 +68,13 @@ export class MemorySurface implements ChatSurface {
     return Promise.resolve(target.ref);
   }
 
+  /** Produced at once: an in-memory chat has no pacing to wait for. */
+  editLive(ref: MessageRef, produce: () => ChatMessage | null): Promise<MessageRef | null> {
+    const message = produce();
+    if (message === null) return Promise.resolve(this.message(ref)?.deleted === false ? ref : null);
+    return this.edit(ref, { ...message, overflow: "trim" });
+  }
+
   #post(chatId: number, message: RenderedMessage, markup: MessageMarkup, options: SendOptions): MessageRef {
     const threadId = options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
     const ref: MessageRef = { chatId, messageId: this.#nextId++, threadId };

@@ -15,6 +15,8 @@
  *   [deaf]           ignore SIGTERM (only SIGKILL stops it)
  *   [hang]           after the first line, start a child `sleep` in our process group and never finish
  *   [delay:MS]       pause between lines (default $FAKE_ENGINE_DELAY_MS, else 40)
+ *   [flood:N]        the recording's tool call N times over, each with an id of its own: a long run of
+ *                    many tool calls. As fast as the pipe takes them with [delay:0], else one call per delay
  * Every start is appended to $FAKE_ENGINE_DIR/spawns.jsonl (engine, argv, cwd,
  * pid, prompt, resume, session, child pid) and every clean end to exits.jsonl.
  */
@@ -44,6 +46,7 @@ const gate = marker("gate");
 const mute = marker("mute");
 if (prompt.includes("[deaf]")) process.on("SIGTERM", () => undefined);
 const hang = prompt.includes("[hang]");
+const flood = marker("flood") === null ? 0 : Number(marker("flood"));
 
 const recording = join(fixtures, `${engine}_${scenario}.jsonl`);
 const lines = readFileSync(recording, "utf8").split("\n").filter((line) => line.trim() !== "");
@@ -57,7 +60,10 @@ if (hang) {
 log("spawns.jsonl", { engine, argv: args, cwd: process.cwd(), pid: process.pid, prompt: stdin, resume, session, scenario, childPid: child?.pid ?? null });
 
 if (mute !== null) await waitForFile(join(stateDir ?? ".", "gates", mute));
+const toolCall = flood > 0 ? toolCallOf(lines) : null;
 for (const [index, line] of lines.entries()) {
+  if (toolCall !== null && index === toolCall.first) await printFlood(toolCall, flood);
+  if (toolCall !== null && index >= toolCall.first && index <= toolCall.last) continue;
   process.stdout.write(`${recorded === null ? line : line.split(recorded).join(session)}\n`);
   if (index === 0) {
     if (gate !== null) await waitForFile(join(stateDir ?? ".", "gates", gate));
@@ -75,6 +81,37 @@ process.exit(exit);
 function marker(name) {
   const match = new RegExp(`\\[${name}:([^\\]]+)\\]`).exec(prompt);
   return match === null ? null : match[1];
+}
+
+/**
+ * The recording's first tool call: its id (codex `item_0`, claude `toolu_…`,
+ * opencode and pi `call_…`) and the lines from the first to the last that name it.
+ */
+function toolCallOf(recordedLines) {
+  const idPattern = /"(item_0|toolu_[A-Za-z0-9]+|call_[A-Za-z0-9]+)"/;
+  const first = recordedLines.findIndex((line) => idPattern.test(line));
+  if (first === -1) throw new Error(`${recording} has no tool call to flood with`);
+  const id = idPattern.exec(recordedLines[first])[1];
+  let last = first;
+  recordedLines.forEach((line, index) => {
+    if (line.includes(`"${id}"`)) last = index;
+  });
+  return { id, first, last, lines: recordedLines.slice(first, last + 1) };
+}
+
+/** `count` copies of the tool call, ids made unique, written in batches that wait for the pipe to drain. */
+async function printFlood(toolCall, count) {
+  const template = toolCall.lines.map((line) => (recorded === null ? line : line.split(recorded).join(session)));
+  let batch = "";
+  for (let i = 0; i < count; i++) {
+    const id = `${toolCall.id}f${i}`;
+    for (const line of template) batch += `${line.split(`"${toolCall.id}"`).join(`"${id}"`)}\n`;
+    if (batch.length >= 64 * 1024 || i === count - 1 || delayMs > 0) {
+      if (!process.stdout.write(batch)) await new Promise((resolve) => process.stdout.once("drain", resolve));
+      batch = "";
+      if (delayMs > 0) await sleep(delayMs);
+    }
+  }
 }
 
 /** The session a run was asked to continue, from each CLI's own flag. */

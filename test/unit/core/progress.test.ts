@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { EventFactory, type TakopiEvent } from "../../../src/core/events.js";
-import { ProgressTracker } from "../../../src/core/progress.js";
+import { KEPT_ACTIONS, MAX_OPEN_ACTIONS, ProgressTracker } from "../../../src/core/progress.js";
 import {
   actionCompleted,
   actionStarted,
@@ -95,5 +95,38 @@ describe("ProgressTracker", () => {
     const snapshot = tracker.snapshot();
     expect(snapshot.actionCount).toBe(1);
     expect(snapshot.actions.map((state) => state.action.kind)).toEqual(["command", "warning", "warning"]);
+  });
+
+  it("keeps only the newest actions, however many there were, and counts them all", () => {
+    const tracker = new ProgressTracker("codex");
+    for (let i = 0; i < 10_000; i++) {
+      tracker.noteEvent(actionStarted(`c-${i}`, "command", `step ${i}`));
+      tracker.noteEvent(actionCompleted(`c-${i}`, "command", `step ${i}`));
+    }
+    const snapshot = tracker.snapshot();
+    expect(snapshot.actionCount).toBe(10_000);
+    expect(tracker.actionCount).toBe(10_000);
+    expect(snapshot.actions).toHaveLength(KEPT_ACTIONS);
+    expect(snapshot.actions.at(0)?.action.id).toBe(`c-${10_000 - KEPT_ACTIONS}`);
+    expect(snapshot.actions.at(-1)).toMatchObject({ action: { id: "c-9999" }, displayPhase: "completed" });
+  });
+
+  it("remembers an action still running after it scrolled off, so its end is no new step", () => {
+    const tracker = new ProgressTracker("codex");
+    tracker.noteEvent(actionStarted("long", "command", "npm test"));
+    for (let i = 0; i < KEPT_ACTIONS + 5; i++) tracker.noteEvent(actionCompleted(`f-${i}`, "file_change", `f${i}.ts`));
+    expect(tracker.noteEvent(actionCompleted("long", "command", "npm test"))).toBe(false);
+    const snapshot = tracker.snapshot();
+    expect(snapshot.actionCount).toBe(KEPT_ACTIONS + 6);
+    expect(snapshot.actions.some((state) => state.action.id === "long")).toBe(false);
+  });
+
+  it("forgets the oldest running actions past its limit: only those count again if they ever end", () => {
+    const tracker = new ProgressTracker("codex");
+    for (let i = 0; i <= MAX_OPEN_ACTIONS + KEPT_ACTIONS; i++) tracker.noteEvent(actionStarted(`o-${i}`, "tool", `t${i}`));
+    const started = tracker.actionCount;
+    tracker.noteEvent(actionCompleted("o-0", "tool", "t0"));
+    tracker.noteEvent(actionCompleted(`o-${KEPT_ACTIONS + 5}`, "tool", "still remembered"));
+    expect(tracker.actionCount).toBe(started + 1);
   });
 });

@@ -121,6 +121,7 @@ describe("recoverInterruptedRuns", () => {
     const stalled: ChatSurface = {
       send: (chatId, message, options) => surface.send(chatId, message, options),
       edit: () => new Promise<MessageRef | null>(() => undefined),
+      editLive: () => new Promise<MessageRef | null>(() => undefined),
       delete: (ref) => surface.delete(ref),
     };
 

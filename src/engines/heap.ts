@@ -1,0 +1,63 @@
+/**
+ * V8 heap settings for a long-running bridge. Node sizes its young
+ * generation for throughput: each semi-space may grow to 16 MiB (Node 24), so
+ * a burst of engine output leaves some 50 MiB of young generation committed
+ * for good, and what it promotes grows the old generation well past what is
+ * live. A bridge allocates in short bursts of small, short-lived objects: it
+ * is better served by the initial 1 MiB semi-spaces (a scavenge each MiB,
+ * about a tenth of a millisecond here) and a full collection once a burst is
+ * over (see `collectAfterBurst`).
+ *
+ * Both are V8 flags set at run time: `--semi-space-growth-factor` is read
+ * each time the young generation would grow (checked on Node 24.21 / V8 13.6;
+ * an unknown flag is ignored by V8, so a newer runtime only loses the
+ * tuning), and `--expose-gc` makes `gc` available to a new context.
+ */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+let collect: (() => void) | null = null;
+
+/**
+ * Engine output read since the last full collection, and how much of it
+ * calls for one. Reading output is what a flood allocates: each line is
+ * copied, decoded, parsed and translated, and with several runs streaming at
+ * once much of it lives just long enough to be promoted. Collecting every
+ * 16 MiB (a few milliseconds for a bridge's ~25 MiB of live heap, against the
+ * tens of milliseconds it takes to read that much) keeps the old generation
+ * near what is live instead of letting it grow to V8's limit.
+ */
+const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+let readSinceCollect = 0;
+let collectQueued = false;
+
+/** Keeps the young generation at its initial size and makes a full collection available; once per process. */
+export function tuneHeapForBridge(): void {
+  if (collect !== null) return;
+  setFlagsFromString("--semi-space-growth-factor=1");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("typeof gc === 'function' ? gc : null") as unknown;
+  collect = typeof gc === "function" ? (gc as () => void) : () => undefined;
+}
+
+/**
+ * A full collection, so the garbage of a burst of work (a run that printed a
+ * hundred thousand lines) is returned instead of kept until the heap limit.
+ * Call it when the burst is over; a no-op unless tuneHeapForBridge ran.
+ */
+export function collectAfterBurst(): void {
+  readSinceCollect = 0;
+  collect?.();
+}
+
+/** `bytes` of engine output were read; past COLLECT_EVERY_BYTES a full collection runs on the next turn of the event loop. */
+export function noteEngineOutput(bytes: number): void {
+  if (collect === null) return;
+  readSinceCollect += bytes;
+  if (readSinceCollect < COLLECT_EVERY_BYTES || collectQueued) return;
+  collectQueued = true;
+  setImmediate(() => {
+    collectQueued = false;
+    collectAfterBurst();
+  });
+}
