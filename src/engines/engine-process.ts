@@ -107,7 +107,7 @@ export function spawnEngine(invocation: Invocation, cwd: string, settings: Spawn
   let terminating: Promise<void> | null = null;
   const engine: EngineProcess = {
     pid,
-    stdout: untilClosed(stdout, consumed),
+    stdout: untilClosed(readNow(stdout), consumed),
     spawnFailure,
     exited,
     closed,
@@ -178,9 +178,38 @@ function spawnErrorOf(outcome: unknown): NodeJS.ErrnoException {
   return error;
 }
 
-/** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
-async function* untilClosed(stream: Readable, consumed: ReadProgress): AsyncGenerator<Buffer> {
+/**
+ * Starts reading `stream` at once, before the runner gets to it. Whoever
+ * reads an engine's stdout must be attached from the spawn on: a stream nobody
+ * reads is switched to flowing mode and its data thrown away — by execa one
+ * setImmediate after the spawn (`buffer: false`, execa 10
+ * lib/io/contents.js resumeStream) and by Node when the child exits
+ * (child_process flushStdio). The runner reads only after it has seen the
+ * spawn succeed and noted the pid; on a loaded bridge a quick engine was done
+ * by then, and its whole answer lost. The first read keeps a `readable`
+ * listener on the stream, so it stays paused: the output waits in the stream,
+ * and past its buffer in the pipe, until the runner asks for it.
+ */
+function readNow(stream: Readable): AsyncIterator<Buffer> {
   const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: Promise<IteratorResult<Buffer>> | null = chunks.next();
+  // Settled by the runner's first next(); a failure nobody asks for is not an unhandled rejection.
+  first.catch(() => undefined);
+  return {
+    next: () => {
+      const pending = first;
+      first = null;
+      return pending ?? chunks.next();
+    },
+    return: async (value?: unknown) => {
+      first = null;
+      return (await chunks.return?.(value)) ?? { done: true, value: undefined };
+    },
+  };
+}
+
+/** Reads a stream to its end, treating an early destroy (see drain above) as the end. */
+async function* untilClosed(chunks: AsyncIterator<Buffer>, consumed: ReadProgress): AsyncGenerator<Buffer> {
   try {
     for (;;) {
       consumed.waiting = true;
