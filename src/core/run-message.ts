@@ -156,6 +156,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
 
   let started: ResumeToken | null = null;
   let completed: CompletedEvent | null = null;
+  let events = 0;
   let failure: unknown = null;
   const ticker = setInterval(() => {
     progress.update();
@@ -174,6 +175,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
       } else if (event.type === "completed") {
         completed = event;
       }
+      events += 1;
       const wasSilent = notice() !== null;
       lastEventAt = now();
       if (view.noteEvent(event) || wasSilent) progress.update();
@@ -189,8 +191,9 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   }
 
   const knownResume = started ?? run.resume;
+  const ended = { elapsed_ms: Math.round(now() - startedAt), events, steps: view.steps };
   if (completed === null && hooks.signal?.aborted === true) {
-    log.debug({ resume: knownResume }, "run cancelled");
+    log.info({ event: "run.finished", status: "cancelled", ...ended }, "run cancelled");
     const shown = await progress.settle(view.progress(PROGRESS_LABELS.cancelled, elapsedSeconds()), "edit");
     await journal.forget();
     return { status: "cancelled", resume: knownResume, message: shown };
@@ -212,6 +215,8 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     if (failure === null) log.error(NO_COMPLETED_ERROR);
     else log.warn({ err: failure }, "engine run failed");
   }
+  // Logged as the outcome is handed to the chat: what follows is the chat service's pacing and delivery.
+  log.info({ event: "run.finished", status, ...ended }, "run finished");
   const overflow = settings.overflow?.() ?? "trim";
   const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow });
   const shown = await progress.settle(final, delivery);

@@ -56,6 +56,11 @@ export class RunView {
     return this.#tracker.noteEvent(event);
   }
 
+  /** The distinct actions so far (the `step N` of the header). */
+  get steps(): number {
+    return this.#tracker.actionCount;
+  }
+
   /**
    * The progress message with `label` (`starting`, `working`, `queued`,
    * `cancelled`) and an optional notice line: the cancel button while the run
@@ -78,7 +83,7 @@ export class RunView {
         label: outcome.label,
         engine: this.#options.engine,
         elapsedSeconds: outcome.elapsedSeconds,
-        actionCount: this.#tracker.actionCount,
+        actionCount: this.steps,
         body: outcome.body,
         contextLine: this.#options.contextLine,
         resumeLine,

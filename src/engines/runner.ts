@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { threadKey, type TakopiEvent } from "../core/events.js";
-import { DEFAULT_MAX_LINE_BYTES, splitLines } from "./lines.js";
+import { DEFAULT_MAX_LINE_BYTES, splitLineBatches } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import type { Redactor } from "../secrets/redactor.js";
 import { spawnEngine, type EngineProcess } from "./engine-process.js";
@@ -158,14 +158,16 @@ export class EngineRunner<Config = unknown> {
       if (signal?.aborted) onAbort();
       try {
         const limit = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-        for await (const item of splitLines(running.stdout, limit)) {
-          const events = item.type === "line" ? stream.line(item.text) : stream.oversizedLine(item.bytes, limit);
-          for (const event of events) {
-            // A new session becomes exclusive the moment it is known, before `started` goes out.
-            if (event.type === "started" && releases.length === 0) {
-              releases.push(await this.#locks.acquire(threadKey(event.resume)));
+        for await (const batch of splitLineBatches(running.stdout, limit)) {
+          for (const item of batch) {
+            const events = item.type === "line" ? stream.line(item.text) : stream.oversizedLine(item.bytes, limit);
+            for (const event of events) {
+              // A new session becomes exclusive the moment it is known, before `started` goes out.
+              if (event.type === "started" && releases.length === 0) {
+                releases.push(await this.#locks.acquire(threadKey(event.resume)));
+              }
+              yield event;
             }
-            yield event;
           }
         }
         const exit = await running.exited;

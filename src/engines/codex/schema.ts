@@ -8,9 +8,6 @@
  */
 import * as z from "zod";
 
-/** Every line: an object with a string `type`. */
-export const CodexEnvelopeSchema = z.looseObject({ type: z.string() });
-
 export const ThreadStartedSchema = z.looseObject({ thread_id: z.string().min(1) });
 
 export const TurnCompletedSchema = z.looseObject({

@@ -5,10 +5,10 @@ import type * as z from "zod";
 import type { ActionEvent, ActionPhase, ResumeToken, TakopiEvent } from "../../core/events.js";
 import { relativizeCommand, relativizePath } from "../../util/paths.js";
 import { failedExitEvents } from "../backend.js";
+import { isRecord } from "../tool-actions.js";
 import type { EngineTranslator, ProcessExit, TranslatorContext } from "../backend.js";
 import {
   AgentMessageSchema,
-  CodexEnvelopeSchema,
   CommandExecutionSchema,
   ErrorItemSchema,
   FileChangeSchema,
@@ -58,12 +58,12 @@ export class CodexTranslator implements EngineTranslator {
   }
 
   translate(value: unknown): TakopiEvent[] {
-    const envelope = CodexEnvelopeSchema.safeParse(value);
-    if (!envelope.success) {
+    // Every line is an object with a string `type`; checked by hand, as a zod parse of each line would copy it whole.
+    if (!isRecord(value) || typeof value.type !== "string") {
       this.#ctx.debug("codex: ignoring a line without a string type", { value: describeValue(value) });
       return [];
     }
-    const type = envelope.data.type;
+    const type = value.type;
     switch (type) {
       case "thread.started":
         return this.#threadStarted(value);
@@ -178,10 +178,13 @@ export class CodexTranslator implements EngineTranslator {
   }
 
   #item(type: string, phase: ActionPhase, value: unknown): TakopiEvent[] {
-    const parsed = ItemEventSchema.safeParse(value);
-    if (!parsed.success) return this.#invalid(type, parsed.error);
-    const item = parsed.data.item;
-    let itemType = item.type ?? item.item_type;
+    // ItemEventSchema by hand on the hot path (each tool call is two of these lines); the schema explains a bad one.
+    const item = isRecord(value) ? value.item : undefined;
+    if (!isRecord(item)) {
+      const parsed = ItemEventSchema.safeParse(value);
+      return parsed.success ? [] : this.#invalid(type, parsed.error);
+    }
+    let itemType = typeof item.type === "string" ? item.type : typeof item.item_type === "string" ? item.item_type : undefined;
     if (itemType === "assistant_message") itemType = "agent_message";
     const events: TakopiEvent[] = this.#closeReconnect();
     switch (itemType) {

@@ -16,7 +16,7 @@ describe("spawnEngine", () => {
   // reads, and a quick engine's whole answer was lost.
   it("keeps everything an engine printed for a reader that comes after the engine exited", async () => {
     const engine = spawnEngine(
-      { command: process.execPath, args: ["-e", "process.stdout.write('first\\nsecond\\n')"], env: { PATH: process.env.PATH ?? "" } },
+      { command: process.execPath, args: ["-e", "process.stdout.write('first\\nsecond\\n')"], env: { PATH: process.env.PATH ?? "" }, stdin: null },
       process.cwd(),
       SETTINGS,
     );
