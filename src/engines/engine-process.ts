@@ -7,7 +7,7 @@
 import type { Readable } from "node:stream";
 import { execa } from "execa";
 import { errorMessage } from "../util/errors.js";
-import { noteEngineOutput } from "./heap.js";
+import { noteEngineEnded, noteEngineOutput, noteEngineStarted } from "./heap.js";
 import type { Invocation, ProcessExit } from "./backend.js";
 import { TailBuffer } from "./lines.js";
 import { registerLiveGroup, terminateProcessTree } from "./process-tree.js";
@@ -92,7 +92,11 @@ export function spawnEngine(invocation: Invocation, cwd: string, settings: Spawn
 
   const pid = node.pid;
   const unregister = pid === undefined ? () => false : registerLiveGroup(pid);
-  void closed.then(unregister);
+  noteEngineStarted();
+  void closed.then(() => {
+    unregister();
+    noteEngineEnded();
+  });
 
   // A background tool can inherit stdout or stderr and keep it open after the
   // CLI exits (and the run would not end while execa waits for stderr). Once

@@ -5,8 +5,9 @@
  * for good, and what it promotes grows the old generation well past what is
  * live. A bridge allocates in short bursts of small, short-lived objects: it
  * is better served by the initial 1 MiB semi-spaces (a scavenge each MiB,
- * about a tenth of a millisecond here) and a full collection once a burst is
- * over (see `collectAfterBurst`).
+ * about a tenth of a millisecond here), a full collection every so much
+ * engine output, and one once the last engine is done, so an idle bridge
+ * returns to its idle size.
  *
  * Both are V8 flags set at run time: `--semi-space-growth-factor` is read
  * each time the young generation would grow (checked on Node 24.21 / V8 13.6;
@@ -23,13 +24,17 @@ let collect: (() => void) | null = null;
  * calls for one. Reading output is what a flood allocates: each line is
  * copied, decoded, parsed and translated, and with several runs streaming at
  * once much of it lives just long enough to be promoted. Collecting every
- * 16 MiB (a few milliseconds for a bridge's ~25 MiB of live heap, against the
+ * 8 MiB (a few milliseconds for a bridge's ~25 MiB of live heap, against the
  * tens of milliseconds it takes to read that much) keeps the old generation
  * near what is live instead of letting it grow to V8's limit.
  */
-const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
+const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+/** After the last engine process is gone, how long the bridge waits before collecting (another run may start). */
+const COLLECT_WHEN_IDLE_MS = 1000;
 let readSinceCollect = 0;
 let collectQueued = false;
+let liveEngines = 0;
+let idleTimer: NodeJS.Timeout | null = null;
 
 /** Keeps the young generation at its initial size and makes a full collection available; once per process. */
 export function tuneHeapForBridge(): void {
@@ -40,14 +45,33 @@ export function tuneHeapForBridge(): void {
   collect = typeof gc === "function" ? (gc as () => void) : () => undefined;
 }
 
-/**
- * A full collection, so the garbage of a burst of work (a run that printed a
- * hundred thousand lines) is returned instead of kept until the heap limit.
- * Call it when the burst is over; a no-op unless tuneHeapForBridge ran.
- */
-export function collectAfterBurst(): void {
+/** A full collection (a no-op unless tuneHeapForBridge ran). */
+function collectNow(): void {
   readSinceCollect = 0;
   collect?.();
+}
+
+/** An engine process started: no idle collection while it runs. */
+export function noteEngineStarted(): void {
+  liveEngines += 1;
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = null;
+}
+
+/**
+ * An engine process is done with. When it was the last and engines printed
+ * anything since the last collection, the garbage of the burst is collected
+ * a moment later, rather than kept until V8 would next need the room.
+ */
+export function noteEngineEnded(): void {
+  liveEngines = Math.max(0, liveEngines - 1);
+  if (collect === null || liveEngines > 0 || readSinceCollect === 0) return;
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    idleTimer = null;
+    if (liveEngines === 0) collectNow();
+  }, COLLECT_WHEN_IDLE_MS);
+  idleTimer.unref();
 }
 
 /** `bytes` of engine output were read; past COLLECT_EVERY_BYTES a full collection runs on the next turn of the event loop. */
@@ -58,6 +82,6 @@ export function noteEngineOutput(bytes: number): void {
   collectQueued = true;
   setImmediate(() => {
     collectQueued = false;
-    collectAfterBurst();
+    collectNow();
   });
 }
