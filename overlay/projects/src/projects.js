@@ -144,10 +144,18 @@ function watchProjects(ctx, dir) {
       flush().catch((/** @type {unknown} */ error) => {
         log.error({ event: "projects.watch_failed", err: error }, "reporting a projects directory change failed");
       });
-    }, SETTLE_MS);
+    }, SETTLE_MS).unref();
   };
 
-  const watcher = watch(dir, { depth: 0, ignoreInitial: true, ignored: (path) => basename(path).startsWith(".") && path !== dir });
+  // Not persistent: the bridge keeps the process alive while it runs; once it
+  // has shut down (`/reload`, SIGTERM) the watch must not hold the process
+  // open, or every restart waits for the CLI's last-resort exit timer.
+  const watcher = watch(dir, {
+    depth: 0,
+    ignoreInitial: true,
+    persistent: false,
+    ignored: (path) => basename(path).startsWith(".") && path !== dir,
+  });
   watcher.on("addDir", (path) => {
     if (path === dir) return;
     added.add(basename(path));
