@@ -14,24 +14,31 @@
  * an unknown flag is ignored by V8, so a newer runtime only loses the
  * tuning), and `--expose-gc` makes `gc` available to a new context.
  */
-import { setFlagsFromString } from "node:v8";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 
 let collect: (() => void) | null = null;
 
 /**
  * Engine output read since the last full collection, and how much of it
- * calls for one. Reading output is what a flood allocates: each line is
- * copied, decoded, parsed and translated, and with several runs streaming at
- * once much of it lives just long enough to be promoted. Collecting every
- * 8 MiB (a few milliseconds for a bridge's ~25 MiB of live heap, against the
- * tens of milliseconds it takes to read that much) keeps the old generation
- * near what is live instead of letting it grow to V8's limit.
+ * calls for a look at the heap. Reading output is what a flood allocates:
+ * each line is copied, decoded, parsed and translated, and with several runs
+ * streaming at once much of it lives just long enough to be promoted to the
+ * old generation, which V8 lets grow far past what is live before it
+ * collects. Every 8 MiB read, the heap is checked (a cheap call); when it has
+ * grown GROWTH_LIMIT_BYTES past what was live after the last collection, a
+ * full collection runs (a few milliseconds for a bridge's ~25 MiB of live
+ * heap). A single run promotes little and is not slowed down by collections
+ * it does not need.
  */
-const COLLECT_EVERY_BYTES = 8 * 1024 * 1024;
+const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
+const GROWTH_LIMIT_BYTES = 8 * 1024 * 1024;
+let liveAfterCollect = 0;
 /** After the last engine process is gone, how long the bridge waits before collecting (another run may start). */
 const COLLECT_WHEN_IDLE_MS = 1000;
 let readSinceCollect = 0;
+/** Whether any engine printed anything since the last collection. */
+let outputSinceCollect = false;
 let collectQueued = false;
 let liveEngines = 0;
 let idleTimer: NodeJS.Timeout | null = null;
@@ -43,12 +50,15 @@ export function tuneHeapForBridge(): void {
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("typeof gc === 'function' ? gc : null") as unknown;
   collect = typeof gc === "function" ? (gc as () => void) : () => undefined;
+  liveAfterCollect = getHeapStatistics().used_heap_size;
 }
 
 /** A full collection (a no-op unless tuneHeapForBridge ran). */
 function collectNow(): void {
   readSinceCollect = 0;
+  outputSinceCollect = false;
   collect?.();
+  liveAfterCollect = getHeapStatistics().used_heap_size;
 }
 
 /** An engine process started: no idle collection while it runs. */
@@ -65,7 +75,7 @@ export function noteEngineStarted(): void {
  */
 export function noteEngineEnded(): void {
   liveEngines = Math.max(0, liveEngines - 1);
-  if (collect === null || liveEngines > 0 || readSinceCollect === 0) return;
+  if (collect === null || liveEngines > 0 || !outputSinceCollect) return;
   if (idleTimer !== null) clearTimeout(idleTimer);
   idleTimer = setTimeout(() => {
     idleTimer = null;
@@ -74,11 +84,14 @@ export function noteEngineEnded(): void {
   idleTimer.unref();
 }
 
-/** `bytes` of engine output were read; past COLLECT_EVERY_BYTES a full collection runs on the next turn of the event loop. */
+/** `bytes` of engine output were read; see CHECK_EVERY_BYTES. A collection runs on the next turn of the event loop. */
 export function noteEngineOutput(bytes: number): void {
   if (collect === null) return;
+  outputSinceCollect = true;
   readSinceCollect += bytes;
-  if (readSinceCollect < COLLECT_EVERY_BYTES || collectQueued) return;
+  if (readSinceCollect < CHECK_EVERY_BYTES || collectQueued) return;
+  readSinceCollect = 0;
+  if (getHeapStatistics().used_heap_size - liveAfterCollect < GROWTH_LIMIT_BYTES) return;
   collectQueued = true;
   setImmediate(() => {
     collectQueued = false;
