@@ -9,7 +9,7 @@
  * - stream: peak memory and time reading 512 MiB of engine output through
  *   EngineRunner, against reading it as raw chunks.
  *
- *   npm run bench            (rewrites the engines section of bench/RESULTS.md)
+ *   npm run bench:engines    (rewrites the engines section of bench/RESULTS.md)
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { execa } from "execa";
@@ -124,7 +124,7 @@ const rows = [...(await translateRows()), ...(await spawnAndStreamRows())];
 const table = resultsTable(rows);
 writeResultsSection(
   "engines",
-  `${generatedBy("npm run bench")}
+  `${generatedBy("npm run bench:engines")}
 Each row is a ratio against a baseline measured in the same run; absolute numbers vary by machine, ratios much less.
 
 ${table}
