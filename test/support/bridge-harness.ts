@@ -164,6 +164,11 @@ export class BridgeHarness {
     return result.exitCode;
   }
 
+  /** The running `takopi run` process id (null when not started). */
+  get pid(): number | null {
+    return this.#process?.pid ?? null;
+  }
+
   get stderr(): string {
     return this.#stderr;
   }
