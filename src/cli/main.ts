@@ -15,6 +15,8 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 
 if (!printStaticHelp(process.argv)) {
   keepYoungGenerationSmall();
+  // Before anything imports zod (see the module).
+  (await import("./lazy-zod-locales.js")).lazyZodLocales();
   const { main } = await import("./program.js");
   await main(process.argv);
 }
