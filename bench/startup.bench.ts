@@ -126,7 +126,8 @@ async function idleRssFigures(): Promise<Figure[]> {
     measured: mb(measured),
     ratio: measured / baseline,
     target: LIMIT,
-    note: `median of ${ROUNDS.bridges} bridges, each read ${SETTLE_MS / 1000} s after its startup hooks; start → first getUpdates: ${firstPollMs.toFixed(0)} ms (median)`,
+    // The fake Bot API is plain http; against api.telegram.org node:tls and a secure context add ~3 MB.
+    note: `median of ${ROUNDS.bridges} bridges, each read ${SETTLE_MS / 1000} s after its startup hooks, fake Bot API over http (https adds ~3 MB of TLS); start → first getUpdates: ${firstPollMs.toFixed(0)} ms (median)`,
   };
   if (!met(rss)) {
     rss.miss =
