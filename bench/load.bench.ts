@@ -106,7 +106,7 @@ class LoadBench {
 
   get pid(): number {
     const pid = this.harness.pid;
-    if (pid === undefined) throw new Error("takopi is not running");
+    if (pid === null) throw new Error("takopi is not running");
     return pid;
   }
 

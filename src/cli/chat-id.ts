@@ -14,12 +14,12 @@
  */
 import { mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { GrammyError, type Api } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { describeFoundString } from "../config/errors.js";
 import { parseConfigText, resolveConfigPath } from "../config/load.js";
 import { DEFAULT_API_ROOT, TelegramSchema } from "../config/schema.js";
 import { getKey, isTable, type TomlTable } from "../config/toml-keys.js";
+import { BotApiError, type BotApi } from "../telegram/bot-api.js";
 import { TelegramClient } from "../telegram/client.js";
 import { describeError } from "../telegram/errors.js";
 import type { IncomingMessage } from "../telegram/incoming.js";
@@ -65,13 +65,13 @@ async function configTelegram(configPath: string): Promise<TomlTable> {
 }
 
 /** The bot, or a one-line UsageError (exit 1) when the token is refused or Telegram cannot be reached. */
-async function identify(api: Api, token: Sourced, apiRoot: string): Promise<UserFromGetMe> {
+async function identify(api: BotApi, token: Sourced, apiRoot: string): Promise<UserFromGetMe> {
   try {
     return await api.getMe();
   } catch (error) {
-    // describeError strips the token, which grammY's errors quote as part of the URL.
+    // describeError strips anything token-shaped an error may quote.
     const detail = describeError(error);
-    if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+    if (error instanceof BotApiError && (error.error_code === 401 || error.error_code === 404)) {
       throw new UsageError(`Telegram rejected the bot token (${error.error_code} ${detail.description}); check ${token.source}`, 1);
     }
     throw new UsageError(`cannot reach the Bot API at ${apiRoot}: ${detail.cause ?? detail.description}`, 1);

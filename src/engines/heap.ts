@@ -1,17 +1,23 @@
 /**
- * V8 heap settings for a long-running bridge. Node sizes its young
- * generation for throughput: each semi-space may grow to 16 MiB (Node 24), so
- * a burst of engine output leaves some 50 MiB of young generation committed
- * for good, and what it promotes grows the old generation well past what is
- * live. A bridge allocates in short bursts of small, short-lived objects: it
- * is better served by the initial 1 MiB semi-spaces (a scavenge each MiB,
- * about a tenth of a millisecond here), a full collection every so much
- * engine output, and one once the last engine is done, so an idle bridge
- * returns to its idle size.
+ * V8 heap settings for a long-running bridge, which idles most of the time
+ * and allocates in bursts of small, short-lived objects (start-up's module
+ * loading, a run's JSONL, a reply).
  *
- * Both are V8 flags set at run time: `--semi-space-growth-factor` is read
- * each time the young generation would grow (checked on Node 24.21 / V8 13.6;
- * an unknown flag is ignored by V8, so a newer runtime only loses the
+ * - The young generation stays at its initial size (1 MiB per semi-space).
+ *   V8 grows it whenever a scavenge finds much still alive, up to 16 MiB per
+ *   semi-space on Node 24, and never shrinks it while the process idles:
+ *   start-up alone left ~11 MB of an idle bridge's RSS there, and a flood of
+ *   engine output some 50 MB. Scavenges of 1 MiB stay sub-millisecond, and a
+ *   JSON-parsing loop like a run's was no slower (bench/startup.bench.ts).
+ * - A full collection runs when a flood has grown the heap (see
+ *   noteEngineOutput) and once the last engine is done, so an idle bridge
+ *   returns to its idle size.
+ *
+ * Both are V8 flags set at run time, because the bin is also started as
+ * `node dist/cli/main.js` (no shebang flags) and a re-exec would cost a second
+ * Node start-up: `--semi-space-growth-factor` is read each time new space
+ * would grow, unlike `--max-semi-space-size` (checked on Node 24.21 / V8
+ * 13.6; V8 ignores an unknown flag, so a newer runtime only loses the
  * tuning), and `--expose-gc` makes `gc` available to a new context.
  */
 import { getHeapStatistics, setFlagsFromString } from "node:v8";
@@ -43,10 +49,15 @@ let collectQueued = false;
 let liveEngines = 0;
 let idleTimer: NodeJS.Timeout | null = null;
 
-/** Keeps the young generation at its initial size and makes a full collection available; once per process. */
+/** Keeps new space at its initial size; `takopi` calls it first thing, for every command. */
+export function keepYoungGenerationSmall(): void {
+  setFlagsFromString("--semi-space-growth-factor=1");
+}
+
+/** For `takopi run`: the young generation kept small and full collections made available; once per process. */
 export function tuneHeapForBridge(): void {
   if (collect !== null) return;
-  setFlagsFromString("--semi-space-growth-factor=1");
+  keepYoungGenerationSmall();
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("typeof gc === 'function' ? gc : null") as unknown;
   collect = typeof gc === "function" ? (gc as () => void) : () => undefined;

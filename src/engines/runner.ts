@@ -13,7 +13,7 @@ import { threadKey, type TakopiEvent } from "../core/events.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLineBatches } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import type { Redactor } from "../secrets/redactor.js";
-import { spawnEngine, type EngineProcess } from "./engine-process.js";
+import type { EngineProcess } from "./engine-process.js";
 import { readProcess } from "./process-tree.js";
 import type { EngineBackend, Invocation, RunRequest } from "./backend.js";
 import { JsonlStream } from "./jsonl-stream.js";
@@ -130,6 +130,8 @@ export class EngineRunner<Config = unknown> {
         yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
         return;
       }
+      // Loaded with the first run (it brings execa, ~130 modules): an idle bridge never spawns anything.
+      const { spawnEngine } = await import("./engine-process.js");
       if (signal?.aborted) return; // cancelled while the run directory was checked
 
       const invocation = { ...prepared.invocation, command: this.#options.command ?? prepared.invocation.command };

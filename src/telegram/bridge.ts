@@ -8,7 +8,6 @@
  */
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { GrammyError } from "grammy";
 import type { UserFromGetMe } from "grammy/types";
 import { transportConfig, type LoadedConfig } from "../config/load.js";
 import { recoverInterruptedRuns } from "../core/recovery.js";
@@ -21,6 +20,7 @@ import type { Logger } from "../util/log.js";
 import { systemClock } from "../util/clock.js";
 import { takopiVersion } from "../util/version.js";
 import { AccessGate, accessPolicy } from "./access.js";
+import { BotApiError } from "./bot-api.js";
 import { TelegramClient } from "./client.js";
 import { buildCommandMenu } from "./command-menu.js";
 import { describeError } from "./errors.js";
@@ -194,7 +194,7 @@ async function connect(client: TelegramClient, log: Logger, signal: AbortSignal)
     try {
       return await client.api.getMe();
     } catch (error) {
-      if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+      if (error instanceof BotApiError && (error.error_code === 401 || error.error_code === 404)) {
         return `Telegram refused the bot token (${error.error_code} ${error.description}); check transports.telegram.bot_token (from @BotFather)`;
       }
       log.warn({ event: "telegram.connect_retry", error: describeError(error), retry_in_ms: delayMs }, "cannot reach the Telegram Bot API yet; retrying");

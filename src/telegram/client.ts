@@ -1,6 +1,6 @@
 /**
- * The Bot API calls the bridge makes, on grammY's `Api` pointed at
- * `api_root`. Sends, edits and deletes go through the outbox, which paces,
+ * The Bot API calls the bridge makes, on the Bot API client (`bot-api.ts`)
+ * pointed at `api_root`. Sends, edits and deletes go through the outbox, which paces,
  * coalesces and retries them; so do the other calls (on unpaced lanes of their
  * own) except the best-effort chat action. Every method settles with null (or false) instead of throwing: a
  * Telegram failure is logged, never a crash. Logs pass through a redacting
@@ -13,7 +13,7 @@
  * getUpdates and getFile bypass the outbox: the polling loop
  * calls them on `client.api` directly.
  */
-import { Api } from "grammy";
+import { BotApi } from "./bot-api.js";
 import type {
   BotCommand,
   BotCommandScope,
@@ -79,7 +79,7 @@ export interface TelegramClientOptions {
   outbox?: Omit<OutboxOptions, "log" | "classify">;
 }
 
-export type ChatAction = Parameters<Api["sendChatAction"]>[1];
+export type ChatAction = Parameters<BotApi["sendChatAction"]>[1];
 
 /** What the client reads from the answers it relies on (a decode failure is a failed call). */
 const SentMessageSchema = z.looseObject({
@@ -119,7 +119,7 @@ type EditOutcome = { kind: "edited" } | { kind: "resent"; sent: Promise<MessageR
 
 export class TelegramClient {
   /** For getUpdates and getFile only; everything else goes through the methods below. */
-  readonly api: Api;
+  readonly api: BotApi;
   readonly outbox: Outbox;
   private readonly log: Logger;
   private readonly redactor: Redactor;
@@ -127,7 +127,7 @@ export class TelegramClient {
   constructor(options: TelegramClientOptions) {
     this.redactor = (options.redactor ?? new Redactor()).add("bot_token", options.token);
     this.log = redactingLogger(options.log ?? silentLogger, this.redactor);
-    this.api = new Api(options.token, {
+    this.api = new BotApi(options.token, {
       apiRoot: options.apiRoot ?? DEFAULT_API_ROOT,
       timeoutSeconds: options.timeoutSeconds ?? DEFAULT_TIMEOUT_S,
     });

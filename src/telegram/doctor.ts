@@ -1,40 +1,29 @@
 /**
  * `takopi doctor` checks for the Telegram transport: does the token work, can
  * the bot see the chats it is configured for, are risky settings on.
- * Plain Bot API calls with a timeout; the token only ever appears in the URL.
+ * Bot API calls on the bridge's client, with a timeout; the token only ever appears in the URL.
  */
 import type { LoadedConfig } from "../config/load.js";
 import type { DoctorCheck } from "../plugins/types.js";
 import { errorMessage } from "../util/errors.js";
 import { Redactor } from "../secrets/redactor.js";
+import { BotApi, BotApiError, HttpError } from "./bot-api.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-type BotApiResult = { ok: true; result: unknown } | { ok: false; status: number | null; description: string };
+type BotApiOutcome<T> = { ok: true; result: T } | { ok: false; status: number | null; description: string };
 
-/** One Bot API call; never throws, never puts the token into the returned text. */
-export async function callBotApi(
-  apiRoot: string,
-  token: string,
-  method: string,
-  params: Record<string, unknown>,
-  signal: AbortSignal,
-): Promise<BotApiResult> {
+/** One Bot API call on the bridge's client; never throws, never puts the token into the returned text. */
+export async function callBotApi<T>(apiRoot: string, token: string, signal: AbortSignal, call: (api: BotApi, signal: AbortSignal) => Promise<T>): Promise<BotApiOutcome<T>> {
   const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const redactor = Redactor.of([{ name: "bot_token", value: token }]);
   try {
-    const response = await fetch(`${apiRoot}/bot${token}/${method}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(params),
-      signal: AbortSignal.any([signal, timeout]),
-    });
-    const body = (await response.json().catch(() => null)) as { ok?: unknown; result?: unknown; description?: unknown } | null;
-    if (body?.ok === true) return { ok: true, result: body.result };
-    const description = typeof body?.description === "string" ? body.description : `HTTP ${response.status}`;
-    return { ok: false, status: response.status, description: Redactor.of([{ name: "bot_token", value: token }]).redact(description) };
+    return { ok: true, result: await call(new BotApi(token, { apiRoot }), AbortSignal.any([signal, timeout])) };
   } catch (error) {
+    if (error instanceof BotApiError) return { ok: false, status: error.error_code, description: redactor.redact(error.description) };
     if (timeout.aborted) return { ok: false, status: null, description: `no answer from ${apiRoot} within ${REQUEST_TIMEOUT_MS / 1000} s` };
-    return { ok: false, status: null, description: Redactor.of([{ name: "bot_token", value: token }]).redact(networkReason(error, apiRoot)) };
+    if (error instanceof HttpError && error.status !== null) return { ok: false, status: error.status, description: `HTTP ${error.status}` };
+    return { ok: false, status: null, description: redactor.redact(networkReason(error, apiRoot)) };
   }
 }
 
@@ -46,7 +35,7 @@ export async function telegramDoctorChecks(config: LoadedConfig, signal: AbortSi
   const { api_root: apiRoot, bot_token: token } = settings;
   const checks: DoctorCheck[] = [];
 
-  const me = await callBotApi(apiRoot, token, "getMe", {}, signal);
+  const me = await callBotApi(apiRoot, token, signal, (api, callSignal) => api.getMe(callSignal));
   if (!me.ok) {
     const rejected = me.status === 401 || me.status === 404;
     checks.push({
@@ -65,7 +54,7 @@ export async function telegramDoctorChecks(config: LoadedConfig, signal: AbortSi
     if (project.chat_id !== null) chats.push([`projects.${alias}.chat_id`, project.chat_id]);
   }
   for (const [label, chatId] of chats) {
-    const chat = await callBotApi(apiRoot, token, "getChat", { chat_id: chatId }, signal);
+    const chat = await callBotApi(apiRoot, token, signal, (api, callSignal) => api.getChat(chatId, callSignal));
     checks.push(
       chat.ok
         ? { label, status: "ok", detail: `${describeChat(chat.result)} (${chatId})` }
@@ -110,7 +99,7 @@ function describeChat(result: unknown): string {
 }
 
 function networkReason(error: unknown, apiRoot: string): string {
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const cause = error instanceof HttpError ? error.error : error;
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String((cause).code) : null;
   const what = code ?? errorMessage(cause);
   return `cannot reach ${apiRoot} (${what})`;

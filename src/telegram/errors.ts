@@ -1,12 +1,12 @@
 /**
  * What a failed Bot API call means for the outbox: wait as told (429), try
  * again later (5xx, network, timeouts: Telegram is down or unreachable), or
- * give up (any other error: a permanent refusal). grammY reports Bot API
- * answers as `GrammyError` and transport failures (timeouts included, and a
- * gateway's non-JSON error page) as `HttpError`.
+ * give up (any other error: a permanent refusal). The client (`bot-api.ts`)
+ * reports Bot API answers as `BotApiError` and transport failures (timeouts
+ * included, and a gateway's non-JSON error page) as `HttpError`.
  */
 import { inspect } from "node:util";
-import { GrammyError, HttpError } from "grammy";
+import { BotApiError, HttpError } from "./bot-api.js";
 import { Redactor } from "../secrets/redactor.js";
 
 /** Token-shaped text (a Bot API URL quotes the token) replaced; the errors come from any client, whose token this module does not know. */
@@ -18,7 +18,7 @@ export const DEFAULT_RETRY_AFTER_S = 5;
 
 /** A failed call, described with only loggable, token-free fields. */
 export interface ErrorDetail {
-  /** `GrammyError`, `HttpError` or the thrown error's name. */
+  /** `BotApiError`, `HttpError` or the thrown error's name. */
   name: string;
   /** The Bot API method, when the error says. */
   method?: string;
@@ -44,10 +44,10 @@ export type Failure =
 
 export type ClassifyError = (error: unknown) => Failure;
 
-/** Classifies grammY errors; anything else is fatal (a bug should not be retried). */
+/** Classifies the Bot API client's errors; anything else is fatal (a bug should not be retried). */
 export function classifyTelegramError(error: unknown): Failure {
   const detail = describeError(error);
-  if (error instanceof GrammyError) {
+  if (error instanceof BotApiError) {
     if (error.error_code === 429) {
       const seconds = error.parameters.retry_after ?? DEFAULT_RETRY_AFTER_S;
       return { kind: "retry-after", retryAfterMs: Math.max(0, seconds) * 1000, detail };
@@ -63,7 +63,7 @@ export function classifyTelegramError(error: unknown): Failure {
 /** Network errors that happen before a request can be sent: no connection was made. */
 const CONNECT_ERROR_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN"]);
 
-/** The request certainly did not reach Telegram (node-fetch puts the socket's code on its error). */
+/** The request certainly did not reach Telegram (the socket's error carries its code). */
 function neverSent(cause: unknown): boolean {
   const code = typeof cause === "object" && cause !== null ? (cause as { code?: unknown }).code : undefined;
   return typeof code === "string" && CONNECT_ERROR_CODES.has(code);
@@ -71,8 +71,8 @@ function neverSent(cause: unknown): boolean {
 
 /** A token-free description of any thrown value. */
 export function describeError(error: unknown): ErrorDetail {
-  if (error instanceof GrammyError) {
-    return { name: "GrammyError", method: error.method, code: error.error_code, description: redactText(error.description) };
+  if (error instanceof BotApiError) {
+    return { name: "BotApiError", method: error.method, code: error.error_code, description: redactText(error.description) };
   }
   if (error instanceof HttpError) {
     const detail: ErrorDetail = { name: "HttpError", description: redactText(error.message) };
@@ -99,7 +99,7 @@ function causeText(cause: unknown): string | undefined {
 
 /** A Bot API 400 whose description contains `fragment` (Telegram words are stable, case is not). */
 export function isBadRequest(error: unknown, fragment: string): boolean {
-  return error instanceof GrammyError && error.error_code === 400 && error.description.toLowerCase().includes(fragment);
+  return error instanceof BotApiError && error.error_code === 400 && error.description.toLowerCase().includes(fragment);
 }
 
 /** The edit would not change the message: the wanted state is already shown. */

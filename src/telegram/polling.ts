@@ -37,7 +37,7 @@
  * work and never waits for a run (a returned promise is not awaited; its
  * rejection is logged). Updates of one batch reach it in order, in one go.
  */
-import { GrammyError, HttpError, type Api } from "grammy";
+import { BotApiError, HttpError, type BotApi } from "./bot-api.js";
 import * as z from "zod";
 import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
@@ -53,7 +53,7 @@ export const ALLOWED_UPDATES = ["message", "callback_query"] as const;
 
 export interface UpdatePollerOptions {
   /** The client's `api` (getUpdates bypasses the outbox). */
-  api: Pick<Api, "getUpdates" | "token">;
+  api: Pick<BotApi, "getUpdates" | "token">;
   /** Where `telegram_updates_state.json` lives: the config file's directory. */
   stateDir: string;
   /** Gets every accepted update, in order; must return quickly. A returned promise is not awaited. */
@@ -163,7 +163,7 @@ export class UpdatePoller {
             limit: 100,
             allowed_updates: [...ALLOWED_UPDATES],
           },
-          grammySignal(AbortSignal.any([signal, AbortSignal.timeout(timeoutS * 1000 + pollGraceMs)])),
+          AbortSignal.any([signal, AbortSignal.timeout(timeoutS * 1000 + pollGraceMs)]),
         );
         sentOffset = Math.max(sentOffset, offset);
         const list = UpdateListSchema.safeParse(answer);
@@ -326,12 +326,12 @@ export class UpdatePoller {
     const backoff = Math.min(cap, base * 2 ** Math.min(attempt - 1, 30));
     const detail = describeError(error);
     const context = { event: "telegram.poll_failed", attempt, error: detail };
-    if (error instanceof GrammyError && error.error_code === 429) {
+    if (error instanceof BotApiError && error.error_code === 429) {
       const waitMs = Math.max(0, error.parameters.retry_after ?? DEFAULT_RETRY_AFTER_S) * 1000;
       this.#log.warn({ ...context, retry_in_ms: waitMs }, "getUpdates rate-limited by Telegram; waiting as told");
       return waitMs;
     }
-    if (error instanceof GrammyError && error.error_code === 409) {
+    if (error instanceof BotApiError && error.error_code === 409) {
       const webhook = error.description.toLowerCase().includes("webhook");
       this.#log.error(
         { ...context, event: "telegram.poll_conflict", retry_in_ms: backoff },
@@ -341,7 +341,7 @@ export class UpdatePoller {
       );
       return backoff;
     }
-    if (error instanceof GrammyError && (error.error_code === 401 || error.error_code === 404)) {
+    if (error instanceof BotApiError && (error.error_code === 401 || error.error_code === 404)) {
       this.#log.error({ ...context, retry_in_ms: backoff }, "Telegram rejects the bot token; check transports.telegram.bot_token");
       return backoff;
     }
@@ -357,7 +357,7 @@ export class UpdatePoller {
   async #confirm(offset: number): Promise<void> {
     const timeoutMs = this.#options.confirmTimeoutMs ?? DEFAULTS.confirmTimeoutMs;
     try {
-      await this.#options.api.getUpdates({ offset, limit: 1, timeout: 0 }, grammySignal(AbortSignal.timeout(timeoutMs)));
+      await this.#options.api.getUpdates({ offset, limit: 1, timeout: 0 }, AbortSignal.timeout(timeoutMs));
       this.#log.debug({ event: "telegram.offset_confirmed", offset }, "confirmed handled updates");
     } catch (error) {
       this.#log.warn(
@@ -376,11 +376,3 @@ function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
 }
 
-/**
- * grammY types its signal parameter with the abort-controller polyfill's
- * class; at run time it accepts any AbortSignal (it checks for
- * addEventListener), Node's included.
- */
-function grammySignal(signal: AbortSignal): Parameters<Api["getUpdates"]>[1] {
-  return signal as unknown as Parameters<Api["getUpdates"]>[1];
-}

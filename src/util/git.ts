@@ -4,7 +4,6 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { execa } from "execa";
 import { withoutTakopiSecrets } from "../secrets/names.js";
 import { errorMessage } from "./errors.js";
 
@@ -23,6 +22,8 @@ export async function git(args: readonly string[], cwd: string): Promise<GitResu
   try {
     // Hooks run in this environment, and an agent can write hooks: no takopi secrets in it.
     const env = { ...withoutTakopiSecrets(process.env), GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" };
+    // execa is ~130 modules: loaded with the first git question, not with every module that may ask one.
+    const { execa } = await import("execa");
     const result = await execa("git", args, { cwd, reject: false, stdin: "ignore", env, extendEnv: false });
     if (result.exitCode === undefined) {
       // Spawn failures (git not installed, cwd gone) are answers too. Node

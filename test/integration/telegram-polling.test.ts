@@ -8,7 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Api } from "grammy";
+import { BotApi } from "../../src/telegram/bot-api.js";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { AccessGate, accessPolicy } from "../../src/telegram/access.js";
@@ -94,7 +94,7 @@ function start(
       };
   const controller = new AbortController();
   const poller = new UpdatePoller({
-    api: new Api(tg.token, { apiRoot: tg.apiRoot }),
+    api: new BotApi(tg.token, { apiRoot: tg.apiRoot }),
     stateDir: dir.path,
     pollTimeoutS: 10,
     log,
@@ -199,7 +199,7 @@ describe("delivery", () => {
     const controller = new AbortController();
     const seen: string[] = [];
     const poller = new UpdatePoller({
-      api: new Api(tg.token, { apiRoot: tg.apiRoot }),
+      api: new BotApi(tg.token, { apiRoot: tg.apiRoot }),
       stateDir: dir.path,
       pollTimeoutS: 10,
       log: pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) }),
@@ -246,11 +246,11 @@ describe("restarts", () => {
 
   it("handles nothing twice after a kill between handing on and confirming", async () => {
     let killed = false;
-    const real = new Api(tg.token, { apiRoot: tg.apiRoot });
+    const real = new BotApi(tg.token, { apiRoot: tg.apiRoot });
     // A process that dies the moment it handed the batch on: none of its later requests reach Telegram.
     const dying = {
       token: real.token,
-      getUpdates: (...args: Parameters<Api["getUpdates"]>) => (killed ? Promise.reject(new Error("process killed")) : real.getUpdates(...args)),
+      getUpdates: (...args: Parameters<BotApi["getUpdates"]>) => (killed ? Promise.reject(new Error("process killed")) : real.getUpdates(...args)),
     };
     say("one");
     const last = say("two");
@@ -312,7 +312,7 @@ describe("start-up backlog", () => {
   });
 
   it("skips button presses from the backlog", async () => {
-    const sent = await new Api(tg.token, { apiRoot: tg.apiRoot }).sendMessage(ADA, "working", {
+    const sent = await new BotApi(tg.token, { apiRoot: tg.apiRoot }).sendMessage(ADA, "working", {
       reply_markup: { inline_keyboard: [[{ text: "cancel", callback_data: "takopi:cancel" }]] },
     });
     tg.injectCallbackQuery({ chat: ADA, message_id: sent.message_id, from: ADA, data: "takopi:cancel" });

@@ -164,9 +164,9 @@ export class BridgeHarness {
     return result.exitCode;
   }
 
-  /** The running `takopi run` process's pid, if any. */
-  get pid(): number | undefined {
-    return this.#process?.pid;
+  /** The running `takopi run` process id (null when not started). */
+  get pid(): number | null {
+    return this.#process?.pid ?? null;
   }
 
   get stderr(): string {

@@ -8,6 +8,9 @@
 import { access, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineRunner } from "../../src/engines/runner.js";
+// The runner loads engine-process (and execa) at its first spawn; load it with the test file instead, so a
+// test's first run does not spend its timeout on vitest transforming modules on a busy machine.
+import "../../src/engines/engine-process.js";
 import { passthroughBackend, type PassthroughConfig } from "./passthrough-backend.js";
 import type { ScratchDir } from "./scripts.js";
 

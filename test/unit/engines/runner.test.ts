@@ -4,6 +4,8 @@ import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { TakopiEvent } from "../../../src/core/events.js";
 import { EngineRunner } from "../../../src/engines/runner.js";
+// Loaded with the file, not inside the first test's timeout (the runner imports it at its first spawn).
+import "../../../src/engines/engine-process.js";
 import { Redactor } from "../../../src/secrets/redactor.js";
 import { readProcess } from "../../../src/engines/process-tree.js";
 import { passthroughBackend } from "../../support/passthrough-backend.js";

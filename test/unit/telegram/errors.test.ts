@@ -1,19 +1,20 @@
-// Telegram errors as the outbox and the logs see them: grammY's error objects,
-// whose causes quote the request URL (and so the token), described without it;
+// Telegram errors as the outbox and the logs see them: the Bot API client's
+// error objects, whose causes may quote the request URL (and so the token),
+// described without it;
 // and how a failed call is classified: wait (429), try again (5xx, network,
 // timeouts), or give up (other 4xx, anything not Telegram's), and whether a
 // failed request may have taken effect all the same.
-import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { redactingLogger } from "../../../src/secrets/log.js";
 import { Redactor } from "../../../src/secrets/redactor.js";
+import { BotApiError, HttpError } from "../../../src/telegram/bot-api.js";
 import { classifyTelegramError, describeError } from "../../../src/telegram/errors.js";
 
 const TOKEN = "123456789:AAHfake-Secret_token0123456789abcdefg";
 const SECRET = TOKEN.split(":")[1] ?? "";
 
-/** A network failure as node-fetch reports it: the URL, token included, in the message. */
+/** A network failure whose message quotes the URL, token included (as node-fetch's did). */
 function fetchFailure(): Error {
   const cause = new Error(`request to https://api.telegram.org/bot${TOKEN}/sendMessage failed, reason: socket hang up`);
   Object.assign(cause, { code: "ECONNRESET", type: "system", url: `https://api.telegram.org/bot${TOKEN}/sendMessage` });
@@ -31,14 +32,14 @@ describe("describeError", () => {
   });
 
   it("keeps method, code and description of a Bot API error", () => {
-    const error = new GrammyError("Call to 'editMessageText' failed!", { ok: false, error_code: 400, description: "Bad Request: chat not found" }, "editMessageText", {});
-    expect(describeError(error)).toEqual({ name: "GrammyError", method: "editMessageText", code: 400, description: "Bad Request: chat not found" });
+    const error = new BotApiError("editMessageText", { error_code: 400, description: "Bad Request: chat not found" });
+    expect(describeError(error)).toEqual({ name: "BotApiError", method: "editMessageText", code: 400, description: "Bad Request: chat not found" });
     expect(classifyTelegramError(error).kind).toBe("fatal");
   });
 });
 
 describe("redactingLogger", () => {
-  it("writes no token even when a raw grammY error is logged", () => {
+  it("writes no token even when a raw client error is logged", () => {
     const lines: string[] = [];
     const root = pino({ level: "trace", base: null }, { write: (line: string) => lines.push(line) });
     const log = redactingLogger(root, Redactor.of([{ name: "bot_token", value: TOKEN }]));
@@ -53,8 +54,8 @@ describe("redactingLogger", () => {
   });
 });
 
-function apiError(code: number, description: string, parameters: { retry_after?: number } = {}): GrammyError {
-  return new GrammyError("Call to 'sendMessage' failed!", { ok: false, error_code: code, description, parameters }, "sendMessage", {});
+function apiError(code: number, description: string, parameters: { retry_after?: number } = {}): BotApiError {
+  return new BotApiError("sendMessage", { error_code: code, description, parameters });
 }
 
 function networkError(code: string | undefined, message: string): HttpError {
@@ -83,8 +84,8 @@ describe("classifyTelegramError", () => {
     expect(classifyTelegramError(networkError("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:443"))).toMatchObject({ kind: "transient", maybeDelivered: false });
     expect(classifyTelegramError(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND api.telegram.org"))).toMatchObject({ kind: "transient", maybeDelivered: false });
     expect(classifyTelegramError(networkError("ECONNRESET", "socket hang up"))).toMatchObject({ kind: "transient", maybeDelivered: true });
-    // grammY's own timeout, and a gateway's HTML error page that is not JSON.
+    // The client's own timeout, and a gateway's HTML error page that is not JSON.
     expect(classifyTelegramError(networkError(undefined, "Request to 'sendMessage' timed out after 120 seconds"))).toMatchObject({ kind: "transient", maybeDelivered: true });
-    expect(classifyTelegramError(networkError(undefined, "invalid json response body"))).toMatchObject({ kind: "transient", maybeDelivered: true });
+    expect(classifyTelegramError(networkError(undefined, "HTTP 502 Bad Gateway: the answer is not JSON"))).toMatchObject({ kind: "transient", maybeDelivered: true });
   });
 });

@@ -4,9 +4,9 @@
 // lost, order kept, each call made once, memory capped, permanent errors
 // still final), and shutdown. Times asserted here are the fake clock's, so
 // they are exact and independent of the machine.
-import { GrammyError, HttpError } from "grammy";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
+import { BotApiError, HttpError } from "../../../src/telegram/bot-api.js";
 import { Outbox, PRIORITY, type Importance, type OutboxOptions, type Priority } from "../../../src/telegram/outbox.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
@@ -18,13 +18,13 @@ interface Execution {
 /** What a scripted op does on each attempt: answer, throw, or wait for the test. */
 type Step = { value: unknown } | { error: unknown } | { gate: Promise<void>; value: unknown };
 
-function tooManyRequests(retryAfter: number | undefined, method = "editMessageText"): GrammyError {
+function tooManyRequests(retryAfter: number | undefined, method = "editMessageText"): BotApiError {
   const parameters = retryAfter === undefined ? {} : { retry_after: retryAfter };
-  return new GrammyError(`Call to '${method}' failed!`, { ok: false, error_code: 429, description: "Too Many Requests", parameters }, method, {});
+  return new BotApiError(method, { error_code: 429, description: "Too Many Requests", parameters });
 }
 
-function apiError(code: number, description: string, method = "sendMessage"): GrammyError {
-  return new GrammyError(`Call to '${method}' failed!`, { ok: false, error_code: code, description }, method, {});
+function apiError(code: number, description: string, method = "sendMessage"): BotApiError {
+  return new BotApiError(method, { error_code: code, description });
 }
 
 function gate(): { promise: Promise<void>; open: () => void } {
