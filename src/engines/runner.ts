@@ -125,13 +125,6 @@ export class EngineRunner<Config = unknown> {
         },
       });
 
-      const problem = await checkCwd(request.cwd);
-      if (problem !== null) {
-        yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
-        return;
-      }
-      if (signal?.aborted) return; // cancelled while the run directory was checked
-
       const invocation = { ...prepared.invocation, command: this.#options.command ?? prepared.invocation.command };
       this.#log.debug({ command: invocation.command, args: invocation.args, cwd: request.cwd }, "spawning engine");
       child = spawnEngine(invocation, request.cwd, {
@@ -141,6 +134,12 @@ export class EngineRunner<Config = unknown> {
       });
       const spawnFailure = await child.spawnFailure;
       if (spawnFailure !== null) {
+        // The run directory is checked only now: a stat before every spawn would delay every run.
+        const problem = await checkCwd(request.cwd);
+        if (problem !== null) {
+          yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
+          return;
+        }
         const error = describeSpawnFailure(spawnFailure, invocation, backend.installHint);
         this.#log.warn({ code: spawnFailure.code ?? null, command: invocation.command, error }, "engine could not start");
         yield stream.events.completed({ ok: false, error, resume: request.resume });
