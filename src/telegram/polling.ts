@@ -129,6 +129,7 @@ export class UpdatePoller {
     try {
       await this.#loop(signal);
     } finally {
+      await this.#store.close();
       this.#running = false;
     }
   }

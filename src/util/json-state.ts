@@ -22,6 +22,8 @@ export interface JsonStateOptions<T extends { version: number }> {
   schema: z.ZodType<T>;
   /** A fresh empty state (with `version` set): what a missing or set-aside file reads as. */
   empty: () => T;
+  /** The file's text for a state (default `serializeState`); JSON, possibly padded with whitespace. */
+  serialize?: (state: T) => string;
   log?: Logger;
 }
 
@@ -93,7 +95,8 @@ export class JsonStateFile<T extends { version: number }> {
         throw new StateFileError(`refusing to save ${this.path}: the new state is invalid (${firstIssue(checked.error)})`, this.path);
       }
       try {
-        this.#signature = signatureOf(await writeFileAtomic(this.path, serializeState(checked.data)));
+        const serialize = this.#options.serialize ?? serializeState;
+        this.#signature = signatureOf(await writeFileAtomic(this.path, serialize(checked.data)));
       } catch (error) {
         const failure = new StateFileError(`cannot save ${this.path}: ${systemErrorMessage(error)}`, this.path, { cause: error });
         this.#log.error({ path: this.path, err: error }, "state file not saved");
