@@ -6,6 +6,8 @@
  * anything slow (a command's API calls, waiting for a running session's
  * token, creating a worktree) runs off that chain so it never holds up the
  * next message — a `/cancel` acts while the run it cancels is still starting.
+ * Routing overlaps the poller's save of the update id (polling.ts): only
+ * acting — a reply, a command, submitting a run — waits for it.
  */
 import { DirectiveError, defaultProjectFor, resolveMessage, resolveResume } from "../core/directives.js";
 import type { ResumeToken } from "../core/events.js";
@@ -43,6 +45,8 @@ export class MessageRouter {
   readonly #dispatching = new Map<number, Promise<void>>();
   /** Everything started and not finished (commands, dispatches), for a clean shutdown. */
   readonly #tasks = new Set<Promise<void>>();
+  /** Settles once every update handed on so far is saved (batches are saved in turn). */
+  #saved: Promise<void> = Promise.resolve();
 
   constructor(services: BridgeServices) {
     this.#services = services;
@@ -58,10 +62,11 @@ export class MessageRouter {
     });
   }
 
-  /** Takes one accepted update; never waits and never throws. */
-  handle(update: IncomingUpdate): void {
+  /** Takes one accepted update; never waits and never throws. Acts once `saved` settles. */
+  handle(update: IncomingUpdate, saved?: Promise<void>): void {
+    if (saved !== undefined) this.#saved = saved;
     if (update.kind === "callback") {
-      this.#track(cancelButton(this.#services, update));
+      this.#track(this.#saved.then(() => cancelButton(this.#services, update)));
       return;
     }
     this.#chain(this.#routing, update.chatId, () => this.#route(update));
@@ -89,12 +94,13 @@ export class MessageRouter {
       if (!this.#coalescer.forward(message)) services.log.debug({ event: "telegram.forward_ignored", chat_id: message.chatId }, "forward with no prompt to join");
       return;
     }
-    if (command === "cancel") {
-      const answer = cancelCommand(services, message);
-      if (answer !== null) this.#track(this.#reply(message, answer));
+    // A command acts (replies, changes settings) once its update is saved, and the chat's next
+    // messages are routed after it started, so they see what it changed.
+    if (slash !== null && isBuiltin(slash.command)) {
+      await this.#saved;
+      this.#builtin(message, slash);
       return;
     }
-    if (slash !== null && this.#builtin(message, slash)) return;
 
     if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !this.#addressesBot(message, command)) {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
@@ -104,7 +110,11 @@ export class MessageRouter {
       this.#attachment(message);
       return;
     }
-    if (slash !== null && this.#pluginCommand(message, slash)) return;
+    if (slash !== null && this.#isPluginCommand(slash.command)) {
+      await this.#saved;
+      this.#pluginCommand(message, slash);
+      return;
+    }
 
     // A reply to a progress message continues that run's session, once it has one.
     const running = message.replyTo === null ? null : services.scheduler.sessionForProgressMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
@@ -125,31 +135,37 @@ export class MessageRouter {
     this.#coalescer.prompt(message, pendingPrompt(null));
   }
 
-  /** The built-in commands (commands/), and the upstream commands this build leaves out. */
-  #builtin(message: IncomingMessage, slash: SlashCommand): boolean {
+  /** `/cancel`, the built-in commands (commands/), and the upstream commands this build leaves out (see isBuiltin). */
+  #builtin(message: IncomingMessage, slash: SlashCommand): void {
     const { command, argsText } = slash;
+    if (command === "cancel") {
+      const answer = cancelCommand(this.#services, message);
+      if (answer !== null) this.#track(this.#reply(message, answer));
+      return;
+    }
     const handler = BUILTIN_COMMANDS.get(command);
     if (handler !== undefined) {
       // `/new` drops a prompt still waiting for its forwards; any other command lets it run first.
       if (command === "new") this.#coalescer.cancel(message);
       else this.#coalescer.flush(message);
       this.#replyWith(message, () => handler(this.#services, message, argsText));
-      return true;
+      return;
     }
-    if (command === "file" || command === "topic") {
-      const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
-      void this.#reply(message, `${feature} is not supported by this version of takopi.`);
-      return true;
-    }
-    return false;
+    const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
+    void this.#reply(message, `${feature} is not supported by this version of takopi.`);
   }
 
-  #pluginCommand(message: IncomingMessage, slash: SlashCommand): boolean {
+  /** An enabled plugin command that no built-in command, engine or project shadows. */
+  #isPluginCommand(command: string): boolean {
+    const services = this.#services;
+    const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(services.config().settings.projects, command);
+    return !reserved && services.plugins.find("command", command)?.enabled === true;
+  }
+
+  #pluginCommand(message: IncomingMessage, slash: SlashCommand): void {
     const services = this.#services;
     const { command, argsText } = slash;
     const config = services.config();
-    const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(config.settings.projects, command);
-    if (reserved || services.plugins.find("command", command)?.enabled !== true) return false;
     this.#coalescer.flush(message);
     const ref = messageRef(message);
     const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId };
@@ -164,9 +180,8 @@ export class MessageRouter {
       dispatchCommand(
         { command, text: message.text, argsText, message: ref, senderId: message.senderId, replyTo, replyText: message.replyTo?.text ?? null },
         { plugins: services.plugins, config, runtime: services.runtime, reply, log: services.log },
-      ).then(() => undefined),
+      ),
     );
-    return true;
   }
 
   /** Voice notes and files: upstream's upload and transcription paths are not part of this build. */
@@ -304,6 +319,7 @@ export class MessageRouter {
       },
     };
     if (!showResume) spec.formatResume = () => "";
+    await this.#saved;
     const job = scheduler.submit(spec);
     services.log.info(
       { event: "run.submitted", run: job.id, chat_id: message.chatId, engine, resume: resume?.value ?? null, queued: job.queued, cwd },
@@ -322,11 +338,11 @@ export class MessageRouter {
   }
 
   #replyWith(message: IncomingMessage, answer: () => Promise<string>): void {
-    this.#track(answer().then((text) => this.#reply(message, text).then(() => undefined)));
+    this.#track(answer().then((text) => this.#reply(message, text)));
   }
 
   #reply(message: IncomingMessage, text: string, options: Pick<SendOptions, "notify"> = {}): Promise<unknown> {
-    return sendReply(this.#services.client, message, text, options);
+    return this.#saved.then(() => sendReply(this.#services.client, message, text, options));
   }
 
   /** Runs `step` after the chat's previous step on `chains`; a failure is logged and does not stop the chain. */
@@ -351,6 +367,11 @@ export class MessageRouter {
     this.#tasks.add(tracked);
     void tracked.then(() => this.#tasks.delete(tracked));
   }
+}
+
+/** `/cancel`, a built-in command, or an upstream command this build leaves out (answered as unsupported). */
+function isBuiltin(command: string): boolean {
+  return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file" || command === "topic";
 }
 
 function pendingPrompt(replyResume: ResumeToken | null): PendingPrompt {
