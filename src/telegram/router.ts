@@ -23,7 +23,7 @@ import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.
 import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
-import { ambientContext, contextFooter, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
+import { ambientContext, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -251,12 +251,21 @@ export class MessageRouter {
     const telegram = telegramSettings(services);
     const projects = config.settings.projects;
     const codecs = engines.codecs(services.defaultEngine());
+    const owner = sessionOwner(services, message);
+    // What is stored about the chat, read at once before it is known which engine runs: reads of
+    // one state file issued together share one look at it (util/json-state.ts).
+    const [ambient, chatDefault, allOverrides, sessions] = await Promise.all([
+      ambientContext(services, message.chatId),
+      services.chatPrefs.getDefaultEngine(message.chatId),
+      services.chatPrefs.getAllEngineOverrides(message.chatId),
+      owner === null ? null : services.chatSessions.getSessions(owner.chatId, owner.ownerId),
+    ]);
     let resolved;
     try {
       resolved = resolveMessage({
         text,
         replyText: message.replyTo?.text ?? null,
-        ambient: await ambientContext(services, message.chatId),
+        ambient,
         defaultProject: defaultProjectFor(message.chatId, projects, config.settings.default_project),
         names: { engineIds: engines.ids(), projects: Object.keys(projects) },
         codecs,
@@ -266,14 +275,14 @@ export class MessageRouter {
       throw error;
     }
 
-    const owner = sessionOwner(services, message);
     let resume = resolved.resumeToken ?? pending.replyResume;
     let engine: string;
     if (resume !== null) {
       engine = resume.engine;
     } else {
-      engine = (await resolveEngine(services, message.chatId, resolved.engineOverride, resolved.context?.project ?? null)).engine;
-      if (owner !== null) resume = await services.chatSessions.getResume(owner.chatId, owner.ownerId, engine);
+      engine = chooseEngine(services, resolved.engineOverride, chatDefault, resolved.context?.project ?? null).engine;
+      const stored = sessions?.[engine];
+      if (stored !== undefined) resume = { engine, value: stored };
     }
     const runner = engines.runner(engine);
     if (runner === null) {
@@ -293,7 +302,7 @@ export class MessageRouter {
       throw error;
     }
 
-    const overrides = await services.chatPrefs.getEngineOverrides(message.chatId, engine);
+    const overrides = allOverrides[engine];
     const runOptions: RunOptions = {};
     if (overrides?.model != null) runOptions.model = overrides.model;
     if (overrides?.reasoning != null) runOptions.reasoning = overrides.reasoning;

@@ -94,9 +94,19 @@ export async function resolveEngine(
   directive: string | null,
   project: string | null,
 ): Promise<{ engine: string; source: EngineSource }> {
+  const chatDefault = directive === null ? await services.chatPrefs.getDefaultEngine(chatId) : null;
+  return chooseEngine(services, directive, chatDefault, project);
+}
+
+/** resolveEngine with the chat's default engine (`getDefaultEngine`) already read. */
+export function chooseEngine(
+  services: Pick<BridgeServices, "config" | "engines" | "defaultEngine">,
+  directive: string | null,
+  chatDefault: string | null,
+  project: string | null,
+): { engine: string; source: EngineSource } {
   const known = new Set(services.engines.ids());
   if (directive !== null) return { engine: directive, source: "directive" };
-  const chatDefault = await services.chatPrefs.getDefaultEngine(chatId);
   if (chatDefault !== null && known.has(chatDefault)) return { engine: chatDefault, source: "chat default" };
   const projectDefault = project === null ? null : (projectsOf(services)[project]?.default_engine ?? null);
   if (projectDefault !== null && known.has(projectDefault)) return { engine: projectDefault, source: "project default" };

@@ -61,6 +61,8 @@ export class JsonStateFile<T extends { version: number }> {
    * or it is corrupt and could not be moved aside. Writing would destroy it.
    */
   #blocked: StateFileError | null = null;
+  /** A read queued and not yet started: reads issued meanwhile share its look at the file. */
+  #queuedRead: Promise<T> | null = null;
 
   constructor(options: JsonStateOptions<T>) {
     this.path = resolve(options.path);
@@ -70,7 +72,12 @@ export class JsonStateFile<T extends { version: number }> {
 
   /** The current state, reloaded if the file changed. A copy: mutating it changes nothing. */
   read(): Promise<T> {
-    return this.#exclusive(async () => structuredClone(await this.#current()));
+    this.#queuedRead ??= this.#exclusive(() => {
+      this.#queuedRead = null;
+      return this.#current();
+    });
+    // The state #current hands out is never changed in place (a load or save replaces it).
+    return this.#queuedRead.then((state) => structuredClone(state));
   }
 
   /**
@@ -82,6 +89,8 @@ export class JsonStateFile<T extends { version: number }> {
    * stays what is on disk.
    */
   update<R>(change: (draft: T) => R): Promise<R> {
+    // A read issued after this update must see it: it may not join a read queued before.
+    this.#queuedRead = null;
     return this.#exclusive(async () => {
       const current = await this.#current();
       if (this.#blocked) throw this.#blocked;
