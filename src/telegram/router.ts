@@ -23,7 +23,7 @@ import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.
 import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
-import { ambientContext, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
+import { chatSettings, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices, type ChatSettings } from "./services.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -34,6 +34,8 @@ interface PendingPrompt {
    * arrive after it started wait for the job's session through it.
    */
   job: PromiseWithResolvers<JobHandle | null>;
+  /** The chat's settings read while the prompt was routed; only while it is dispatched at once. */
+  settings: Promise<ChatSettings> | null;
 }
 
 export class MessageRouter {
@@ -53,7 +55,9 @@ export class MessageRouter {
     this.#coalescer = new ForwardCoalescer<PendingPrompt>({
       windowMs: () => telegramSettings(services).forward_coalesce_s * 1000,
       dispatch: (ready) => {
-        this.#queueDispatch(ready.message, () => this.#dispatch(ready.message, promptText(ready), ready.prompt));
+        // Settings read while routing are used only when nothing runs before the dispatch.
+        const settings = this.#dispatching.has(ready.message.chatId) ? null : ready.prompt.settings;
+        this.#queueDispatch(ready.message, () => this.#dispatch(ready.message, promptText(ready), ready.prompt, settings));
       },
       lateForwards: (late) => {
         this.#track(this.#lateForwards(late));
@@ -102,6 +106,9 @@ export class MessageRouter {
       return;
     }
 
+    // Read in the same look at the state files as the trigger mode, in case this is a prompt.
+    const settings = chatSettings(this.#services, message);
+    settings.catch(() => undefined);
     if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !this.#addressesBot(message, command)) {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
@@ -132,7 +139,10 @@ export class MessageRouter {
       );
       return;
     }
-    this.#coalescer.prompt(message, pendingPrompt(null));
+    const pending = pendingPrompt(null, settings);
+    this.#coalescer.prompt(message, pending);
+    // Held for its forwards, it reads its chat's settings when it runs.
+    pending.settings = null;
   }
 
   /** `/cancel`, the built-in commands (commands/), and the upstream commands this build leaves out (see isBuiltin). */
@@ -234,9 +244,9 @@ export class MessageRouter {
   }
 
   /** Turns a prompt into a run, or answers why it cannot run. */
-  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<void> {
+  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings> | null = null): Promise<void> {
     try {
-      pending.job.resolve(await this.#submit(message, text, pending));
+      pending.job.resolve(await this.#submit(message, text, pending, settings ?? chatSettings(this.#services, message)));
     } finally {
       // A prompt that failed to become a job (an answered error, or a bug) has no session to wait for.
       pending.job.resolve(null);
@@ -244,7 +254,7 @@ export class MessageRouter {
   }
 
   /** The job for a prompt, or null once the user was told why it cannot run. */
-  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<JobHandle | null> {
+  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings>): Promise<JobHandle | null> {
     const services = this.#services;
     const { engines, scheduler } = services;
     const config = services.config();
@@ -252,14 +262,7 @@ export class MessageRouter {
     const projects = config.settings.projects;
     const codecs = engines.codecs(services.defaultEngine());
     const owner = sessionOwner(services, message);
-    // What is stored about the chat, read at once before it is known which engine runs: reads of
-    // one state file issued together share one look at it (util/json-state.ts).
-    const [ambient, chatDefault, allOverrides, sessions] = await Promise.all([
-      ambientContext(services, message.chatId),
-      services.chatPrefs.getDefaultEngine(message.chatId),
-      services.chatPrefs.getAllEngineOverrides(message.chatId),
-      owner === null ? null : services.chatSessions.getSessions(owner.chatId, owner.ownerId),
-    ]);
+    const { ambient, chatDefault, overrides: allOverrides, sessions } = await settings;
     let resolved;
     try {
       resolved = resolveMessage({
@@ -383,8 +386,8 @@ function isBuiltin(command: string): boolean {
   return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file" || command === "topic";
 }
 
-function pendingPrompt(replyResume: ResumeToken | null): PendingPrompt {
-  return { replyResume, job: Promise.withResolvers() };
+function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ChatSettings> | null = null): PendingPrompt {
+  return { replyResume, job: Promise.withResolvers(), settings };
 }
 
 function promptText(ready: CoalescedPrompt<PendingPrompt>): string {
