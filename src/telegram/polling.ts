@@ -45,7 +45,7 @@ import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, DEFAULT_RETRY_AFTER_S } from "./errors.js";
 import { markForwardFollowers } from "./forwards.js";
-import { parseUpdate, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
+import { parseUpdate, updateIdOf, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
 import { redactingLogger } from "../secrets/log.js";
 import { Redactor } from "../secrets/redactor.js";
 import { isFresh, UpdateOffsetStore, type HandledMark } from "./update-offset.js";
@@ -196,22 +196,22 @@ export class UpdatePoller {
       }
 
       const now = this.#clock.now();
-      const parsed = raw.map(parseUpdate);
-      const ids = parsed.map((u) => u.updateId).filter((id): id is number => id !== null);
-      const maxId = Math.max(offset - 1, ...ids);
       const seen = mark !== null && isFresh(mark, now) ? mark.updateId : null;
+      // The save starts first: the batch's runs wait for it, not for the parsing.
+      const maxId = Math.max(offset - 1, ...raw.map(updateIdOf).filter((id): id is number => id !== null));
+      let saved: Promise<void> = Promise.resolve();
+      if (maxId >= offset) {
+        mark = { updateId: maxId, savedAt: now };
+        saved = this.#save(mark);
+        offset = maxId + 1;
+      }
+      const parsed = raw.map(parseUpdate);
       const fresh = parsed.filter((u) => u.updateId === null || seen === null || u.updateId > seen);
       if (fresh.length < parsed.length) {
         this.#log.info(
           { event: "telegram.updates_already_handled", count: parsed.length - fresh.length, last_handled: seen },
           "skipping updates handled before a restart",
         );
-      }
-      let saved: Promise<void> = Promise.resolve();
-      if (maxId >= offset) {
-        mark = { updateId: maxId, savedAt: now };
-        saved = this.#save(mark);
-        offset = maxId + 1;
       }
       const counts = this.#handOn(fresh, draining, now, saved);
       if (draining) {
