@@ -61,8 +61,8 @@ export class JsonStateFile<T extends { version: number }> {
    * or it is corrupt and could not be moved aside. Writing would destroy it.
    */
   #blocked: StateFileError | null = null;
-  /** A read queued and not yet started: reads issued meanwhile share its look at the file. */
-  #queuedRead: Promise<T> | null = null;
+  /** A read queued and not started; reads issued while nothing is queued behind it share its look at the file. */
+  #queuedRead: { state: Promise<T>; tail: unknown } | null = null;
 
   constructor(options: JsonStateOptions<T>) {
     this.path = resolve(options.path);
@@ -72,12 +72,17 @@ export class JsonStateFile<T extends { version: number }> {
 
   /** The current state, reloaded if the file changed. A copy: mutating it changes nothing. */
   read(): Promise<T> {
-    this.#queuedRead ??= this.#exclusive(() => {
-      this.#queuedRead = null;
-      return this.#current();
-    });
+    let queued = this.#queuedRead;
+    if (queued === null || queues.get(this.path) !== queued.tail) {
+      const state = this.#exclusive(() => {
+        if (this.#queuedRead === entry) this.#queuedRead = null;
+        return this.#current();
+      });
+      const entry = { state, tail: queues.get(this.path) };
+      queued = this.#queuedRead = entry;
+    }
     // The state #current hands out is never changed in place (a load or save replaces it).
-    return this.#queuedRead.then((state) => structuredClone(state));
+    return queued.state.then((state) => structuredClone(state));
   }
 
   /**
@@ -89,8 +94,6 @@ export class JsonStateFile<T extends { version: number }> {
    * stays what is on disk.
    */
   update<R>(change: (draft: T) => R): Promise<R> {
-    // A read issued after this update must see it: it may not join a read queued before.
-    this.#queuedRead = null;
     return this.#exclusive(async () => {
       const current = await this.#current();
       if (this.#blocked) throw this.#blocked;
