@@ -31,7 +31,7 @@ export const UPDATES_STATE_FILE = "telegram_updates_state.json";
 const VERSION = 1;
 
 /** The size of the record on disk: one disk sector, so a write in place is never torn. */
-export const RECORD_BYTES = 512;
+const RECORD_BYTES = 512;
 
 /** Telegram restarts update numbering after a week of silence; trust ids for less than that. */
 export const UPDATE_ID_TRUST_MS = 6 * 24 * 60 * 60 * 1000;
