@@ -35,6 +35,9 @@ const GIT_MISSING = "git not available on PATH";
  * The directory a run for `context` starts in: null without a project (the
  * run inherits takopi's own cwd), the project root without a branch or when
  * the branch is the one checked out there, otherwise the branch's worktree.
+ * The branch checked out in the root and the branch's worktree (when it is
+ * there already) are looked up together: each is a git process or two, and
+ * they would add up before the run.
  */
 export async function resolveRunCwd(context: RunLocation | null | undefined, projects: Readonly<Record<string, WorktreeProject>>): Promise<string | null> {
   if (context?.project == null) return null;
@@ -45,8 +48,15 @@ export async function resolveRunCwd(context: RunLocation | null | undefined, pro
   if (project === undefined) throw new WorktreeError(`unknown project '${alias}'`);
   if (context.branch == null) return project.path;
   const branch = await validateBranchName(context.branch);
-  if ((await currentBranch(project.path)) === branch) return project.path;
-  return ensureWorktree(project, branch);
+  const current = currentBranch(project.path);
+  // A branch checked out in the root proves it is a repository; otherwise git is asked why not.
+  const repository = current.then((name) => (name === null ? requireRepository(resolve(project.path), branch) : undefined));
+  const existing = existingWorktree(project, branch, repository);
+  // Neither is asked for when the root has the branch checked out.
+  repository.catch(() => undefined);
+  existing.catch(() => undefined);
+  if ((await current) === branch) return project.path;
+  return (await existing) ?? createWorktree(project, branch);
 }
 
 /**
@@ -58,17 +68,42 @@ export async function resolveRunCwd(context: RunLocation | null | undefined, pro
  */
 export async function ensureWorktree(project: WorktreeProject, branch: string): Promise<string> {
   const name = await validateBranchName(branch);
+  return (await existingWorktree(project, name)) ?? createWorktree(project, name);
+}
+
+/**
+ * The branch's worktree when it is there already (checked as ensureWorktree
+ * reuses one: the root a repository, the path inside the worktrees dir and a
+ * worktree's top level), or null. Touches nothing. `repository` is the
+ * check that the root is a git repository, when the caller has one going.
+ */
+async function existingWorktree(project: WorktreeProject, name: string, repository?: Promise<unknown>): Promise<string | null> {
   const root = resolve(project.path);
   if (!(await isDirectory(root))) throw new WorktreeError(`project path not found: ${project.path}`);
   const worktreesRoot = resolve(root, project.worktrees_dir);
-  return serializedPerProject(await physicalPath(root), async () => {
-    await requireRepository(root, name);
-    const target = join(worktreesRoot, name);
+  const target = join(worktreesRoot, name);
+  const isRepository = repository ?? requireRepository(root, name);
+  const found = (async () => {
     await requireInside(worktreesRoot, target);
-    if (await exists(target)) {
-      await requireWorktreeRoot(target);
-      return target;
-    }
+    if (!(await exists(target))) return null;
+    await requireWorktreeRoot(target);
+    return target;
+  })();
+  // Both run at once; a repository problem is reported first, as it is the first to fix.
+  const [inRepository, worktree] = await Promise.allSettled([isRepository, found]);
+  if (inRepository.status === "rejected") throw inRepository.reason;
+  if (worktree.status === "rejected") throw worktree.reason;
+  return worktree.value;
+}
+
+/** Creates the worktree (ensureWorktree), one creation per project at a time; reuses one made meanwhile. */
+async function createWorktree(project: WorktreeProject, name: string): Promise<string> {
+  const root = resolve(project.path);
+  const worktreesRoot = resolve(root, project.worktrees_dir);
+  return serializedPerProject(await physicalPath(root), async () => {
+    const made = await existingWorktree(project, name);
+    if (made !== null) return made;
+    const target = join(worktreesRoot, name);
     try {
       await mkdir(worktreesRoot, { recursive: true });
     } catch (error) {
@@ -83,6 +118,10 @@ export async function ensureWorktree(project: WorktreeProject, branch: string): 
   });
 }
 
+/** Names git accepted: its verdict depends on the name alone, so each is asked once (the newest 256 kept). */
+const acceptedNames = new Set<string>();
+const ACCEPTED_NAMES_KEPT = 256;
+
 /**
  * The trimmed branch name, or a WorktreeError saying what is wrong with it.
  * Beyond upstream's checks, git itself (`check-ref-format --branch`) must
@@ -94,6 +133,7 @@ export async function validateBranchName(raw: string): Promise<string> {
   if (branch === "") throw new WorktreeError("branch name cannot be empty");
   if (branch.startsWith("/")) throw new WorktreeError("branch name cannot start with '/'");
   if (branch.split("/").includes("..")) throw new WorktreeError("branch name cannot contain '..'");
+  if (acceptedNames.has(branch)) return branch;
   // Run outside any repository: inside one, `--branch` expands `@{-1}` to the
   // previous branch, and the printed name must be exactly the one given.
   const checked = await git(["check-ref-format", "--branch", branch], "/");
@@ -104,6 +144,8 @@ export async function validateBranchName(raw: string): Promise<string> {
         "start with '-' or '.', or end with '/', '.' or '.lock'",
     );
   }
+  acceptedNames.add(branch);
+  if (acceptedNames.size > ACCEPTED_NAMES_KEPT) acceptedNames.delete(acceptedNames.values().next().value ?? branch);
   return branch;
 }
 

@@ -125,14 +125,9 @@ export class EngineRunner<Config = unknown> {
         },
       });
 
-      const problem = await checkCwd(request.cwd);
-      if (problem !== null) {
-        yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
-        return;
-      }
       // Loaded with the first run (it brings execa, ~130 modules): an idle bridge never spawns anything.
       const { spawnEngine } = await import("./engine-process.js");
-      if (signal?.aborted) return; // cancelled while the run directory was checked
+      if (signal?.aborted) return; // cancelled while the module loaded
 
       const invocation = { ...prepared.invocation, command: this.#options.command ?? prepared.invocation.command };
       this.#log.debug({ command: invocation.command, args: invocation.args, cwd: request.cwd }, "spawning engine");
@@ -143,6 +138,12 @@ export class EngineRunner<Config = unknown> {
       });
       const spawnFailure = await child.spawnFailure;
       if (spawnFailure !== null) {
+        // The run directory is checked only now: a stat before every spawn would delay every run.
+        const problem = await checkCwd(request.cwd);
+        if (problem !== null) {
+          yield stream.events.completed({ ok: false, error: problem, resume: request.resume });
+          return;
+        }
         const error = describeSpawnFailure(spawnFailure, invocation, backend.installHint);
         this.#log.warn({ code: spawnFailure.code ?? null, command: invocation.command, error }, "engine could not start");
         yield stream.events.completed({ ok: false, error, resume: request.resume });

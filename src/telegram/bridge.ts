@@ -163,8 +163,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   const poller = new UpdatePoller({
     api: client.api,
     stateDir: stateDirFor(config().path),
-    handle: (update) => {
-      router.handle(update);
+    handle: (update, saved) => {
+      router.handle(update, saved);
     },
     admit: (update) => gate.admit(update),
     backlogMaxAgeS: () => telegramConfig().backlog_max_age_s,

@@ -226,6 +226,11 @@ export interface IgnoredUpdate {
 export type ParsedUpdate = IncomingUpdate | IgnoredUpdate;
 
 /** Reads one raw update from getUpdates. Never throws. */
+/** The id `parseUpdate` would find, without parsing the rest (null when it would ignore the update as not one). */
+export function updateIdOf(raw: unknown): number | null {
+  return UpdateSchema.safeParse(raw).data?.update_id ?? null;
+}
+
 export function parseUpdate(raw: unknown): ParsedUpdate {
   const envelope = UpdateSchema.safeParse(raw);
   if (!envelope.success) return { kind: "ignored", updateId: null, reason: "not an update (no update_id)" };

@@ -10,13 +10,15 @@
  *   applies — a message delayed by an outage while takopi was running is
  *   still an answer the user waits for.
  * - **No update is handled twice.** The id of the last update of each batch
- *   is saved to `telegram_updates_state.json` before the batch is handed on,
- *   and ids at or below it are skipped, also after a restart. That makes
- *   delivery at-most-once: a crash in the instant between saving and handing
- *   on loses that batch, while the opposite order would run a prompt twice
- *   after a crash — and a duplicated run repeats what an agent did (commits,
- *   edits, messages), which is worse than asking the user to resend. Handing
- *   on is synchronous and quick, so the window is a few microseconds.
+ *   is saved to `telegram_updates_state.json`, and ids at or below it are
+ *   skipped, also after a restart. The batch is handed on with a promise of
+ *   that save: the handler routes meanwhile (reads, no trace) but acts —
+ *   replies, runs an engine — only once it settled. Delivery is at-most-once:
+ *   a crash before the save leaves no trace and the batch is handled after
+ *   the restart; a crash after it, before the handler acted, loses the batch.
+ *   Acting first would run a prompt twice after a crash — and a duplicated
+ *   run repeats what an agent did (commits, edits, messages), which is worse
+ *   than asking the user to resend.
  * - **Stopping is prompt and confirms.** An AbortSignal ends the long poll in
  *   flight (or the retry wait). If the last handled batch was not yet
  *   confirmed to Telegram by a following poll, one last getUpdates with
@@ -43,7 +45,7 @@ import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { describeError, DEFAULT_RETRY_AFTER_S } from "./errors.js";
 import { markForwardFollowers } from "./forwards.js";
-import { parseUpdate, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
+import { parseUpdate, updateIdOf, type IncomingUpdate, type ParsedUpdate } from "./incoming.js";
 import { redactingLogger } from "../secrets/log.js";
 import { Redactor } from "../secrets/redactor.js";
 import { isFresh, UpdateOffsetStore, type HandledMark } from "./update-offset.js";
@@ -56,8 +58,8 @@ export interface UpdatePollerOptions {
   api: Pick<BotApi, "getUpdates" | "token">;
   /** Where `telegram_updates_state.json` lives: the config file's directory. */
   stateDir: string;
-  /** Gets every accepted update, in order; must return quickly. A returned promise is not awaited. */
-  handle: (update: IncomingUpdate) => void | Promise<void>;
+  /** Gets every accepted update, in order; must return quickly, and act only once `saved` settles (never rejects). */
+  handle: (update: IncomingUpdate, saved: Promise<void>) => void | Promise<void>;
   /** The allow-list (AccessGate.admit); refused updates are confirmed and dropped. Default: all admitted. */
   admit?: (update: IncomingUpdate) => boolean;
   /** Called after every getUpdates that answered (a liveness signal: the container's health check). Must return quickly. */
@@ -107,6 +109,8 @@ export class UpdatePoller {
   readonly #clock: Clock;
   readonly #store: UpdateOffsetStore;
   #running = false;
+  /** The last save failed: a failure and a recovery are logged once. */
+  #saveFailing = false;
 
   constructor(options: UpdatePollerOptions) {
     this.#options = options;
@@ -129,6 +133,7 @@ export class UpdatePoller {
     try {
       await this.#loop(signal);
     } finally {
+      await this.#store.close();
       this.#running = false;
     }
   }
@@ -149,7 +154,6 @@ export class UpdatePoller {
     let draining = true;
     const backlog: BacklogSummary = { handled: 0, skipped: 0 };
     let failures = 0;
-    let saveFailing = false;
 
     this.#log.info({ event: "telegram.polling_started", offset, state: this.#store.path }, "polling Telegram for updates");
     while (!signal.aborted) {
@@ -192,10 +196,16 @@ export class UpdatePoller {
       }
 
       const now = this.#clock.now();
-      const parsed = raw.map(parseUpdate);
-      const ids = parsed.map((u) => u.updateId).filter((id): id is number => id !== null);
-      const maxId = Math.max(offset - 1, ...ids);
       const seen = mark !== null && isFresh(mark, now) ? mark.updateId : null;
+      // The save starts first: the batch's runs wait for it, not for the parsing.
+      const maxId = Math.max(offset - 1, ...raw.map(updateIdOf).filter((id): id is number => id !== null));
+      let saved: Promise<void> = Promise.resolve();
+      if (maxId >= offset) {
+        mark = { updateId: maxId, savedAt: now };
+        saved = this.#save(mark);
+        offset = maxId + 1;
+      }
+      const parsed = raw.map(parseUpdate);
       const fresh = parsed.filter((u) => u.updateId === null || seen === null || u.updateId > seen);
       if (fresh.length < parsed.length) {
         this.#log.info(
@@ -203,33 +213,36 @@ export class UpdatePoller {
           "skipping updates handled before a restart",
         );
       }
-      if (maxId >= offset) {
-        mark = { updateId: maxId, savedAt: now };
-        try {
-          await this.#store.save(mark);
-          if (saveFailing) this.#log.info({ event: "telegram.update_state_saved", path: this.#store.path }, "saving the last update id works again");
-          saveFailing = false;
-        } catch (error) {
-          // Keep serving: the in-memory mark still prevents repeats until the next restart.
-          if (!saveFailing) {
-            this.#log.error(
-              { event: "telegram.update_state_failed", path: this.#store.path, err: describeError(error) },
-              "cannot save the last update id; a restart may handle recent updates again",
-            );
-          }
-          saveFailing = true;
-        }
-        offset = maxId + 1;
-      }
-      const counts = this.#handOn(fresh, draining, now);
+      const counts = this.#handOn(fresh, draining, now, saved);
       if (draining) {
         backlog.handled += counts.handled;
         backlog.skipped += counts.skipped;
       }
+      // The next poll confirms the batch: only once it is saved, and after what waited
+      // for the save ran (a spawn), which building the request would hold up.
+      await saved;
+      await new Promise((resolve) => setImmediate(resolve));
     }
 
     if (offset > sentOffset) await this.#confirm(offset);
     this.#log.info({ event: "telegram.polling_stopped", offset }, "stopped polling Telegram");
+  }
+
+  /** Never rejects: on failure, the in-memory mark still prevents repeats until the next restart. */
+  async #save(mark: HandledMark): Promise<void> {
+    try {
+      await this.#store.save(mark);
+      if (this.#saveFailing) this.#log.info({ event: "telegram.update_state_saved", path: this.#store.path }, "saving the last update id works again");
+      this.#saveFailing = false;
+    } catch (error) {
+      if (!this.#saveFailing) {
+        this.#log.error(
+          { event: "telegram.update_state_failed", path: this.#store.path, err: describeError(error) },
+          "cannot save the last update id; a restart may handle recent updates again",
+        );
+      }
+      this.#saveFailing = true;
+    }
   }
 
   async #readMark(): Promise<HandledMark | null> {
@@ -249,7 +262,7 @@ export class UpdatePoller {
   }
 
   /** Filters one batch (age during the drain, then the allow-list) and hands the rest on in order. */
-  #handOn(batch: readonly ParsedUpdate[], draining: boolean, now: number): BacklogSummary {
+  #handOn(batch: readonly ParsedUpdate[], draining: boolean, now: number, saved: Promise<void>): BacklogSummary {
     const maxAgeS = this.#backlogMaxAgeS();
     const accepted: IncomingUpdate[] = [];
     let skipped = 0;
@@ -265,7 +278,7 @@ export class UpdatePoller {
       if (this.#options.admit !== undefined && !this.#admit(update)) continue;
       accepted.push(update);
     }
-    for (const update of markForwardFollowers(accepted)) this.#deliver(update);
+    for (const update of markForwardFollowers(accepted)) this.#deliver(update, saved);
     return { handled: accepted.length, skipped };
   }
 
@@ -278,9 +291,9 @@ export class UpdatePoller {
     }
   }
 
-  #deliver(update: IncomingUpdate): void {
+  #deliver(update: IncomingUpdate, saved: Promise<void>): void {
     try {
-      const result = this.#options.handle(update);
+      const result = this.#options.handle(update, saved);
       if (result instanceof Promise) {
         result.catch((error: unknown) => {
           this.#log.error({ event: "telegram.handler_failed", update_id: update.updateId, err: error }, "update handler failed");

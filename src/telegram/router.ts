@@ -6,6 +6,8 @@
  * anything slow (a command's API calls, waiting for a running session's
  * token, creating a worktree) runs off that chain so it never holds up the
  * next message — a `/cancel` acts while the run it cancels is still starting.
+ * Routing overlaps the poller's save of the update id (polling.ts): only
+ * acting — a reply, a command, submitting a run — waits for it.
  */
 import { DirectiveError, defaultProjectFor, resolveMessage, resolveResume } from "../core/directives.js";
 import type { ResumeToken } from "../core/events.js";
@@ -21,7 +23,7 @@ import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.
 import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
-import { ambientContext, contextFooter, resolveEngine, sessionOwner, telegramSettings, type BridgeServices } from "./services.js";
+import { chatSettings, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices, type ChatSettings } from "./services.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -32,6 +34,8 @@ interface PendingPrompt {
    * arrive after it started wait for the job's session through it.
    */
   job: PromiseWithResolvers<JobHandle | null>;
+  /** The chat's settings read while the prompt was routed; only while it is dispatched at once. */
+  settings: Promise<ChatSettings> | null;
 }
 
 export class MessageRouter {
@@ -43,13 +47,17 @@ export class MessageRouter {
   readonly #dispatching = new Map<number, Promise<void>>();
   /** Everything started and not finished (commands, dispatches), for a clean shutdown. */
   readonly #tasks = new Set<Promise<void>>();
+  /** Settles once every update handed on so far is saved (batches are saved in turn). */
+  #saved: Promise<void> = Promise.resolve();
 
   constructor(services: BridgeServices) {
     this.#services = services;
     this.#coalescer = new ForwardCoalescer<PendingPrompt>({
       windowMs: () => telegramSettings(services).forward_coalesce_s * 1000,
       dispatch: (ready) => {
-        this.#queueDispatch(ready.message, () => this.#dispatch(ready.message, promptText(ready), ready.prompt));
+        // Settings read while routing are used only when nothing runs before the dispatch.
+        const settings = this.#dispatching.has(ready.message.chatId) ? null : ready.prompt.settings;
+        this.#queueDispatch(ready.message, () => this.#dispatch(ready.message, promptText(ready), ready.prompt, settings));
       },
       lateForwards: (late) => {
         this.#track(this.#lateForwards(late));
@@ -58,10 +66,11 @@ export class MessageRouter {
     });
   }
 
-  /** Takes one accepted update; never waits and never throws. */
-  handle(update: IncomingUpdate): void {
+  /** Takes one accepted update; never waits and never throws. Acts once `saved` settles. */
+  handle(update: IncomingUpdate, saved?: Promise<void>): void {
+    if (saved !== undefined) this.#saved = saved;
     if (update.kind === "callback") {
-      this.#track(cancelButton(this.#services, update));
+      this.#track(this.#saved.then(() => cancelButton(this.#services, update)));
       return;
     }
     this.#chain(this.#routing, update.chatId, () => this.#route(update));
@@ -89,13 +98,17 @@ export class MessageRouter {
       if (!this.#coalescer.forward(message)) services.log.debug({ event: "telegram.forward_ignored", chat_id: message.chatId }, "forward with no prompt to join");
       return;
     }
-    if (command === "cancel") {
-      const answer = cancelCommand(services, message);
-      if (answer !== null) this.#track(this.#reply(message, answer));
+    // A command acts (replies, changes settings) once its update is saved, and the chat's next
+    // messages are routed after it started, so they see what it changed.
+    if (slash !== null && isBuiltin(slash.command)) {
+      await this.#saved;
+      this.#builtin(message, slash);
       return;
     }
-    if (slash !== null && this.#builtin(message, slash)) return;
 
+    // Read in the same look at the state files as the trigger mode, in case this is a prompt.
+    const settings = chatSettings(this.#services, message);
+    settings.catch(() => undefined);
     if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !this.#addressesBot(message, command)) {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
@@ -104,7 +117,11 @@ export class MessageRouter {
       this.#attachment(message);
       return;
     }
-    if (slash !== null && this.#pluginCommand(message, slash)) return;
+    if (slash !== null && this.#isPluginCommand(slash.command)) {
+      await this.#saved;
+      this.#pluginCommand(message, slash);
+      return;
+    }
 
     // A reply to a progress message continues that run's session, once it has one.
     const running = message.replyTo === null ? null : services.scheduler.sessionForProgressMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
@@ -122,34 +139,43 @@ export class MessageRouter {
       );
       return;
     }
-    this.#coalescer.prompt(message, pendingPrompt(null));
+    const pending = pendingPrompt(null, settings);
+    this.#coalescer.prompt(message, pending);
+    // Held for its forwards, it reads its chat's settings when it runs.
+    pending.settings = null;
   }
 
-  /** The built-in commands (commands/), and the upstream commands this build leaves out. */
-  #builtin(message: IncomingMessage, slash: SlashCommand): boolean {
+  /** `/cancel`, the built-in commands (commands/), and the upstream commands this build leaves out (see isBuiltin). */
+  #builtin(message: IncomingMessage, slash: SlashCommand): void {
     const { command, argsText } = slash;
+    if (command === "cancel") {
+      const answer = cancelCommand(this.#services, message);
+      if (answer !== null) this.#track(this.#reply(message, answer));
+      return;
+    }
     const handler = BUILTIN_COMMANDS.get(command);
     if (handler !== undefined) {
       // `/new` drops a prompt still waiting for its forwards; any other command lets it run first.
       if (command === "new") this.#coalescer.cancel(message);
       else this.#coalescer.flush(message);
       this.#replyWith(message, () => handler(this.#services, message, argsText));
-      return true;
+      return;
     }
-    if (command === "file" || command === "topic") {
-      const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
-      void this.#reply(message, `${feature} is not supported by this version of takopi.`);
-      return true;
-    }
-    return false;
+    const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
+    void this.#reply(message, `${feature} is not supported by this version of takopi.`);
   }
 
-  #pluginCommand(message: IncomingMessage, slash: SlashCommand): boolean {
+  /** An enabled plugin command that no built-in command, engine or project shadows. */
+  #isPluginCommand(command: string): boolean {
+    const services = this.#services;
+    const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(services.config().settings.projects, command);
+    return !reserved && services.plugins.find("command", command)?.enabled === true;
+  }
+
+  #pluginCommand(message: IncomingMessage, slash: SlashCommand): void {
     const services = this.#services;
     const { command, argsText } = slash;
     const config = services.config();
-    const reserved = RESERVED_CHAT_COMMAND_IDS.includes(command) || services.engines.ids().includes(command) || Object.hasOwn(config.settings.projects, command);
-    if (reserved || services.plugins.find("command", command)?.enabled !== true) return false;
     this.#coalescer.flush(message);
     const ref = messageRef(message);
     const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId };
@@ -164,9 +190,8 @@ export class MessageRouter {
       dispatchCommand(
         { command, text: message.text, argsText, message: ref, senderId: message.senderId, replyTo, replyText: message.replyTo?.text ?? null },
         { plugins: services.plugins, config, runtime: services.runtime, reply, log: services.log },
-      ).then(() => undefined),
+      ),
     );
-    return true;
   }
 
   /** Voice notes and files: upstream's upload and transcription paths are not part of this build. */
@@ -219,9 +244,9 @@ export class MessageRouter {
   }
 
   /** Turns a prompt into a run, or answers why it cannot run. */
-  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<void> {
+  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings> | null = null): Promise<void> {
     try {
-      pending.job.resolve(await this.#submit(message, text, pending));
+      pending.job.resolve(await this.#submit(message, text, pending, settings ?? chatSettings(this.#services, message)));
     } finally {
       // A prompt that failed to become a job (an answered error, or a bug) has no session to wait for.
       pending.job.resolve(null);
@@ -229,19 +254,21 @@ export class MessageRouter {
   }
 
   /** The job for a prompt, or null once the user was told why it cannot run. */
-  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt): Promise<JobHandle | null> {
+  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings>): Promise<JobHandle | null> {
     const services = this.#services;
     const { engines, scheduler } = services;
     const config = services.config();
     const telegram = telegramSettings(services);
     const projects = config.settings.projects;
     const codecs = engines.codecs(services.defaultEngine());
+    const owner = sessionOwner(services, message);
+    const { ambient, chatDefault, overrides: allOverrides, sessions } = await settings;
     let resolved;
     try {
       resolved = resolveMessage({
         text,
         replyText: message.replyTo?.text ?? null,
-        ambient: await ambientContext(services, message.chatId),
+        ambient,
         defaultProject: defaultProjectFor(message.chatId, projects, config.settings.default_project),
         names: { engineIds: engines.ids(), projects: Object.keys(projects) },
         codecs,
@@ -251,14 +278,14 @@ export class MessageRouter {
       throw error;
     }
 
-    const owner = sessionOwner(services, message);
     let resume = resolved.resumeToken ?? pending.replyResume;
     let engine: string;
     if (resume !== null) {
       engine = resume.engine;
     } else {
-      engine = (await resolveEngine(services, message.chatId, resolved.engineOverride, resolved.context?.project ?? null)).engine;
-      if (owner !== null) resume = await services.chatSessions.getResume(owner.chatId, owner.ownerId, engine);
+      engine = chooseEngine(services, resolved.engineOverride, chatDefault, resolved.context?.project ?? null).engine;
+      const stored = sessions?.[engine];
+      if (stored !== undefined) resume = { engine, value: stored };
     }
     const runner = engines.runner(engine);
     if (runner === null) {
@@ -278,7 +305,7 @@ export class MessageRouter {
       throw error;
     }
 
-    const overrides = await services.chatPrefs.getEngineOverrides(message.chatId, engine);
+    const overrides = allOverrides[engine];
     const runOptions: RunOptions = {};
     if (overrides?.model != null) runOptions.model = overrides.model;
     if (overrides?.reasoning != null) runOptions.reasoning = overrides.reasoning;
@@ -304,6 +331,7 @@ export class MessageRouter {
       },
     };
     if (!showResume) spec.formatResume = () => "";
+    await this.#saved;
     const job = scheduler.submit(spec);
     services.log.info(
       { event: "run.submitted", run: job.id, chat_id: message.chatId, engine, resume: resume?.value ?? null, queued: job.queued, cwd },
@@ -322,11 +350,11 @@ export class MessageRouter {
   }
 
   #replyWith(message: IncomingMessage, answer: () => Promise<string>): void {
-    this.#track(answer().then((text) => this.#reply(message, text).then(() => undefined)));
+    this.#track(answer().then((text) => this.#reply(message, text)));
   }
 
   #reply(message: IncomingMessage, text: string, options: Pick<SendOptions, "notify"> = {}): Promise<unknown> {
-    return sendReply(this.#services.client, message, text, options);
+    return this.#saved.then(() => sendReply(this.#services.client, message, text, options));
   }
 
   /** Runs `step` after the chat's previous step on `chains`; a failure is logged and does not stop the chain. */
@@ -353,8 +381,13 @@ export class MessageRouter {
   }
 }
 
-function pendingPrompt(replyResume: ResumeToken | null): PendingPrompt {
-  return { replyResume, job: Promise.withResolvers() };
+/** `/cancel`, a built-in command, or an upstream command this build leaves out (answered as unsupported). */
+function isBuiltin(command: string): boolean {
+  return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file" || command === "topic";
+}
+
+function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ChatSettings> | null = null): PendingPrompt {
+  return { replyResume, job: Promise.withResolvers(), settings };
 }
 
 function promptText(ready: CoalescedPrompt<PendingPrompt>): string {

@@ -13,7 +13,7 @@ import type { BridgeRuntime } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import type { TelegramClient } from "./client.js";
 import type { IncomingMessage } from "./incoming.js";
-import type { ChatPrefsStore, ChatSessionsStore } from "./state/index.js";
+import type { ChatPrefsStore, ChatSessionsStore, EngineOverrides } from "./state/index.js";
 
 export interface BridgeServices {
   client: TelegramClient;
@@ -81,6 +81,30 @@ export async function ambientContext(services: Pick<BridgeServices, "config" | "
   return project === null ? null : { project, branch: null };
 }
 
+/** What a prompt's run needs to know about its chat before it is known which engine runs. */
+export interface ChatSettings {
+  ambient: RunContext | null;
+  chatDefault: string | null;
+  overrides: Record<string, EngineOverrides>;
+  /** The stored sessions (engine → resume value); null without a session owner. */
+  sessions: Record<string, string> | null;
+}
+
+/** A chat's settings for a prompt, read at once: reads of one state file issued together share one look at it. */
+export async function chatSettings(
+  services: Pick<BridgeServices, "config" | "chatPrefs" | "chatSessions">,
+  message: Pick<IncomingMessage, "chatId" | "isPrivate" | "senderId" | "threadId">,
+): Promise<ChatSettings> {
+  const owner = sessionOwner(services, message);
+  const [ambient, chatDefault, overrides, sessions] = await Promise.all([
+    ambientContext(services, message.chatId),
+    services.chatPrefs.getDefaultEngine(message.chatId),
+    services.chatPrefs.getAllEngineOverrides(message.chatId),
+    owner === null ? null : services.chatSessions.getSessions(owner.chatId, owner.ownerId),
+  ]);
+  return { ambient, chatDefault, overrides, sessions };
+}
+
 export type EngineSource = "directive" | "chat default" | "project default" | "global default";
 
 /**
@@ -94,9 +118,19 @@ export async function resolveEngine(
   directive: string | null,
   project: string | null,
 ): Promise<{ engine: string; source: EngineSource }> {
+  const chatDefault = directive === null ? await services.chatPrefs.getDefaultEngine(chatId) : null;
+  return chooseEngine(services, directive, chatDefault, project);
+}
+
+/** resolveEngine with the chat's default engine (`getDefaultEngine`) already read. */
+export function chooseEngine(
+  services: Pick<BridgeServices, "config" | "engines" | "defaultEngine">,
+  directive: string | null,
+  chatDefault: string | null,
+  project: string | null,
+): { engine: string; source: EngineSource } {
   const known = new Set(services.engines.ids());
   if (directive !== null) return { engine: directive, source: "directive" };
-  const chatDefault = await services.chatPrefs.getDefaultEngine(chatId);
   if (chatDefault !== null && known.has(chatDefault)) return { engine: chatDefault, source: "chat default" };
   const projectDefault = project === null ? null : (projectsOf(services)[project]?.default_engine ?? null);
   if (projectDefault !== null && known.has(projectDefault)) return { engine: projectDefault, source: "project default" };

@@ -22,6 +22,8 @@ export interface JsonStateOptions<T extends { version: number }> {
   schema: z.ZodType<T>;
   /** A fresh empty state (with `version` set): what a missing or set-aside file reads as. */
   empty: () => T;
+  /** The file's text for a state (default `serializeState`); JSON, possibly padded with whitespace. */
+  serialize?: (state: T) => string;
   log?: Logger;
 }
 
@@ -59,6 +61,8 @@ export class JsonStateFile<T extends { version: number }> {
    * or it is corrupt and could not be moved aside. Writing would destroy it.
    */
   #blocked: StateFileError | null = null;
+  /** A read queued and not started; reads issued while nothing is queued behind it share its look at the file. */
+  #queuedRead: { state: Promise<T>; tail: unknown } | null = null;
 
   constructor(options: JsonStateOptions<T>) {
     this.path = resolve(options.path);
@@ -68,7 +72,17 @@ export class JsonStateFile<T extends { version: number }> {
 
   /** The current state, reloaded if the file changed. A copy: mutating it changes nothing. */
   read(): Promise<T> {
-    return this.#exclusive(async () => structuredClone(await this.#current()));
+    let queued = this.#queuedRead;
+    if (queued === null || queues.get(this.path) !== queued.tail) {
+      const state = this.#exclusive(() => {
+        if (this.#queuedRead === entry) this.#queuedRead = null;
+        return this.#current();
+      });
+      const entry = { state, tail: queues.get(this.path) };
+      queued = this.#queuedRead = entry;
+    }
+    // The state #current hands out is never changed in place (a load or save replaces it).
+    return queued.state.then((state) => structuredClone(state));
   }
 
   /**
@@ -93,7 +107,8 @@ export class JsonStateFile<T extends { version: number }> {
         throw new StateFileError(`refusing to save ${this.path}: the new state is invalid (${firstIssue(checked.error)})`, this.path);
       }
       try {
-        this.#signature = signatureOf(await writeFileAtomic(this.path, serializeState(checked.data)));
+        const serialize = this.#options.serialize ?? serializeState;
+        this.#signature = signatureOf(await writeFileAtomic(this.path, serialize(checked.data)));
       } catch (error) {
         const failure = new StateFileError(`cannot save ${this.path}: ${systemErrorMessage(error)}`, this.path, { cause: error });
         this.#log.error({ path: this.path, err: error }, "state file not saved");

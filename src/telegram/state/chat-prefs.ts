@@ -7,7 +7,7 @@ import { join } from "node:path";
 import * as z from "zod";
 import { JsonStateFile } from "../../util/json-state.js";
 import { silentLogger } from "../../util/log.js";
-import { EntryTable, hasNoPrefs, ScopePrefs } from "./scope-prefs.js";
+import { allOverrides, EntryTable, hasNoPrefs, ScopePrefs } from "./scope-prefs.js";
 import {
   CHAT_PREFS_FILE,
   normalizeContext,
@@ -100,6 +100,12 @@ export class ChatPrefsStore {
 
   getEngineOverrides(chatId: number, engine: string): Promise<EngineOverrides | null> {
     return this.#prefs.engineOverrides(String(chatId), engine);
+  }
+
+  /** Every engine's overrides (engines with neither field set are left out): one read, before the engine is known. */
+  async getAllEngineOverrides(chatId: number): Promise<Record<string, EngineOverrides>> {
+    const entry = await this.#chats.get(String(chatId));
+    return entry ? allOverrides(entry) : {};
   }
 
   /** Sets (or with null clears) one field; the other field is kept. */

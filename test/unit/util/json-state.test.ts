@@ -128,6 +128,29 @@ describe("JsonStateFile", () => {
     expect((await b.read()).count).toBe(50);
   });
 
+  it("lets reads issued together share one look at the file, never one queued before an update", async () => {
+    const a = counterFile();
+    const b = counterFile();
+    await a.update((state) => {
+      state.count = 1;
+    });
+    const [x, y] = await Promise.all([a.read(), a.read()]);
+    expect([x.count, y.count]).toEqual([1, 1]);
+    expect(x).not.toBe(y);
+
+    const before = a.read();
+    const byOther = b.update((state) => {
+      state.count = 2;
+    });
+    const afterOther = a.read();
+    const byItself = a.update((state) => {
+      state.count = 3;
+    });
+    const afterItself = a.read();
+    await Promise.all([byOther, byItself]);
+    expect([(await before).count, (await afterOther).count, (await afterItself).count]).toEqual([1, 2, 3]);
+  });
+
   it("the file is parseable at every moment while updates run", async () => {
     const file = counterFile();
     await file.update((state) => {
