@@ -33,12 +33,14 @@ const QUIET_CHAT = 2100;
 /** codex's `tool` recording is 4 lines around a tool call of 2: this many calls make 100 000 lines. */
 const CALLS_PER_100K_LINES = 49_998;
 const LINES = 100_000;
-const ROUNDS = { flood: 3, quietAlone: 3, exitAlone: 5, exitBusy: 5 };
+const ROUNDS = { one: 5, flood: 3, quietAlone: 3, exitAlone: 5, exitBusy: 5 };
 /** Streams for the exit → final figure: a tool call every 5 ms per run, cancelled once measured. */
 const BUSY_STREAM = "[scenario:tool] [flood:1000000] [delay:5]";
 /** Group runs long enough that several progress edits are due while Telegram's group limit is spent on all ten. */
 const GROUP_RUN = "[scenario:tool] [flood:400] [delay:200]";
 const RSS_HEADROOM_MB = 60;
+/** Quiet before an idle RSS is read: the bridge collects after its last engine, V8's memory reducer some seconds later. */
+const IDLE_AFTER_MS = 15_000;
 const VERBOSE = process.env.BENCH_VERBOSE === "1";
 
 const WORLD: FakeTelegramOptions = {
@@ -263,7 +265,7 @@ async function oneRun(bench: LoadBench): Promise<Figure> {
   const baseline = parseMs(lines);
   const requested: number[] = [];
   const delivered: number[] = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < ROUNDS.one; round++) {
     await bench.quiet(1200);
     const tag = bench.tag();
     const gate = `lines${tag.slice(1)}`;
@@ -283,7 +285,7 @@ async function oneRun(bench: LoadBench): Promise<Figure> {
   const takopi = median(requested);
   const rate = (ms: number): string => `${Math.round(LINES / (ms / 1000)).toLocaleString("en")} lines/s`;
   return {
-    what: "one run of 100k lines through `takopi run`, lines → final requested (median of 3)",
+    what: `one run of 100k lines through \`takopi run\`, lines → final requested (median of ${ROUNDS.one})`,
     baseline: `JSON.parse of the same lines: ${baseline.toFixed(0)} ms, ${rate(baseline)}`,
     measured: `${takopi.toFixed(0)} ms, ${rate(takopi)}`,
     ratio: baseline / takopi,
@@ -340,13 +342,13 @@ async function floodFigures(bench: LoadBench): Promise<Figure[]> {
   for (let i = 0; i < ROUNDS.quietAlone; i++) alone.push(await quietAlone(bench));
   // Idle again after small runs: what the first run loads (the engine layer, execa, the renderer) stays
   // loaded for good and is not growth under load; a bridge before any run is the start-up figure.
-  await bench.quiet(5000);
+  await bench.quiet(IDLE_AFTER_MS);
   const idleMb = await bench.idleRss();
   const rounds: FloodRound[] = [];
   for (let i = 0; i < ROUNDS.flood; i++) rounds.push(await floodRound(bench, idleMb));
   for (let i = 0; i < ROUNDS.quietAlone; i++) alone.push(await quietAlone(bench));
-  // What an idle bridge returns to: V8's memory reducer runs some seconds after the work stops.
-  await bench.quiet(15_000);
+  // Measured as the idle baseline was: after the same quiet, when the collections that follow work have run.
+  await bench.quiet(IDLE_AFTER_MS);
   const afterMb = rssMb(bench.pid);
   note(`flood rounds: ${JSON.stringify(rounds)}; quiet alone ${alone.join(" ")}; idle ${idleMb.toFixed(1)} MB, after ${afterMb.toFixed(1)} MB`);
 
@@ -380,9 +382,9 @@ async function floodFigures(bench: LoadBench): Promise<Figure[]> {
       target: { op: "≤", ratio: Number(((idleMb + RSS_HEADROOM_MB) / idleMb).toFixed(2)) },
     },
     {
-      what: "RSS of `takopi run` 15 s after the floods",
+      what: `RSS of \`takopi run\` ${IDLE_AFTER_MS / 1000} s after the floods`,
       baseline: `the same idle RSS ${idleMb.toFixed(1)} MB; back to idle means within 10%`,
-      note: "Idle is measured after three small runs, once the bridge has been quiet for 5 s: modules a first run loads stay loaded and are not growth under load.",
+      note: `Idle is measured after small runs and ${IDLE_AFTER_MS / 1000} s of quiet, as the after figure is: modules a first run loads stay loaded and are not growth under load.`,
       measured: `${afterMb.toFixed(1)} MB (${afterMb >= idleMb ? "+" : ""}${(afterMb - idleMb).toFixed(1)} MB)`,
       ratio: afterMb / idleMb,
       target: { op: "≤", ratio: 1.1 },
