@@ -83,12 +83,15 @@ export class LiveProgress {
     let ran = false;
     let produced: ChatMessage | null = null;
     const produce = (): ChatMessage | null => {
+      // Called again when the outbox retries the edit after Telegram failed it: what this edit
+      // produced before never landed, so it goes out even if nothing changed since.
+      const retry = ran;
       // From here on a change needs an edit of its own: this one's content is fixed.
       ran = true;
       this.#waiting = false;
       if (this.#closed) return null;
       const next = this.#options.render();
-      if (this.#shown !== null && sameContent(this.#shown, next)) return null;
+      if (!retry && this.#shown !== null && sameContent(this.#shown, next)) return null;
       this.#shown = next;
       produced = next;
       return next;

@@ -95,4 +95,15 @@ describe("LiveProgress", () => {
     expect(renders).toBe(0);
     expect(surface.shown).toEqual(["done"]);
   });
+
+  it("makes the edit again when the chat service retries it, though nothing changed since", async () => {
+    const surface = new PacedSurface();
+    const progress = await opened(surface, () => message("step 1"));
+    progress.update();
+    const edit = surface.waiting[0];
+    if (edit === undefined) throw new Error("no live edit is waiting");
+    // The first attempt failed (Telegram down); the outbox calls produce again for its retry.
+    expect(edit.produce()?.parts.header).toBe("step 1");
+    expect(edit.produce()?.parts.header).toBe("step 1");
+  });
 });
