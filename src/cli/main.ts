@@ -5,7 +5,6 @@
  * about as fast as Node itself; everything else goes to commander
  * (`program.ts`), whose subcommands are each imported when invoked.
  */
-import { keepYoungGenerationSmall } from "../engines/heap.js";
 import { printStaticHelp } from "./help.js";
 
 // `takopi doctor | head` closes the pipe early; that is the reader's choice, not an error.
@@ -15,8 +14,9 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 });
 
 if (!printStaticHelp(process.argv)) {
-  // First thing, before start-up's module loading grows the young generation (see engines/heap.ts).
-  keepYoungGenerationSmall();
+  // First thing, before start-up's module loading grows the young generation: engines/heap.ts says
+  // why; the flag is set here rather than by importing that module, which --help must not load.
+  process.getBuiltinModule("node:v8").setFlagsFromString("--semi-space-growth-factor=1");
   // Before anything imports zod (see the module).
   (await import("./lazy-zod-locales.js")).lazyZodLocales();
   const { main } = await import("./program.js");

@@ -49,15 +49,11 @@ let collectQueued = false;
 let liveEngines = 0;
 let idleTimer: NodeJS.Timeout | null = null;
 
-/** Keeps new space at its initial size; `takopi` calls it first thing, for every command. */
-export function keepYoungGenerationSmall(): void {
-  setFlagsFromString("--semi-space-growth-factor=1");
-}
-
 /** For `takopi run`: the young generation kept small and full collections made available; once per process. */
 export function tuneHeapForBridge(): void {
   if (collect !== null) return;
-  keepYoungGenerationSmall();
+  // cli/main.ts sets it first thing already; here too, for a bridge started another way.
+  setFlagsFromString("--semi-space-growth-factor=1");
   setFlagsFromString("--expose-gc");
   const gc = runInNewContext("typeof gc === 'function' ? gc : null") as unknown;
   collect = typeof gc === "function" ? (gc as () => void) : () => undefined;
