@@ -19,14 +19,14 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { cp, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ProgressTracker } from "../src/core/progress.js";
 import type { TakopiEvent } from "../src/core/events.js";
 import { JsonlStream } from "../src/engines/jsonl-stream.js";
-import { BridgeHarness, isAlive, type EngineSpawn } from "../test/support/bridge-harness.js";
+import { BridgeHarness, isAlive, readJsonLines, type EngineSpawn } from "../test/support/bridge-harness.js";
 import { gitRepo } from "../test/support/git-repo.js";
 import { cliEnv } from "../test/support/cli.js";
 import { engineBackend } from "../test/support/engine-backends.js";
@@ -112,13 +112,6 @@ function engineEvents(file: string): { events: number; changes: number } {
   return { events, changes };
 }
 
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  if (!existsSync(path)) return [];
-  return (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
-}
 
 /** SIGKILL to an engine run's process group (takopi starts each in its own), else to the process alone. */
 function killRun(pid: number): void {

@@ -16,16 +16,15 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BridgeHarness, isAlive } from "../test/support/bridge-harness.js";
+import { BridgeHarness, isAlive, readJsonLines } from "../test/support/bridge-harness.js";
 import { cliEnv } from "../test/support/cli.js";
 import type { FakeTelegramOptions, InjectedMessage, StoredMessage } from "../test/support/fake-telegram/index.js";
 import { GROUP, STANDARD_WORLD, USER } from "../test/support/fake-telegram/standard-world.js";
 import { gitRepo } from "../test/support/git-repo.js";
 import { waitFor } from "../test/support/scripts.js";
-import { median, type Figure } from "./support.js";
+import { median, rssMb, type Figure } from "./support.js";
 
 /** Private chats that stream the floods, then one more for the small prompt. */
 const FLOOD_CHATS = Array.from({ length: 10 }, (_, i) => 2001 + i);
@@ -57,18 +56,7 @@ interface Logged {
   argv?: string[];
 }
 
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN) / 1024;
-}
 
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  if (!existsSync(path)) return [];
-  return (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
-}
 
 function note(line: string): void {
   if (VERBOSE) process.stderr.write(`  load: ${line}\n`);
@@ -130,7 +118,7 @@ class LoadBench {
     let found: Logged | undefined;
     await waitFor(
       async () => {
-        found = (await readJsonLines<Logged>(join(this.harness.engineDir, "spawns.jsonl"))).find((run) => (run.prompt ?? "").includes(tag));
+        found = (await this.harness.spawns()).find((run) => run.prompt.includes(tag)) as Logged | undefined;
         return found !== undefined;
       },
       30_000,

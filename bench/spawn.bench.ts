@@ -22,11 +22,10 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { BridgeHarness, type EngineSpawn } from "../test/support/bridge-harness.js";
+import { BridgeHarness, readJsonLines, type EngineSpawn } from "../test/support/bridge-harness.js";
 import { cliEnv } from "../test/support/cli.js";
 import type { InjectedMessage } from "../test/support/fake-telegram/index.js";
 import { USER } from "../test/support/fake-telegram/standard-world.js";
@@ -69,13 +68,6 @@ export function percentile(values: readonly number[], p: number): number {
   return lower + (upper - lower) * (rank - below);
 }
 
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  if (!existsSync(path)) return [];
-  return (await readFile(path, "utf8"))
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as T);
-}
 
 class SpawnBench {
   readonly harness: BridgeHarness;

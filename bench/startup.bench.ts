@@ -18,14 +18,14 @@
  *   BENCH_VERBOSE=1 …   (every sample on stderr)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BridgeHarness } from "../test/support/bridge-harness.js";
 import { CLI } from "../test/support/cli.js";
 import { waitFor } from "../test/support/scripts.js";
-import { figuresTable, median, met, type Figure } from "./support.js";
+import { figuresTable, median, met, rssMb, type Figure } from "./support.js";
 
 const ROUNDS = { bridges: 5, help: 41 } as const;
 /** Idle time before reading a settled process's RSS, and the reads taken over the next second. */
@@ -40,12 +40,6 @@ function verbose(line: string): void {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Resident set size of a live process, in MB (VmRSS of /proc/<pid>/status). */
-function rssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (match?.[1] === undefined) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(match[1]) / 1024;
-}
 
 /** Settles, then the median of a few reads over a second: an idle process should not move. */
 async function settledRss(pid: number): Promise<number> {

@@ -97,3 +97,10 @@ export function figuresTable(figures: readonly Figure[]): string {
     ),
   ].join("\n");
 }
+
+/** Resident set size of a live process, in MB (VmRSS of /proc/<pid>/status). */
+export function rssMb(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  if (match?.[1] === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(match[1]) / 1024;
+}

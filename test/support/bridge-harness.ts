@@ -246,7 +246,8 @@ export class BridgeHarness {
   }
 }
 
-async function readJsonLines<T>(path: string): Promise<T[]> {
+/** The JSON lines of a log the stand-in engines append to; none when it does not exist yet. */
+export async function readJsonLines<T>(path: string): Promise<T[]> {
   if (!existsSync(path)) return [];
   const text = await readFile(path, "utf8");
   return text
