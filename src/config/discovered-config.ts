@@ -154,6 +154,8 @@ export function buildDiscoveredConfig(input: BuildConfigInput): DiscoveredConfig
   const engineIds = input.engineIds ?? BUILTIN_ENGINE_IDS;
   const env = readEnv(input.env, engineIds);
   let table = setKey(cloneTable(input.base), ["transport"], "telegram");
+  // Marks the config as generated: plain prompts then run in a project (core/plain-prompt.ts).
+  table = setKey(table, ["projects_dir"], input.discovery.projectsDir);
   for (const [name, value] of env) table = setKey(table, ENV_KEYS[name], value);
 
   const { projects } = input.discovery;

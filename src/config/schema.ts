@@ -143,6 +143,12 @@ export const SettingsSchema = z.object({
     .nullable()
     .default(null),
   /**
+   * Our addition: the projects directory this config was generated from
+   * (`takopi discover` writes it). With it, a prompt that names no project runs
+   * in a project, never in takopi's own directory (core/plain-prompt.ts).
+   */
+  projects_dir: nonEmptyString().nullable().default(null),
+  /**
    * Our addition: after this many seconds without output from an engine, its
    * progress message says so (the engine keeps running); 0 turns it off.
    */

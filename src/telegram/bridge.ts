@@ -32,6 +32,7 @@ import { MessageRouter } from "./router.js";
 import { bridgeRuntime } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
 import { startupMessage } from "./startup-message.js";
+import { plainPromptTarget } from "../core/plain-prompt.js";
 import { openTelegramState, stateDirFor } from "./state/index.js";
 import { telegramSurface } from "./surface.js";
 
@@ -240,6 +241,7 @@ async function announce(services: BridgeServices, backlog: BacklogSummary): Prom
     sessionMode: telegram.session_mode,
     showResumeLine: telegram.show_resume_line,
     cwd: process.cwd(),
+    plainPrompts: plainPromptTarget(config.settings, telegram.chat_id),
     backlog,
   });
   await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, notify: false });

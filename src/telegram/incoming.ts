@@ -211,6 +211,12 @@ export interface IncomingCallback {
   senderId: number;
   senderUsername: string | null;
   data: string | null;
+  /**
+   * The message the button's message replies to, as Telegram nests it (one
+   * level, without its own reply): the prompt a project question was asked
+   * about, so a press still finds it after a restart (project-choice.ts).
+   */
+  repliedTo: IncomingMessage | null;
 }
 
 export type IncomingUpdate = IncomingMessage | IncomingCallback;
@@ -292,6 +298,8 @@ function parseCallback(updateId: number, raw: unknown): IncomingCallback | Ignor
   // Buttons on inline-mode messages come without a message: none of ours are.
   if (query.message === undefined) return { kind: "ignored", updateId, reason: "callback query without a message" };
   const chatType = query.message.chat.type ?? null;
+  const nested = (raw as { message?: { reply_to_message?: unknown } }).message?.reply_to_message;
+  const replied = nested === undefined ? null : parseMessage(updateId, nested);
   return {
     kind: "callback",
     updateId,
@@ -304,6 +312,7 @@ function parseCallback(updateId: number, raw: unknown): IncomingCallback | Ignor
     senderId: query.from.id,
     senderUsername: query.from.username ?? null,
     data: query.data ?? null,
+    repliedTo: replied?.kind === "message" ? replied : null,
   };
 }
 

@@ -9,7 +9,8 @@
  * Routing overlaps the poller's save of the update id (polling.ts): only
  * acting — a reply, a command, submitting a run — waits for it.
  */
-import { DirectiveError, defaultProjectFor, resolveMessage, resolveResume } from "../core/directives.js";
+import { DirectiveError, resolveMessage, resolveResume } from "../core/directives.js";
+import { plainPromptTarget, type PlainPromptTarget } from "../core/plain-prompt.js";
 import type { ResumeToken } from "../core/events.js";
 import type { JobHandle, JobSpec } from "../core/scheduler.js";
 import { parseSlashCommand, type SlashCommand } from "../core/slash.js";
@@ -20,7 +21,10 @@ import type { MessageRef, SendOptions } from "../core/chat.js";
 import { resolveRunCwd, WorktreeError } from "../core/worktrees.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
-import type { IncomingMessage, IncomingUpdate } from "./incoming.js";
+import { addressesBot } from "./commands/trigger.js";
+import { attachmentAnswer } from "./attachments.js";
+import { isProjectChoice, ProjectChoices } from "./project-choice.js";
+import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
 import { chatSettings, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices, type ChatSettings } from "./services.js";
@@ -36,6 +40,8 @@ interface PendingPrompt {
   job: PromiseWithResolvers<JobHandle | null>;
   /** The chat's settings read while the prompt was routed; only while it is dispatched at once. */
   settings: Promise<ChatSettings> | null;
+  /** The project the person picked for a prompt that named none (project-choice.ts). */
+  project: string | null;
 }
 
 export class MessageRouter {
@@ -49,9 +55,12 @@ export class MessageRouter {
   readonly #tasks = new Set<Promise<void>>();
   /** Settles once every update handed on so far is saved (batches are saved in turn). */
   #saved: Promise<void> = Promise.resolve();
+  /** Prompts waiting for the person to pick a project. */
+  readonly #choices: ProjectChoices;
 
   constructor(services: BridgeServices) {
     this.#services = services;
+    this.#choices = new ProjectChoices(services);
     this.#coalescer = new ForwardCoalescer<PendingPrompt>({
       windowMs: () => telegramSettings(services).forward_coalesce_s * 1000,
       dispatch: (ready) => {
@@ -70,7 +79,7 @@ export class MessageRouter {
   handle(update: IncomingUpdate, saved?: Promise<void>): void {
     if (saved !== undefined) this.#saved = saved;
     if (update.kind === "callback") {
-      this.#track(this.#saved.then(() => cancelButton(this.#services, update)));
+      this.#track(this.#saved.then(() => (isProjectChoice(update) ? this.#projectChosen(update) : cancelButton(this.#services, update))));
       return;
     }
     this.#chain(this.#routing, update.chatId, () => this.#route(update));
@@ -109,12 +118,13 @@ export class MessageRouter {
     // Read in the same look at the state files as the trigger mode, in case this is a prompt.
     const settings = chatSettings(this.#services, message);
     settings.catch(() => undefined);
-    if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !this.#addressesBot(message, command)) {
+    if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !addressesBot(this.#services, message, command)) {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
     }
     if (message.voice !== null || message.hasAttachment) {
-      this.#attachment(message);
+      const answer = attachmentAnswer(services, message);
+      if (answer !== null) void this.#reply(message, answer);
       return;
     }
     if (slash !== null && this.#isPluginCommand(slash.command)) {
@@ -194,38 +204,12 @@ export class MessageRouter {
     );
   }
 
-  /** Voice notes and files: upstream's upload and transcription paths are not part of this build. */
-  #attachment(message: IncomingMessage): void {
-    const telegram = telegramSettings(this.#services);
-    if (message.voice !== null) {
-      const text = telegram.voice_transcription
-        ? "voice notes are not transcribed by this version of takopi; please send text."
-        : "voice transcription is disabled. enable it in config:\n```toml\n[transports.telegram]\nvoice_transcription = true\n```";
-      void this.#reply(message, text);
-      return;
-    }
-    // A file is never run as a prompt, even with a caption (as upstream).
-    if (telegram.files.enabled) {
-      void this.#reply(message, "file transfer is not supported by this version of takopi; the file was not saved.");
-      return;
-    }
-    this.#services.log.debug({ event: "telegram.attachment_ignored", chat_id: message.chatId }, "file ignored: file transfer is disabled");
-  }
-
-  /** An explicit invocation in a mentions-only chat: a mention, a reply to the bot, or a known command. */
-  #addressesBot(message: IncomingMessage, command: string | null): boolean {
-    const services = this.#services;
-    const username = services.botUsername?.toLowerCase() ?? null;
-    if (username !== null && message.text.toLowerCase().includes(`@${username}`)) return true;
-    const reply = message.replyTo;
-    if (reply !== null && (reply.fromBot || (username !== null && reply.senderUsername?.toLowerCase() === username))) return true;
-    if (command === null) return false;
-    return (
-      RESERVED_CHAT_COMMAND_IDS.includes(command) ||
-      services.plugins.find("command", command)?.enabled === true ||
-      services.engines.available().includes(command) ||
-      Object.hasOwn(services.config().settings.projects, command)
-    );
+  /** A press on a project question: its prompt runs in that project. */
+  async #projectChosen(press: IncomingCallback): Promise<void> {
+    const chosen = await this.#choices.chosen(press);
+    if (chosen === null) return;
+    const pending = { ...pendingPrompt(null), project: chosen.project };
+    this.#queueDispatch(chosen.message, () => this.#dispatch(chosen.message, chosen.text, pending));
   }
 
   /** Late forwards continue the session their prompt started (they are part of what the user meant to send). */
@@ -263,19 +247,28 @@ export class MessageRouter {
     const codecs = engines.codecs(services.defaultEngine());
     const owner = sessionOwner(services, message);
     const { ambient, chatDefault, overrides: allOverrides, sessions } = await settings;
+    const target: PlainPromptTarget = pending.project === null ? plainPromptTarget(config.settings, message.chatId) : { kind: "project", alias: pending.project };
     let resolved;
     try {
       resolved = resolveMessage({
         text,
         replyText: message.replyTo?.text ?? null,
         ambient,
-        defaultProject: defaultProjectFor(message.chatId, projects, config.settings.default_project),
+        defaultProject: target.kind === "project" ? target.alias : null,
         names: { engineIds: engines.ids(), projects: Object.keys(projects) },
         codecs,
       });
     } catch (error) {
       if (error instanceof DirectiveError) return this.#fail(message, error.message);
       throw error;
+    }
+
+    // A new session that names no project, where takopi's own directory is no place to run: ask.
+    const unplaced = resolved.resumeToken === null && pending.replyResume === null && resolved.context?.project == null && resolved.prompt.trim() !== "";
+    if (unplaced && (target.kind === "choose" || target.kind === "no_projects")) {
+      await this.#saved;
+      await this.#choices.ask(message, text, target);
+      return null;
     }
 
     let resume = resolved.resumeToken ?? pending.replyResume;
@@ -387,7 +380,7 @@ function isBuiltin(command: string): boolean {
 }
 
 function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ChatSettings> | null = null): PendingPrompt {
-  return { replyResume, job: Promise.withResolvers(), settings };
+  return { replyResume, job: Promise.withResolvers(), settings, project: null };
 }
 
 function promptText(ready: CoalescedPrompt<PendingPrompt>): string {

@@ -4,6 +4,7 @@
  */
 import { HARD_BREAK } from "../render/final.js";
 import { renderMarkdown, type RenderedText } from "./markdown.js";
+import type { PlainPromptTarget } from "../core/plain-prompt.js";
 import { shortenHome } from "../util/home.js";
 
 export interface StartupFacts {
@@ -15,6 +16,8 @@ export interface StartupFacts {
   sessionMode: "stateless" | "chat";
   showResumeLine: boolean;
   cwd: string;
+  /** Where a prompt that names no project runs, in the main chat. */
+  plainPrompts: PlainPromptTarget;
   /** Backlog messages handled and skipped at start-up (our addition). */
   backlog: { handled: number; skipped: number };
 }
@@ -28,9 +31,23 @@ export function startupMessage(facts: StartupFacts): RenderedText {
     `mode: \`${facts.sessionMode}\``,
     "topics: `disabled`",
     `resume lines: \`${facts.showResumeLine ? "shown" : "hidden"}\``,
-    `working in: \`${shortenHome(facts.cwd)}\``,
+    plainPromptsLine(facts.plainPrompts, facts.cwd),
   ];
   const { handled, skipped } = facts.backlog;
   if (handled > 0 || skipped > 0) lines.push(`while offline: \`${handled} handled, ${skipped} too old\``);
   return renderMarkdown(`🐙 **takopi is ready**\n\n${lines.join(HARD_BREAK)}`);
+}
+
+/** Upstream's `working in:` line, unless the config came from a projects directory: then where plain prompts go. */
+function plainPromptsLine(target: PlainPromptTarget, cwd: string): string {
+  switch (target.kind) {
+    case "cwd":
+      return `working in: \`${shortenHome(cwd)}\``;
+    case "project":
+      return `plain prompts: \`run in ${target.alias}\``;
+    case "choose":
+      return "plain prompts: `ask which project`";
+    case "no_projects":
+      return `plain prompts: \`no projects yet: add a directory to ${target.projectsDir}\``;
+  }
 }

@@ -347,7 +347,12 @@ describe.skipIf(!docker.ok || compose === null)("compose.yaml", () => {
       tg.waitForMessage((message) => message.replyToMessageId === messageId && !message.deleted && matches(message.text ?? ""), timeoutMs).catch(async (error: unknown) => {
         throw new Error(`${String(error)}\ncontainer logs:\n${(await running().logs()).slice(-4000)}`);
       });
+    // Two projects and no default: a plain prompt is asked about, never run in /app.
     const first = sent("hello from the phone");
+    const question = await answerTo(first.stored.messageId, (text) => text.startsWith("which project"));
+    const keyboard = (question.replyMarkup as { inline_keyboard: { text: string; callback_data: string }[][] }).inline_keyboard.flat();
+    expect(keyboard.map((button) => button.text)).toEqual(["alpha", "my_app"]);
+    tg.injectCallbackQuery({ chat: USER, message_id: question.messageId, from: USER, data: keyboard[0]?.callback_data ?? "" });
     await answerTo(first.stored.messageId, (text) => text.startsWith("done"));
 
     await mkdir(join(projects, "newthing"));
@@ -355,7 +360,7 @@ describe.skipIf(!docker.ok || compose === null)("compose.yaml", () => {
     const restarts = await running().restartCount();
     const reload = sent("/reload");
     await answerTo(reload.stored.messageId, (text) => text === "reloading…");
-    const meanwhile = sent("sent while takopi restarts");
+    const meanwhile = sent("/alpha sent while takopi restarts");
     await running().waitForRestartCount(restarts + 1);
 
     const changed = await answerTo(reload.stored.messageId, (text) => text.startsWith("reloaded in"));
@@ -370,6 +375,6 @@ describe.skipIf(!docker.ok || compose === null)("compose.yaml", () => {
     const spawnsFile = join(engineLog, "spawns.jsonl");
     const spawns = existsSync(spawnsFile) ? (await readFile(spawnsFile, "utf8")).trim().split("\n").map((line) => JSON.parse(line) as { prompt: string; cwd: string }) : [];
     expect(spawns.map((spawn) => spawn.prompt.trim())).toEqual(["hello from the phone", "sent while takopi restarts", "hi"]);
-    expect(spawns[2]?.cwd).toBe("/projects/newthing");
+    expect(spawns.map((spawn) => spawn.cwd)).toEqual(["/projects/alpha", "/projects/alpha", "/projects/newthing"]);
   });
 });

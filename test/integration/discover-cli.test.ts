@@ -64,6 +64,7 @@ describe("takopi discover", () => {
     );
     expect(parse(await readFile(outPath, "utf8"))).toEqual({
       transport: "telegram",
+      projects_dir: EXAMPLE,
       transports: { telegram: { bot_token: READY.TELEGRAM_BOT_TOKEN, chat_id: 123456789 } },
       projects: { hello_web: { path: join(EXAMPLE, "hello-web") }, notes: { path: join(EXAMPLE, "notes"), default_engine: "claude" } },
     });
@@ -136,7 +137,7 @@ describe("takopi discover", () => {
         "not ready for takopi run yet; still to set: TELEGRAM_BOT_TOKEN (transports.telegram.bot_token), TELEGRAM_CHAT_ID (transports.telegram.chat_id)",
       ].join("\n"),
     );
-    expect(parse(await readFile(outPath, "utf8"))).toEqual({ transport: "telegram", projects: {} });
+    expect(parse(await readFile(outPath, "utf8"))).toEqual({ transport: "telegram", projects_dir: projectsDir, projects: {} });
   });
 
   it("keeps the base file's settings and projects; the environment wins over it", async () => {
@@ -177,6 +178,7 @@ describe("takopi discover", () => {
     );
     expect(parse(await readFile(outPath, "utf8"))).toEqual({
       transport: "telegram",
+      projects_dir: projectsDir,
       default_engine: "claude",
       default_project: "web",
       transports: { telegram: { bot_token: READY.TELEGRAM_BOT_TOKEN, chat_id: 123456789 } },

@@ -4,6 +4,7 @@
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, resolveEngine, type BridgeServices } from "../services.js";
 import { availableList, permissionText, unknownEngine } from "./settings.js";
+import { plainPromptProject } from "../../core/plain-prompt.js";
 
 const AGENT_USAGE = "usage: `/agent`, `/agent set <engine>`, or `/agent clear`";
 
@@ -29,7 +30,7 @@ export async function agentCommand(services: BridgeServices, message: IncomingMe
 
 async function showAgent(services: BridgeServices, message: IncomingMessage): Promise<string> {
   const ambient = await ambientContext(services, message.chatId);
-  const project = ambient?.project ?? services.config().settings.default_project;
+  const project = ambient?.project ?? plainPromptProject(services.config().settings, message.chatId);
   const { engine, source } = await resolveEngine(services, message.chatId, null, project);
   const overrides = await services.chatPrefs.getEngineOverrides(message.chatId, engine);
   const chatDefault = await services.chatPrefs.getDefaultEngine(message.chatId);

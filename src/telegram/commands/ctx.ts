@@ -6,6 +6,7 @@ import { resolveMessage, type RunContext } from "../../core/directives.js";
 import { splitArgs } from "../../core/slash.js";
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, chatProject, describeContext, projectsOf, type BridgeServices } from "../services.js";
+import { plainPromptProject } from "../../core/plain-prompt.js";
 
 const CTX_UNKNOWN = "unknown `/ctx` command. use `/ctx`, `/ctx set`, or `/ctx clear`.";
 
@@ -19,7 +20,7 @@ export async function ctxCommand(services: BridgeServices, message: IncomingMess
   if (action !== "set") return CTX_UNKNOWN;
   const boundProject = chatProject(services, message.chatId);
   const usage = boundProject === null ? "usage: `/ctx set <project> [@branch]`" : "usage: `/ctx set [@branch]`";
-  const parsed = parseContextArgs(services, rest, boundProject);
+  const parsed = parseContextArgs(services, rest, boundProject, message.chatId);
   if (typeof parsed === "string") return `error:\n${parsed}\n${usage}`;
   await services.chatPrefs.setContext(message.chatId, parsed);
   return `chat bound to \`${describeContext(parsed)}\``;
@@ -31,7 +32,7 @@ async function showContext(services: BridgeServices, message: IncomingMessage): 
   const resolved = resolveMessage({
     text: "",
     ambient: await ambientContext(services, message.chatId),
-    defaultProject: config.settings.default_project,
+    defaultProject: plainPromptProject(config.settings, message.chatId),
     names: { engineIds: services.engines.ids(), projects: Object.keys(config.settings.projects) },
     codecs: [],
   });
@@ -42,7 +43,7 @@ async function showContext(services: BridgeServices, message: IncomingMessage): 
 }
 
 /** `[project] [@branch]` → a context, or the reason it is not one. */
-function parseContextArgs(services: BridgeServices, args: readonly string[], boundProject: string | null): RunContext | string {
+function parseContextArgs(services: BridgeServices, args: readonly string[], boundProject: string | null, chatId: number): RunContext | string {
   if (args.length > 2) return "too many arguments";
   let project: string | null = null;
   let branch: string | null = null;
@@ -56,7 +57,7 @@ function parseContextArgs(services: BridgeServices, args: readonly string[], bou
       return "branch must be prefixed with @";
     }
   }
-  project ??= boundProject ?? services.config().settings.default_project;
+  project ??= boundProject ?? plainPromptProject(services.config().settings, chatId);
   if (project === null) return "project is required";
   if (!Object.hasOwn(projectsOf(services), project)) return `unknown project '${project}'`;
   if (boundProject !== null && project !== boundProject) return `project mismatch for this chat; expected '${boundProject}'.`;

@@ -7,6 +7,7 @@ import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, resolveEngine, type BridgeServices } from "../services.js";
 import type { OverrideField } from "../state/index.js";
 import { availableList, permissionText, scopeEngine, unknownEngine } from "./settings.js";
+import { plainPromptProject } from "../../core/plain-prompt.js";
 
 export const REASONING_LEVELS = ["minimal", "low", "medium", "high", "xhigh"] as const;
 
@@ -79,7 +80,7 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
 
 async function showOverride(services: BridgeServices, message: IncomingMessage, field: OverrideField): Promise<string> {
   const ambient = await ambientContext(services, message.chatId);
-  const { engine, source } = await resolveEngine(services, message.chatId, null, ambient?.project ?? services.config().settings.default_project);
+  const { engine, source } = await resolveEngine(services, message.chatId, null, ambient?.project ?? plainPromptProject(services.config().settings, message.chatId));
   const value = (await services.chatPrefs.getEngineOverrides(message.chatId, engine))?.[field] ?? null;
   const lines = [
     `engine: ${engine} (${source})`,

@@ -8,11 +8,12 @@
  */
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, resolveEngine, settingsPermission, type BridgeServices } from "../services.js";
+import { plainPromptProject } from "../../core/plain-prompt.js";
 
 /** The engine a bare `/model set x` applies to: the one this chat's next new session would use. */
 export async function scopeEngine(services: BridgeServices, message: IncomingMessage): Promise<string> {
   const ambient = await ambientContext(services, message.chatId);
-  return (await resolveEngine(services, message.chatId, null, ambient?.project ?? services.config().settings.default_project)).engine;
+  return (await resolveEngine(services, message.chatId, null, ambient?.project ?? plainPromptProject(services.config().settings, message.chatId))).engine;
 }
 
 export async function permissionText(services: BridgeServices, message: IncomingMessage, subject: string, verification: string, change: string): Promise<string | null> {

@@ -2,6 +2,7 @@
  * `/trigger`: whether a chat answers every message or only
  * mentions of the bot.
  */
+import { RESERVED_CHAT_COMMAND_IDS } from "../../plugins/ids.js";
 import type { IncomingMessage } from "../incoming.js";
 import type { BridgeServices } from "../services.js";
 import { permissionText } from "./settings.js";
@@ -25,4 +26,19 @@ export async function triggerCommand(services: BridgeServices, message: Incoming
   }
   await services.chatPrefs.setTriggerMode(message.chatId, action);
   return `chat trigger mode set to \`${action}\``;
+}
+
+/** An explicit invocation in a mentions-only chat: a mention, a reply to the bot, or a known command. */
+export function addressesBot(services: BridgeServices, message: IncomingMessage, command: string | null): boolean {
+  const username = services.botUsername?.toLowerCase() ?? null;
+  if (username !== null && message.text.toLowerCase().includes(`@${username}`)) return true;
+  const reply = message.replyTo;
+  if (reply !== null && (reply.fromBot || (username !== null && reply.senderUsername?.toLowerCase() === username))) return true;
+  if (command === null) return false;
+  return (
+    RESERVED_CHAT_COMMAND_IDS.includes(command) ||
+    services.plugins.find("command", command)?.enabled === true ||
+    services.engines.available().includes(command) ||
+    Object.hasOwn(services.config().settings.projects, command)
+  );
 }

@@ -49,6 +49,7 @@ describe("buildDiscoveredConfig", () => {
     expect(built).toEqual({
       table: {
         transport: "telegram",
+        projects_dir: projectsDir,
         default_engine: "claude",
         transports: {
           telegram: { bot_token: "123:secret", chat_id: 42, session_mode: "stateless", allowed_user_ids: [11, 12, 13], api_root: "http://127.0.0.1:8081" },
@@ -66,7 +67,7 @@ describe("buildDiscoveredConfig", () => {
 
   it("treats empty variables as unset and says what is still missing", async () => {
     const built = buildDiscoveredConfig({ base: {}, discovery: await discover(), env: { TELEGRAM_BOT_TOKEN: "", TELEGRAM_CHAT_ID: "  " } });
-    expect(built.table).toEqual({ transport: "telegram", projects: {} });
+    expect(built.table).toEqual({ transport: "telegram", projects_dir: projectsDir, projects: {} });
     expect(built.missing).toEqual(["TELEGRAM_BOT_TOKEN (transports.telegram.bot_token)", "TELEGRAM_CHAT_ID (transports.telegram.chat_id)"]);
   });
 

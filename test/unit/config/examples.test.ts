@@ -189,6 +189,7 @@ describe("complete upstream-style configs", () => {
       watch_config: false,
       default_engine: "codex",
       default_project: null,
+      projects_dir: null,
       stall_notice_s: 300,
       transport: "telegram",
       transports: {

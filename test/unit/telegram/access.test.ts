@@ -32,6 +32,7 @@ function press(chatId: number, senderId: number): IncomingCallback {
     senderId,
     senderUsername: null,
     data: "takopi:cancel",
+    repliedTo: null,
   };
 }
 

@@ -316,6 +316,7 @@ describe("markForwardFollowers", () => {
       senderId: ADA,
       senderUsername: null,
       data: null,
+      repliedTo: null,
     };
     const marked = markForwardFollowers([prompt, other, press, forward]);
     expect(marked.map((u) => (u.kind === "message" ? u.forwardFollows : null))).toEqual([true, false, null, false]);

@@ -245,7 +245,30 @@ describe("callback queries", () => {
       senderId: 321,
       senderUsername: "ada",
       data: "takopi:cancel",
+      repliedTo: null,
     });
+  });
+
+  it("carries the prompt the button's message replies to, as Telegram nests it", () => {
+    const c = callback(
+      parseUpdate({
+        update_id: 10,
+        callback_query: {
+          id: "cbq-2",
+          data: "takopi:project:web",
+          chat_instance: "ci",
+          from: { id: 321, is_bot: false, first_name: "Ada" },
+          message: {
+            message_id: 56,
+            date: DATE,
+            chat: { id: 321, type: "private" },
+            text: "which project should this run in?",
+            reply_to_message: { message_id: 50, date: DATE, chat: { id: 321, type: "private" }, from: { id: 321, is_bot: false, first_name: "Ada" }, text: "fix the tests" },
+          },
+        },
+      }),
+    );
+    expect(c.repliedTo).toMatchObject({ kind: "message", messageId: 50, chatId: 321, senderId: 321, text: "fix the tests", replyTo: null });
   });
 
   it("accepts an inaccessible message (date 0) and ignores a press without a message", () => {
