@@ -27,11 +27,14 @@ import { UpdatePoller } from "../telegram/polling.js";
 import { shortenHome } from "../util/home.js";
 import { createLogger, logLevel } from "../util/log.js";
 import { UsageError } from "./errors.js";
+import { projectChat, type ProjectChat } from "./project-chat.js";
 
 export interface ChatIdCommandOptions {
   token?: string;
   apiRoot?: string;
   config?: string;
+  /** Write the first chat's id as this project's chat (`projects.<alias>.chat_id`) and stop. */
+  project?: string;
 }
 
 /**
@@ -112,12 +115,20 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
   const apiRoot = TelegramSchema.shape.api_root.safeParse(root?.value ?? DEFAULT_API_ROOT);
   if (!apiRoot.success) throw new UsageError(`${root?.source ?? "the API root"} must be an http(s) URL, found ${describeFoundString(root?.value ?? "")}`);
 
+  // Checked before Telegram is asked anything: a typo should not wait for a message.
+  const target = options.project === undefined ? null : await projectChat(configPath, options.project);
+
   // Warnings and errors only: stdout carries the ids, and the client and poller redact the token.
   const log = createLogger({ level: logLevel("warn") });
   const client = new TelegramClient({ token: token.value, apiRoot: apiRoot.data, log });
   const me = await identify(client.api, token, apiRoot.data);
 
+  const stop = new AbortController();
   const answer = async (message: IncomingMessage): Promise<void> => {
+    if (target !== null) {
+      await claimForProject(message, target);
+      return;
+    }
     const sender = message.senderUsername === null ? "" : `, from @${message.senderUsername}`;
     process.stdout.write(`chat ${message.chatId} (${message.chatType ?? "unknown type"}${sender}): TELEGRAM_CHAT_ID=${message.chatId}\n`);
     // Only a forum topic is a thread to post in; a reply thread elsewhere is not.
@@ -139,15 +150,33 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
     },
   });
 
-  const stop = new AbortController();
+  /** The first chat that is not the main one becomes the project's; then it stops, as upstream. */
+  let claimed = false;
+  const claimForProject = async (message: IncomingMessage, project: ProjectChat): Promise<void> => {
+    if (claimed) return;
+    const threadId = message.isTopicMessage ? message.threadId : null;
+    const where = message.isPrivate ? "chat" : "group";
+    if (message.chatId === project.mainChatId) {
+      const text = `This is takopi's main chat; project ${project.alias} needs a chat of its own. Add the bot to that project's group and send /chatid there.`;
+      await client.sendMessage(message.chatId, text, { replyTo: message, threadId });
+      return;
+    }
+    claimed = true;
+    process.stdout.write(`${await project.save(message.chatId)}\n`);
+    await client.sendMessage(message.chatId, `This ${where}'s id is ${message.chatId}: it is now project ${project.alias}'s chat. Restart takopi to use it.`, { replyTo: message, threadId });
+    stop.abort();
+  };
+
   const onSignal = (): void => {
     stop.abort();
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   process.stdout.write(
-    `Waiting for messages to @${me.username}: send it any message in a private chat, or /chatid in a group, ` +
-      "and it answers with that chat's id. Stop with Ctrl-C.\n",
+    target === null
+      ? `Waiting for messages to @${me.username}: send it any message in a private chat, or /chatid in a group, ` + "and it answers with that chat's id. Stop with Ctrl-C.\n"
+      : `Waiting for a message to @${me.username} in project ${target.alias}'s chat: send /chatid in that group (or any message in a private chat); ` +
+          `its id becomes projects.${target.alias}.chat_id. Stop with Ctrl-C.\n`,
   );
   try {
     await poller.run(stop.signal);

@@ -157,8 +157,9 @@ Exit status: 0 written (the summary says if the token or chat id is still missin
     .description("answer every message to the bot with its chat's id, until stopped (onboarding: token but no chat id yet)")
     .option("--token <token>", "bot token (default: $TELEGRAM_BOT_TOKEN, else the config's)")
     .option("--api-root <url>", "Bot API server (default: $TELEGRAM_API_ROOT, else the config's, else https://api.telegram.org)")
+    .option("--project <alias>", "write the first chat's id as projects.<alias>.chat_id (the project's .takopi.toml when the config is generated) and stop")
     .option(CONFIG_FLAGS, CONFIG_HELP)
-    .addHelpText("after", "\nIn a group it answers /chatid, a mention of the bot, or a reply to it. Stops with exit 0 on SIGINT or SIGTERM.")
+    .addHelpText("after", "\nIn a group it answers /chatid, a mention of the bot, or a reply to it. Stops with exit 0 on SIGINT or SIGTERM, or once --project is written.")
     .action(async (options: ChatIdCommandOptions) => {
       const { chatIdCommand } = await import("./chat-id.js");
       process.exitCode = await chatIdCommand(options);

@@ -4,8 +4,9 @@
  * confirms what it answered so a restart does not answer again; it stops
  * with exit 0 on SIGTERM; and the token never reaches its output.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parse, stringify } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { takopi } from "../support/cli.js";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram/index.js";
@@ -153,5 +154,70 @@ describe("takopi chat-id", () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(new RegExp(`^takopi: cannot reach the Bot API at ${apiRoot}: .+$`));
     expect(result.stderr).not.toContain(tg.token.split(":")[1]);
+  });
+});
+
+describe("takopi chat-id --project", () => {
+  const configPath = () => join(home, ".takopi", "takopi.toml");
+  async function writeTakopiConfig(table: Record<string, unknown>): Promise<void> {
+    await mkdir(join(home, ".takopi"), { recursive: true });
+    await writeFile(configPath(), stringify({ transport: "telegram", transports: { telegram: { bot_token: tg.token, chat_id: USER, api_root: tg.apiRoot } }, ...table }));
+  }
+  function startForProject(alias: string): Child {
+    const child = takopi(["chat-id", "--project", alias], { home });
+    running.push(child);
+    return child;
+  }
+
+  it("writes the first chat that is not the main one as projects.<alias>.chat_id, then stops", async () => {
+    const app = join(dir.path, "app");
+    await mkdir(app);
+    await writeTakopiConfig({ projects: { app: { path: app } } });
+    const child = startForProject("App");
+    await waitFor(() => tg.isPolling(), 20_000, "takopi chat-id to poll");
+
+    // The main chat is refused: a project needs a chat of its own.
+    tg.injectMessage({ chat: USER, from: USER, text: "here?" });
+    const refused = await tg.waitForMessage((message) => message.chatId === USER);
+    expect(refused.text).toBe("This is takopi's main chat; project app needs a chat of its own. Add the bot to that project's group and send /chatid there.");
+    tg.injectMessage({ chat: GROUP, from: USER, text: "/chatid" });
+
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split("\n").at(-1)).toBe(`updated projects.app.chat_id = ${GROUP}`);
+    expect(parse(await readFile(configPath(), "utf8"))).toMatchObject({ projects: { app: { path: app, chat_id: GROUP } }, transports: { telegram: { chat_id: USER } } });
+    const answer = tg.messages(GROUP).at(-1);
+    expect(answer?.text).toBe(`This group's id is ${GROUP}: it is now project app's chat. Restart takopi to use it.`);
+    expect(`${result.stdout}${result.stderr}`).not.toContain(tg.token.split(":")[1]);
+  });
+
+  it("with a config generated from a projects directory, writes the project's .takopi.toml, which discover reads back", async () => {
+    const projectsDir = join(dir.path, "projects");
+    const web = join(projectsDir, "web");
+    await mkdir(web, { recursive: true });
+    await writeFile(join(web, ".takopi.toml"), 'default_engine = "claude"\n');
+    await writeTakopiConfig({ projects_dir: projectsDir, projects: { web: { path: web } } });
+    const child = startForProject("web");
+    await waitFor(() => tg.isPolling(), 20_000, "takopi chat-id to poll");
+    tg.injectMessage({ chat: GROUP, from: USER, text: "/chatid" });
+
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain(`updated ${join(web, ".takopi.toml")}: chat_id = ${GROUP}`);
+    expect(parse(await readFile(join(web, ".takopi.toml"), "utf8"))).toEqual({ default_engine: "claude", chat_id: GROUP });
+    // The generated config is left alone; the next discover (the container's next start) carries the id.
+    expect(parse(await readFile(configPath(), "utf8"))).toMatchObject({ projects: { web: { path: web } } });
+    const out = join(dir.path, "generated.toml");
+    const discovered = await takopi(["discover", "--projects-dir", projectsDir, "--out", out], { home, env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_CHAT_ID: String(USER) } });
+    expect(discovered.exitCode, discovered.stderr).toBe(0);
+    expect(parse(await readFile(out, "utf8"))).toMatchObject({ projects: { web: { chat_id: GROUP, default_engine: "claude" } } });
+  });
+
+  it("an unknown project is one line and exit 1, before anything is asked of Telegram", async () => {
+    await writeTakopiConfig({ projects: { app: { path: dir.path } } });
+    const result = await takopi(["chat-id", "--project", "nope"], { home });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe("takopi: Unknown project 'nope'; run `takopi init nope` first (known: app).");
+    expect(tg.calls().length).toBe(0);
   });
 });
