@@ -104,10 +104,10 @@ describe.skipIf(!docker.ok)("upgrading from the previous release", () => {
     release = await previousRelease();
     const buildArgs = { UID: String(UID), GID: String(GID) };
     const previous = await buildPreviousRelease(release, PREVIOUS_IMAGE, buildArgs, scratch);
-    const current = await buildTakopiImage(CURRENT_IMAGE, buildArgs);
+    const checkout = await buildTakopiImage(CURRENT_IMAGE, buildArgs);
     console.info(
       `${release.tag} (${release.commit.slice(0, 12)}, found by ${release.via}) built in ${previous.seconds.toFixed(1)} s; ` +
-        `this checkout in ${current.seconds.toFixed(1)} s`,
+        `this checkout in ${checkout.seconds.toFixed(1)} s`,
     );
 
     tg = await startFakeTelegram(STANDARD_WORLD);
