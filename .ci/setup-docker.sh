@@ -12,7 +12,10 @@
 #      CA bundle change;
 #   5. the takopi image itself, once: this is the build that reaches the
 #      network (npm ci, apt-get), so that the tests' builds of the same
-#      lockfile are served from Docker's layer cache and reach nothing.
+#      lockfile are served from Docker's layer cache and reach nothing;
+#   6. the previous release's image (test/upgrade/previous-release names it),
+#      built from `git archive` of its commit, for the same reason: the
+#      upgrade test builds that tree with --network none from this cache.
 #
 # Idempotent: every step checks first. Needs root. Builds use the classic
 # builder (DOCKER_BUILDKIT=0) and the docker CLI first on PATH, exactly as
@@ -22,7 +25,8 @@
 # clients (docker CLI 28 and 20.10 disagree, for one).
 #
 # Knobs (environment): DOCKERD_PIDFILE, DOCKERD_LOG, DEBIAN_MIRROR, DEBIAN_IMAGE,
-# NODE_BASE_IMAGE, TAKOPI_IMAGE, SKIP_TAKOPI_IMAGE=1 (skip step 5).
+# NODE_BASE_IMAGE, TAKOPI_IMAGE, SKIP_TAKOPI_IMAGE=1 (skip step 5),
+# PREVIOUS_RELEASE_IMAGE (default takopi:<tag>), SKIP_PREVIOUS_RELEASE=1 (skip step 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # dockerd and debootstrap live in sbin, which a non-login PATH may leave out.
@@ -172,6 +176,48 @@ else
   fi
   rm -f "$build_log"
   log "built $TAKOPI_IMAGE ($(docker image inspect -f '{{.Size}}' "$TAKOPI_IMAGE" | awk '{ printf "%.0f MB", $1 / 1e6 }'))"
+fi
+
+# --- 6. the previous release (warms the cache the upgrade test builds it from) ----
+# Rebuilt only when its label no longer names this commit on this base image:
+# a new release, or a new local/node image (whose layers the cache is keyed on).
+# After pruning Docker's build cache, `docker rmi` this image to build it again.
+release_file=test/upgrade/previous-release
+if [ "${SKIP_PREVIOUS_RELEASE:-}" = "1" ]; then
+  log "SKIP_PREVIOUS_RELEASE=1: not building the previous release"
+else
+  read -r release_tag release_hash < <(grep -v '^#' "$release_file" | grep -v '^[[:space:]]*$' | head -n 1) \
+    || die "$release_file names no release (expected a line '<tag> <commit>')"
+  release_commit=$(git rev-parse --verify -q "$release_tag^{commit}" 2>/dev/null \
+    || git rev-parse --verify -q "$release_hash^{commit}" 2>/dev/null || true)
+  previous_image=${PREVIOUS_RELEASE_IMAGE:-takopi:$release_tag}
+  if [ -z "$release_commit" ]; then
+    # Not fatal here: the upgrade test fails with the same advice, the other tests can still run.
+    log "WARNING: neither tag $release_tag nor commit $release_hash is in this clone (a shallow one?);" \
+      "not building $previous_image. Fetch full history: git fetch --unshallow --tags"
+  else
+    release_label="$release_commit base $(docker image inspect -f '{{.Id}}' "$NODE_BASE_IMAGE" | cut -c8-19)"
+    current=$(docker image inspect -f '{{ index .Config.Labels "org.takopi.release" }}' "$previous_image" 2>/dev/null || true)
+    if [ "$current" = "$release_label" ]; then
+      log "$previous_image is current ($release_tag, $release_label)"
+    else
+      log "building $previous_image from $release_tag ($release_commit) with the network"
+      ctx=$(mktemp -d /var/tmp/takopi-previous-release.XXXXXX)
+      trap 'rm -rf "$ctx"' EXIT
+      # Exactly how the test lays out the tree: the COPY steps' cache keys cover the files' headers.
+      git archive "$release_commit" | tar -x -C "$ctx" || die "git archive $release_commit failed"
+      build_log=$(mktemp /var/tmp/takopi-previous-build.XXXXXX.log)
+      if ! DOCKER_BUILDKIT=0 docker build --force-rm --build-arg "NODE_IMAGE=$NODE_BASE_IMAGE" \
+          --label "org.takopi.release=$release_label" -t "$previous_image" "$ctx" >"$build_log" 2>&1; then
+        tail -n 40 "$build_log" >&2
+        die "building $previous_image failed (log above, full log in $build_log)"
+      fi
+      rm -f "$build_log"
+      rm -rf "$ctx"
+      trap - EXIT
+      log "built $previous_image"
+    fi
+  fi
 fi
 
 log "done in $(( $(date +%s) - started )) s"

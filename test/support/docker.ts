@@ -53,12 +53,15 @@ export interface BuiltImage {
   seconds: number;
 }
 
-/** Builds the takopi image from this checkout (the layers that fetch must be cached). */
-export async function buildTakopiImage(tag: string, buildArgs: Record<string, string>): Promise<BuiltImage> {
+/**
+ * Builds the takopi image from this checkout, or from `context` (another
+ * tree, such as a release's `git archive`); the layers that fetch must be cached.
+ */
+export async function buildTakopiImage(tag: string, buildArgs: Record<string, string>, context: string = REPO_ROOT): Promise<BuiltImage> {
   const started = performance.now();
   const args = ["build", "--network", "none", "--force-rm", "-t", tag, "--build-arg", `NODE_IMAGE=${NODE_IMAGE}`];
   for (const [name, value] of Object.entries(buildArgs)) args.push("--build-arg", `${name}=${value}`);
-  const build = await execa("docker", [...args, REPO_ROOT], { reject: false, all: true, env: dockerEnv(), timeout: 600_000 });
+  const build = await execa("docker", [...args, context], { reject: false, all: true, env: dockerEnv(), timeout: 600_000 });
   if (build.failed) {
     const output = build.all;
     // npm's own explanation comes first and the usage text after it: keep the former.
@@ -268,4 +271,58 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * A container left running by `docker run -d`, without --rm so that its exit
+ * code and logs outlast it. Whoever starts one `remove()`s it in an after-hook
+ * (without ryuk nothing else does); a leftover of the same name from an
+ * aborted run is removed first.
+ */
+export class DetachedContainer {
+  readonly name: string;
+
+  private constructor(name: string) {
+    this.name = name;
+  }
+
+  static async start(image: string, name: string, options: RunOptions = {}): Promise<DetachedContainer> {
+    await execa("docker", ["rm", "-f", name], { reject: false, env: dockerEnv() });
+    const run = await execa("docker", ["run", "-d", "--name", name, ...runArgs(image, options)], { reject: false, all: true, env: dockerEnv(), timeout: 60_000 });
+    if (run.failed) throw new Error(`docker run -d ${image} failed:\n${run.all}`);
+    return new DetachedContainer(name);
+  }
+
+  /** `docker stop` (SIGTERM, then SIGKILL after `timeoutS`); resolves with the exit code. */
+  async stop(timeoutS = 10): Promise<number> {
+    await execa("docker", ["stop", "-t", String(timeoutS), this.name], { env: dockerEnv(), timeout: (timeoutS + 30) * 1000 });
+    return Number(await inspectField(this.name, "{{.State.ExitCode}}"));
+  }
+
+  /** stdout and stderr together, as `docker logs` interleaves them. */
+  async logs(): Promise<string> {
+    const result = await execa("docker", ["logs", this.name], { reject: false, all: true, env: dockerEnv(), timeout: 30_000 });
+    return result.all;
+  }
+
+  /** Gone, running or not; a container that is already gone is fine. */
+  async remove(): Promise<void> {
+    await DetachedContainer.remove(this.name);
+  }
+
+  /** By name, for an after-hook that runs whether or not `start` got as far as returning. */
+  static async remove(name: string): Promise<void> {
+    await execa("docker", ["rm", "-f", "-v", name], { reject: false, env: dockerEnv(), timeout: 60_000 });
+  }
+}
+
+/** A named volume (`docker volume create`); mount it by name in RunOptions.mounts. */
+export async function createVolume(name: string): Promise<void> {
+  await execa("docker", ["volume", "rm", "-f", name], { reject: false, env: dockerEnv() });
+  await execa("docker", ["volume", "create", name], { env: dockerEnv() });
+}
+
+/** Removes a named volume; one that is already gone is fine. */
+export async function removeVolume(name: string): Promise<void> {
+  await execa("docker", ["volume", "rm", "-f", name], { reject: false, env: dockerEnv(), timeout: 60_000 });
 }
