@@ -10,7 +10,10 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { readJsonLines, type EngineSpawn } from "./bridge-harness.js";
 import { buildTakopiImage, REPO_ROOT, type BuiltImage } from "./docker.js";
+
+export type { EngineSpawn };
 
 export const PREVIOUS_RELEASE_FILE = join(REPO_ROOT, "test", "upgrade", "previous-release");
 
@@ -88,27 +91,9 @@ export async function buildPreviousRelease(release: PreviousRelease, tag: string
   }
 }
 
-/** One start of the fake engine (test/support/fake-engine/cli.mjs), from its spawns.jsonl. */
-export interface EngineSpawn {
-  engine: string;
-  argv: string[];
-  cwd: string;
-  prompt: string;
-  /** The session the run was asked to continue, or null for a new one. */
-  resume: string | null;
-  /** The run's session: the resumed one, or a fresh id. */
-  session: string;
-}
-
 /** Every engine start the fake engine recorded in `dir` (FAKE_ENGINE_DIR), oldest first. */
-export async function readSpawns(dir: string): Promise<EngineSpawn[]> {
-  const file = join(dir, "spawns.jsonl");
-  if (!existsSync(file)) return [];
-  const text = await readFile(file, "utf8");
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line) as EngineSpawn);
+export function readSpawns(dir: string): Promise<EngineSpawn[]> {
+  return readJsonLines<EngineSpawn>(join(dir, "spawns.jsonl"));
 }
 
 /** The value after `flag` in an argv, or null. */
