@@ -78,6 +78,19 @@ describe.skipIf(!docker.ok && !IN_CI)("/refresh against a real systemd + polkit 
     return logs.all;
   }
 
+  /**
+   * Runs `script` on the host, which adds or removes rule files, and waits for
+   * polkit to load them: a running polkitd rereads its rules on an inotify
+   * event, a little later (a stopped one reads them when the bus starts it).
+   */
+  async function changeRules(script: string): Promise<void> {
+    const running = (await theHost().exec(["systemctl", "is-active", "--quiet", "polkit.service"])).exitCode === 0;
+    const loads = async () => (await theHost().sh("journalctl -u polkit.service -o cat --no-pager | grep -c '^Finished loading' || true")).trim();
+    const before = running ? await loads() : "";
+    await theHost().sh(script);
+    if (running) await waitUntil(async () => (await loads()) !== before, 10_000, () => "polkit to reload its rules (`journalctl -u polkit`)");
+  }
+
   /** What changes when systemd really (re)starts a service: a new invocation and main process. */
   async function invocation(unit: string): Promise<string> {
     return `${await theHost().unitProperty(unit, "InvocationID")}/${await theHost().unitProperty(unit, "ExecMainPID")}`;
@@ -174,9 +187,9 @@ describe.skipIf(!docker.ok && !IN_CI)("/refresh against a real systemd + polkit 
 
   it("with the shipped rule installed as the README says, restarts the allowlisted unit for real and reports the job's result", async () => {
     // README "Host setup": the rule, USER set to the name of the account with the container's uid.
-    await theHost().sh(`sed "s/ACCOUNT-OF-UID-1000/$(getent passwd ${UID} | cut -d: -f1)/" /examples/50-takopi-refresh.rules > ${RULE}`);
+    await changeRules(`sed "s/ACCOUNT-OF-UID-1000/$(getent passwd ${UID} | cut -d: -f1)/" /examples/50-takopi-refresh.rules > ${RULE}`);
     expect(await theHost().sh(`grep 'var USER' ${RULE}`)).toContain('var USER = "takopi";');
-    await theHost().sh("cp /test-files/60-takopi-test.rules /etc/polkit-1/rules.d/");
+    await changeRules("cp /test-files/60-takopi-test.rules /etc/polkit-1/rules.d/");
     const before = await invocation("takopi-example.service");
 
     const message = send("/refresh takopi-example");
@@ -216,26 +229,25 @@ describe.skipIf(!docker.ok && !IN_CI)("/refresh against a real systemd + polkit 
   });
 
   it("with the shipped debug drop-in, polkit.log() lines show in the journal, and name an alias's real unit", async () => {
-    await theHost().sh(
-      "mkdir -p /etc/systemd/system/polkit.service.d && cp /examples/polkit-debug.conf /etc/systemd/system/polkit.service.d/ " +
-        "&& systemctl daemon-reload && systemctl restart polkit && cp /test-files/10-takopi-test-log.rules /etc/polkit-1/rules.d/",
-    );
+    await theHost().sh("mkdir -p /etc/systemd/system/polkit.service.d && cp /examples/polkit-debug.conf /etc/systemd/system/polkit.service.d/ && systemctl daemon-reload && systemctl restart polkit");
+    await changeRules("cp /test-files/10-takopi-test-log.rules /etc/polkit-1/rules.d/");
     expect(await refresh("takopi-app")).toBe("restarted `takopi-example.service` (`takopi-app.service` in the allowlist is an alias of it)");
     await waitUntil(
       async () => (await theHost().sh("journalctl -u polkit --no-pager -o cat")).includes("takopi-test: unit=takopi-example.service verb=restart user=takopi"),
       10_000,
       () => "the rule's polkit.log line in `journalctl -u polkit`",
     );
+    // Back to Debian's polkitd --no-debug; the restart rereads the rules.
     await theHost().sh("rm /etc/polkit-1/rules.d/10-takopi-test-log.rules /etc/systemd/system/polkit.service.d/polkit-debug.conf && systemctl daemon-reload && systemctl restart polkit");
   });
 
   it("names the cause when polkit says no, is masked, or is not on the bus at all", async () => {
-    await theHost().sh("cp /test-files/40-takopi-test-no.rules /etc/polkit-1/rules.d/");
+    await changeRules("cp /test-files/40-takopi-test-no.rules /etc/polkit-1/rules.d/");
     expect(await refresh("takopi-example")).toBe(
       "not allowed to restart `takopi-example.service`: a polkit rule on the host says no to uid 1000 (org.freedesktop.DBus.Error.AccessDenied: Permission denied).\n" +
         `Look for a rule returning polkit.Result.NO in /etc/polkit-1/rules.d/ and /usr/share/polkit-1/rules.d/ on the host. ${SETUP}`,
     );
-    await theHost().sh("rm /etc/polkit-1/rules.d/40-takopi-test-no.rules");
+    await changeRules("rm /etc/polkit-1/rules.d/40-takopi-test-no.rules");
 
     await theHost().sh("systemctl mask --now polkit.service");
     expect(await refresh("takopi-example")).toBe(
