@@ -141,9 +141,10 @@ describe.skipIf(!docker.ok && !IN_CI)("/refresh against a real systemd + polkit 
     await symlink("/opt/takopi-test/support/fake-engine/cli.mjs", join(engines, "codex"));
     args.push("-v", `${engines}:/opt/engines/bin:ro`, "-v", `${join(REPO_ROOT, "test")}:/opt/takopi-test:ro`);
     args.push("-v", `${projects}:/projects`, "-v", `${config}:/config/takopi.toml:ro`, "-v", `${bus}:/run/dbus:ro`, IMAGE);
+    // Set first: a `docker run` that fails halfway may still leave a container behind.
+    bridgeStarted = true;
     const started = await execa("docker", args, { reject: false, all: true });
     if (started.failed) throw new Error(`docker run ${IMAGE} failed:\n${started.all}`);
-    bridgeStarted = true;
     await waitUntil(
       async () => {
         if (tg?.calls("getUpdates").length) return true;

@@ -60,22 +60,27 @@ export class SystemdHost {
     if (run.failed) throw new Error(`docker run ${SYSTEMD_HOST_IMAGE} failed:\n${run.all}`);
     const host = new SystemdHost(options.name);
     let state = "";
-    await waitUntil(
-      async () => {
-        // "degraded" is up too: some unit failed, which the test's own checks would show.
-        state = (await host.exec(["systemctl", "is-system-running"])).stdout.trim();
-        return state === "running" || state === "degraded";
-      },
-      30_000,
-      () => `systemd in ${options.name} to finish booting (last state: ${state || "no answer"}; docker logs ${options.name})`,
-    );
+    try {
+      await waitUntil(
+        async () => {
+          // "degraded" is up too: some unit failed, which the test's own checks would show.
+          state = (await host.exec(["systemctl", "is-system-running"])).stdout.trim();
+          return state === "running" || state === "degraded";
+        },
+        30_000,
+        () => `systemd in ${options.name} to finish booting (last state: ${state || "no answer"})`,
+      );
+    } catch (error) {
+      const logs = await execa("docker", ["logs", "--tail", "30", options.name], { reject: false, all: true, env: DOCKER_ENV });
+      await host.remove();
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nsystemd's console:\n${logs.all}`, { cause: error });
+    }
     return host;
   }
 
-  /** `docker exec`, as root unless `user` says otherwise; never throws for a failing command. */
-  async exec(command: string[], user?: string): Promise<RunResult> {
-    const args = user === undefined ? [] : ["-u", user];
-    const result = await execa("docker", ["exec", ...args, this.name, ...command], { reject: false, env: DOCKER_ENV, timeout: 30_000 });
+  /** `docker exec` as root; never throws for a failing command. */
+  async exec(command: string[]): Promise<RunResult> {
+    const result = await execa("docker", ["exec", this.name, ...command], { reject: false, env: DOCKER_ENV, timeout: 30_000 });
     return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
   }
 
