@@ -60,6 +60,10 @@ const inCI = !["", "0", "false"].includes(process.env.CI ?? "");
 const skip = missing !== null && !inCI;
 if (skip) console.warn(`skipping refresh-dbus tests: ${missing}; run .ci/setup-dbus.sh`);
 
+/** alias → unit, as a symlink in /etc/systemd/system makes one. */
+const HOST_ALIASES: Record<string, string> = { "app-alias.service": "ok.service", "denied-alias.service": "interactive.service" };
+const SETUP = 'See "Host setup" in overlay/refresh/README.md.';
+
 const MESSAGE: MessageRef = { chatId: 42, messageId: 7, threadId: null };
 
 // /refresh needs nothing from the running bridge; touching it shows up as an `error:` reply.
@@ -189,7 +193,7 @@ describe.skipIf(skip)("/refresh over a real system bus (dbus-daemon + dbusmock s
     address = bus.address;
 
     // The template has SYSTEM_BUS = True: dbusmock connects to $DBUS_SYSTEM_BUS_ADDRESS.
-    const mock = execa(PYTHON, ["-m", "dbusmock", "--template", TEMPLATE, "-p", JSON.stringify({ units: HOST_UNITS }), "-l", join(dir.path, "mock.log")], {
+    const mock = execa(PYTHON, ["-m", "dbusmock", "--template", TEMPLATE, "-p", JSON.stringify({ units: HOST_UNITS, aliases: HOST_ALIASES }), "-l", join(dir.path, "mock.log")], {
       env: { DBUS_SYSTEM_BUS_ADDRESS: address },
       reject: false,
     });
@@ -331,16 +335,44 @@ describe.skipIf(skip)("/refresh over a real system bus (dbus-daemon + dbusmock s
     expect(await managerCalls("RestartUnit")).toEqual([]);
   });
 
-  it("turns polkit's refusal into the rule to install, naming the container's uid", async () => {
+  it("turns polkit's usual refusal into the rule to install, naming the container's uid", async () => {
     const uid = process.getuid?.() ?? "unknown";
-    const hint = "Allow it on the host with a polkit rule for this uid and unit, e.g. overlay/refresh/examples/50-takopi-refresh.rules copied to /etc/polkit-1/rules.d/.";
-    const units = ["denied.service", "interactive.service"];
-    expect((await refresh("/refresh denied.service", { bus: address, units })).at(-1)).toBe(
-      `not allowed to restart \`denied.service\`: the host's polkit refused uid ${uid} (org.freedesktop.DBus.Error.AccessDenied: Access denied).\n${hint}`,
+    expect((await refresh("/refresh interactive.service", { bus: address, units: ["interactive.service"] })).at(-1)).toBe(
+      `not allowed to restart \`interactive.service\`: no polkit rule on the host lets uid ${uid} restart it (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired: Interactive authentication required.).\n` +
+        `On the host, install overlay/refresh/examples/50-takopi-refresh.rules in /etc/polkit-1/rules.d/ with USER = the account of uid ${uid} (\`getent passwd ${uid} | cut -d: -f1\`), "interactive.service" in UNITS and "restart" in VERBS. ${SETUP}`,
     );
-    expect((await refresh("/refresh interactive.service", { bus: address, units })).at(-1)).toBe(
-      `not allowed to restart \`interactive.service\`: the host's polkit refused uid ${uid} (org.freedesktop.DBus.Error.InteractiveAuthorizationRequired: Interactive authentication required.).\n${hint}`,
+  });
+
+  it("tells an AccessDenied from a missing polkit apart from one a polkit rule gave", async () => {
+    const uid = process.getuid?.() ?? "unknown";
+    // Nothing owns polkit's name on this bus, nor could the bus start it: as on a host without polkitd.
+    expect((await refresh("/refresh denied.service", { bus: address, units: ["denied.service"] })).at(-1)).toBe(
+      `systemd on the host refused to restart \`denied.service\` for uid ${uid}: there is no polkit on the host's system bus to ask (org.freedesktop.DBus.Error.AccessDenied: Access denied).\n` +
+        `Install polkitd on the host (\`sudo apt install polkitd\` on Debian/Ubuntu), then the rule. ${SETUP}`,
     );
+    // With polkit's name owned (the observer stands in for polkitd), the same answer is a rule's "no".
+    const [owned] = (await daemonCall("RequestName", "su", ["org.freedesktop.PolicyKit1", 4])) as [number];
+    expect(owned).toBe(1);
+    try {
+      expect((await refresh("/refresh denied.service", { bus: address, units: ["denied.service"] })).at(-1)).toBe(
+        `not allowed to restart \`denied.service\`: a polkit rule on the host says no to uid ${uid} (org.freedesktop.DBus.Error.AccessDenied: Access denied).\n` +
+          `Look for a rule returning polkit.Result.NO in /etc/polkit-1/rules.d/ and /usr/share/polkit-1/rules.d/ on the host. ${SETUP}`,
+      );
+    } finally {
+      await daemonCall("ReleaseName", "s", ["org.freedesktop.PolicyKit1"]);
+    }
+  });
+
+  it("resolves an allowlisted alias to the unit's real name before asking, and names both", async () => {
+    expect(await refresh("/refresh app-alias", { bus: address, units: ["app-alias.service"] })).toEqual([
+      "restarting `app-alias.service`…",
+      "restarted `ok.service` (`app-alias.service` in the allowlist is an alias of it)",
+    ]);
+    expect(await managerCalls("RestartUnit")).toEqual([["ok.service", "replace"]]);
+    // A refusal says which name the polkit rule must list: the real one.
+    const refused = (await refresh("/refresh denied-alias", { bus: address, units: ["denied-alias.service"] })).at(-1);
+    expect(refused).toMatch(/^not allowed to restart `interactive\.service` \(`denied-alias\.service` in the allowlist is an alias of it\): no polkit rule/);
+    expect(refused).toContain('"interactive.service" in UNITS and "restart" in VERBS (polkit sees the real name, never the alias).');
   });
 
   it("says when the host has no such unit", async () => {
@@ -388,12 +420,13 @@ describe.skipIf(skip)("/refresh over a real system bus (dbus-daemon + dbusmock s
     );
   });
 
-  it("says when the bus refuses the container's uid", async () => {
+  it("says when the bus hangs up on the container's uid, and that the host needs an account for it", async () => {
     const uid = process.getuid?.() ?? "unknown";
-    // What a container uid meets on a bus that does not admit it (a session bus admits only its own uid).
+    // What a uid without a host account meets on the host's dbus-daemon: the handshake, then a hang-up.
     const strict = await startDaemon("strict", `<deny user="${userInfo().username}"/><allow own="*"/><allow send_destination="*"/><allow receive_sender="*"/>`);
-    const texts = await refresh("/refresh", { bus: strict.address, units: ["ok.service"] });
-    expect(texts.at(-1)).toMatch(new RegExp(`^the system bus at ${join(dir.path, "strict.sock")} refused the connection for uid ${uid} \\(`));
+    const [first, second] = (await refresh("/refresh", { bus: strict.address, units: ["ok.service"] })).at(-1)?.split("\n") ?? [];
+    expect(first).toMatch(new RegExp(`^the system bus at ${join(dir.path, "strict.sock")} closed the connection for uid ${uid} \\(.+\\): the host needs a user account for uid ${uid}\\.$`));
+    expect(second).toBe(`Create one on the host, e.g. \`sudo useradd --system --uid ${uid} --no-create-home takopi\`, or run the container as the uid of an existing account (TAKOPI_UID in .env). ${SETUP}`);
   });
 
   it("reads the allowlisted units' states for /status without touching them", async () => {
@@ -425,8 +458,10 @@ describe("the example polkit rule (overlay/refresh/examples)", () => {
   // polkit's own values (init.js): a rule returning NOT_HANDLED leaves the decision to the next rule or the default (deny).
   async function loadRule(): Promise<Rule> {
     const rules: Rule[] = [];
+    // Installed as the README says (sed s/ACCOUNT-OF-UID-1000/…/, every line): USER is the name of the account with the container's uid.
+    const source = (await readFile(POLKIT_RULE, "utf8")).replaceAll("ACCOUNT-OF-UID-1000", "alice");
     const polkit = { Result: { NO: "no", YES: "yes", AUTH_SELF: "auth_self", AUTH_ADMIN: "auth_admin", NOT_HANDLED: null }, addRule: (rule: Rule) => rules.push(rule) };
-    runInNewContext(await readFile(POLKIT_RULE, "utf8"), { polkit });
+    runInNewContext(source, { polkit });
     expect(rules).toHaveLength(1);
     return rules[0] as Rule;
   }
@@ -436,14 +471,16 @@ describe("the example polkit rule (overlay/refresh/examples)", () => {
     return rule({ id, lookup: (key) => details[key] }, { user });
   }
 
-  it("lets only the configured user restart or start only the listed unit", async () => {
+  it("lets only the configured account restart or start only the listed unit", async () => {
     const rule = await loadRule();
     const manage = "org.freedesktop.systemd1.manage-units";
-    expect(decide(rule, "1000", manage, "takopi-example.service", "restart")).toBe("yes");
-    expect(decide(rule, "1000", manage, "takopi-example.service", "start")).toBe("yes");
-    expect(decide(rule, "1000", manage, "takopi-example.service", "stop")).toBeNull();
-    expect(decide(rule, "1000", manage, "sshd.service", "restart")).toBeNull();
-    expect(decide(rule, "1001", manage, "takopi-example.service", "restart")).toBeNull();
-    expect(decide(rule, "1000", "org.freedesktop.systemd1.manage-unit-files", "takopi-example.service", "restart")).toBeNull();
+    expect(decide(rule, "alice", manage, "takopi-example.service", "restart")).toBe("yes");
+    expect(decide(rule, "alice", manage, "takopi-example.service", "start")).toBe("yes");
+    expect(decide(rule, "alice", manage, "takopi-example.service", "stop")).toBeNull();
+    expect(decide(rule, "alice", manage, "sshd.service", "restart")).toBeNull();
+    expect(decide(rule, "bob", manage, "takopi-example.service", "restart")).toBeNull();
+    // polkit names a uid with an account by the account: the number never matches.
+    expect(decide(rule, "1000", manage, "takopi-example.service", "restart")).toBeNull();
+    expect(decide(rule, "alice", "org.freedesktop.systemd1.manage-unit-files", "takopi-example.service", "restart")).toBeNull();
   });
 });

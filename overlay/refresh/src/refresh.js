@@ -43,7 +43,7 @@ const refresh = {
     await ctx.reply(starting(unit), { notify: false });
     try {
       const outcome = await runUnitJob({ busAddress: settings.busAddress, unit: unit.name, method: unit.method, timeoutMs: settings.timeoutMs });
-      ctx.log.info({ event: "refresh.job", unit: unit.name, method: unit.method, job: outcome.job, result: outcome.result }, "refresh job finished");
+      ctx.log.info({ event: "refresh.job", unit: outcome.unit, allowlisted: unit.name, method: unit.method, job: outcome.job, result: outcome.result }, "refresh job finished");
       return { text: jobFinished(unit, outcome, settings.timeoutMs) };
     } catch (error) {
       const text = failed(unit, error);

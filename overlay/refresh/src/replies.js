@@ -7,11 +7,13 @@ import process from "node:process";
 import dbus from "dbus-next";
 import { DEFAULT_BUS_ADDRESS } from "./settings.js";
 import { BusTimeoutError, BusUnreachableError, INVALID_ADDRESS } from "./systemd-bus.js";
+import { UnitJobError } from "./systemd-job.js";
 
 /** @import { AllowedUnit, UnitMethod } from "./settings.js" */
 /** @import { JobOutcome } from "./systemd-job.js" */
 
 const POLKIT_EXAMPLE = "overlay/refresh/examples/50-takopi-refresh.rules";
+const HOST_SETUP = 'See "Host setup" in overlay/refresh/README.md.';
 const SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket";
 
 /** @type {Record<UnitMethod, { doing: string, done: string, verb: string }>} */
@@ -52,17 +54,27 @@ export function starting(unit) {
 }
 
 /**
+ * How a reply names the unit: by its real name, and for an allowlisted alias
+ * by both (polkit and `journalctl -u` know only the real one).
+ * @param {AllowedUnit} unit
+ * @param {string} real
+ */
+function unitName(unit, real) {
+  return real === unit.name ? `\`${real}\`` : `\`${real}\` (\`${unit.name}\` in the allowlist is an alias of it)`;
+}
+
+/**
  * @param {AllowedUnit} unit
  * @param {JobOutcome} outcome
  * @param {number} timeoutMs
  */
 export function jobFinished(unit, outcome, timeoutMs) {
   const { doing, done, verb } = WORDS[unit.method];
-  const name = `\`${unit.name}\``;
-  const journal = `see \`journalctl -u ${unit.name}\` on the host`;
+  const name = unitName(unit, outcome.unit);
+  const journal = `see \`journalctl -u ${outcome.unit}\` on the host`;
   switch (outcome.result) {
     case null:
-      return `${name} is still ${doing} after ${timeoutMs / 1000} s; systemd keeps the job going — see \`systemctl status ${unit.name}\` on the host`;
+      return `${name} is still ${doing} after ${timeoutMs / 1000} s; systemd keeps the job going — see \`systemctl status ${outcome.unit}\` on the host`;
     case "done":
       return `${done} ${name}`;
     case "failed":
@@ -89,25 +101,61 @@ export function jobFinished(unit, outcome, timeoutMs) {
  */
 export function failed(unit, error) {
   const { verb } = WORDS[unit.method];
-  const name = `\`${unit.name}\``;
-  if (error instanceof BusTimeoutError) return `could not ${verb} ${name}: ${error.message}`;
+  if (error instanceof BusTimeoutError) return `could not ${verb} \`${unit.name}\`: ${error.message}`;
+  if (error instanceof UnitJobError) return refused(unit, error);
   const bus = busProblem(error);
   if (bus !== null) return bus;
-  if (!(error instanceof dbus.DBusError)) return null;
-  const reason = `${error.type}: ${oneLine(error.text)}`;
-  switch (error.type) {
-    case "org.freedesktop.DBus.Error.AccessDenied":
+  // A refusal of a call other than the job's (AddMatch, say): still systemd's or the bus's answer.
+  if (error instanceof dbus.DBusError) return `the host's system bus refused a call for \`${unit.name}\` (${error.type}: ${oneLine(error.text)})`;
+  return null;
+}
+
+/**
+ * systemd's refusal, with the cause on the host and what to do there.
+ * @param {AllowedUnit} unit
+ * @param {UnitJobError} error
+ */
+function refused(unit, error) {
+  const { done, verb } = WORDS[unit.method];
+  const real = error.unit;
+  const name = unitName(unit, real);
+  const { type, text } = error.refusal;
+  const reason = `${type}: ${oneLine(text)}`;
+  const who = `uid ${uid()}`;
+  switch (type) {
     case "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired":
+      // polkit's default for a caller without a login session: no rule said yes.
       return [
-        `not allowed to ${verb} ${name}: the host's polkit refused uid ${uid()} (${reason}).`,
-        `Allow it on the host with a polkit rule for this uid and unit, e.g. ${POLKIT_EXAMPLE} copied to /etc/polkit-1/rules.d/.`,
+        `not allowed to ${verb} ${name}: no polkit rule on the host lets ${who} ${verb} it (${reason}).`,
+        `On the host, install ${POLKIT_EXAMPLE} in /etc/polkit-1/rules.d/ with USER = the account of ${who} (\`getent passwd ${uid()} | cut -d: -f1\`), ` +
+          `"${real}" in UNITS and "${verb}" in VERBS${real === unit.name ? "" : " (polkit sees the real name, never the alias)"}. ${HOST_SETUP}`,
+      ].join("\n");
+    case "org.freedesktop.DBus.Error.AccessDenied":
+      if (error.polkit === "absent") {
+        return [
+          `systemd on the host refused to ${verb} ${name} for ${who}: there is no polkit on the host's system bus to ask (${reason}).`,
+          `Install polkitd on the host (\`sudo apt install polkitd\` on Debian/Ubuntu), then the rule. ${HOST_SETUP}`,
+        ].join("\n");
+      }
+      return [
+        `not allowed to ${verb} ${name}: a polkit rule on the host says no to ${who} (${reason}).`,
+        `Look for a rule returning polkit.Result.NO in /etc/polkit-1/rules.d/ and /usr/share/polkit-1/rules.d/ on the host. ${HOST_SETUP}`,
       ].join("\n");
     case "org.freedesktop.systemd1.NoSuchUnit":
       return `the host has no unit ${name} (${reason}); check the name with \`systemctl list-units --all\` on the host`;
     case "org.freedesktop.systemd1.LoadFailed":
-      return `systemd could not load ${name} (${reason}); check \`systemctl status ${unit.name}\` on the host`;
-    case "org.freedesktop.systemd1.UnitMasked":
-      return `${name} is masked on the host (${reason}); \`systemctl unmask ${unit.name}\` first`;
+      return `systemd could not load ${name} (${reason}); check \`systemctl status ${real}\` on the host`;
+    case "org.freedesktop.systemd1.UnitMasked": {
+      const masked = /Unit (\S+) is masked/.exec(text)?.[1] ?? real;
+      if (masked === "polkit.service") {
+        return [
+          `systemd on the host cannot ask polkit whether ${who} may ${verb} ${name}: polkit.service is masked there (${reason}).`,
+          "Unmask it on the host: `sudo systemctl unmask polkit.service`.",
+        ].join("\n");
+      }
+      if (masked !== real) return `${name} was not ${done}: \`${masked}\` is masked on the host (${reason}); \`systemctl unmask ${masked}\` there if it should run`;
+      return `${name} is masked on the host (${reason}); \`systemctl unmask ${real}\` first`;
+    }
     default:
       return `systemd refused to ${verb} ${name} (${reason})`;
   }
@@ -138,7 +186,12 @@ export function busProblem(error) {
     case "EPIPE":
     case "ECONNRESET":
     case null:
-      return `the system bus at ${where} refused the connection for uid ${uid()} (${oneLine(error.detail)})`;
+      // dbus-daemon accepts the handshake, then hangs up on a uid it cannot
+      // look up (it needs the account's groups for its policy): polkit is never asked.
+      return [
+        `the system bus at ${where} closed the connection for uid ${uid()} (${oneLine(error.detail)}): the host needs a user account for uid ${uid()}.`,
+        `Create one on the host, e.g. \`sudo useradd --system --uid ${uid()} --no-create-home takopi\`, or run the container as the uid of an existing account (TAKOPI_UID in .env). ${HOST_SETUP}`,
+      ].join("\n");
     default:
       return oneLine(error.message);
   }

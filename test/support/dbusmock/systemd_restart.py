@@ -16,6 +16,10 @@ behaviour is
   "access-denied" / "interactive-auth"
                     the polkit refusals real systemd answers with.
 Units that are not listed do not exist: NoSuchUnit, as real systemd answers.
+{"aliases": {"<alias>": "<unit name>"}} makes LoadUnit answer an alias with
+its unit's object, whose Id is the real name (as a symlink in
+/etc/systemd/system does); a job asked for by the alias itself is refused
+with NoSuchUnit, so a client must resolve the name first.
 A finished job leaves the unit active (running) for "done" and failed for
 "failed", which LoadUnit + Properties.GetAll on the unit show.
 
@@ -44,6 +48,9 @@ def load(mock, parameters):
     for name in mock.behaviours:
         mock.AddMockUnit(name)
         mockobject.objects[mock.units[name]].AddProperty(UNIT_IFACE, 'SubState', 'dead')
+    # LoadUnit's lookup only: queue_job goes by mock.behaviours, which knows no alias.
+    for alias, name in parameters.get('aliases', {}).items():
+        mock.units[str(alias)] = mock.units[str(name)]
 
 
 def set_state(mock, name, active, sub):
