@@ -53,7 +53,7 @@ fail() {
   summary=$1
   shift
   if [ "$log_json" = true ]; then
-    json_line 60 "$summary" event entrypoint.failed fix "$*" >&2
+    if [ "$#" -gt 0 ]; then json_line 60 "$summary" event entrypoint.failed fix "$*" >&2; else json_line 60 "$summary" event entrypoint.failed >&2; fi
     exit 78
   fi
   printf 'takopi: %s\n' "$summary" >&2
