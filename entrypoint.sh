@@ -12,7 +12,7 @@
 # Exit status 78 (EX_CONFIG) for anything the deployment has to fix.
 #
 # With TAKOPI_LOG_FORMAT=json every line this script prints is a JSON object
-# shaped like takopi's log lines (level, time, name, msg), as everything else
+# shaped like takopi's log lines (level, time, fields, msg), as everything else
 # the container prints then is, for log shippers.
 set -eu
 
@@ -45,7 +45,7 @@ json_line() {
     fields="$fields,\"$1\":$(json_string "$2")"
     shift 2
   done
-  printf '{"level":%s,"time":%s,"name":"takopi"%s,"msg":%s}\n' "$level" "$now" "$fields" "$(json_string "$msg")"
+  printf '{"level":%s,"time":%s%s,"msg":%s}\n' "$level" "$now" "$fields" "$(json_string "$msg")"
 }
 
 # fail SUMMARY [HOW-TO-FIX-LINE...]

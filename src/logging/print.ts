@@ -2,7 +2,7 @@
  * Lines takopi prints without a logger: an error that ends a command, the
  * report of `takopi discover` (the container prints it at every start). In
  * the console format they are printed as they are; in the json format each is
- * one JSON object shaped like a pino line (`level`, `time`, `name`, fields,
+ * one JSON object shaped like takopi's pino lines (`level`, `time`, fields,
  * `msg`), so that everything a container writes parses as JSON.
  *
  * Callers redact; nothing here knows a secret.
@@ -11,7 +11,7 @@ import { LEVEL_NUMBERS, logFormat, type LevelName, type LogFormat } from "./sett
 
 /** A pino-shaped JSON line (with its newline). */
 export function jsonLine(level: LevelName, msg: string, fields: Readonly<Record<string, unknown>> = {}): string {
-  return `${JSON.stringify({ level: LEVEL_NUMBERS[level], time: Date.now(), name: "takopi", ...fields, msg })}\n`;
+  return `${JSON.stringify({ level: LEVEL_NUMBERS[level], time: Date.now(), ...fields, msg })}\n`;
 }
 
 export interface Printed {
