@@ -10,6 +10,10 @@
 # (discovery's report goes to stderr so the command's stdout stays its own).
 #
 # Exit status 78 (EX_CONFIG) for anything the deployment has to fix.
+#
+# With TAKOPI_LOG_FORMAT=json every line this script prints is a JSON object
+# shaped like takopi's log lines (level, time, fields, msg), as everything else
+# the container prints then is, for log shippers.
 set -eu
 
 projects=${TAKOPI_PROJECTS_DIR:-/projects}
@@ -19,10 +23,40 @@ health=${TAKOPI_HEALTH_FILE:-}
 uid=$(id -u)
 gid=$(id -g)
 
+log_json=false
+case $(printf '%s' "${TAKOPI_LOG_FORMAT:-}" | tr -d ' ' | tr '[:upper:]' '[:lower:]') in
+  json) log_json=true ;;
+esac
+
+# json_string TEXT: TEXT as a JSON string (line breaks and tabs become spaces, other control characters go).
+json_string() {
+  printf '"%s"' "$(printf '%s' "$1" | tr '\t\n\r' '   ' | tr -d '\000-\037' | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
+}
+
+# json_line LEVEL MSG [KEY VALUE]...: one line as pino writes it (level number, time in epoch milliseconds).
+json_line() {
+  level=$1
+  msg=$2
+  shift 2
+  now=$(date +%s%3N 2>/dev/null || true)
+  case $now in '' | *[!0-9]*) now="$(date +%s)000" ;; esac
+  fields=''
+  while [ "$#" -ge 2 ]; do
+    fields="$fields,\"$1\":$(json_string "$2")"
+    shift 2
+  done
+  printf '{"level":%s,"time":%s%s,"msg":%s}\n' "$level" "$now" "$fields" "$(json_string "$msg")"
+}
+
 # fail SUMMARY [HOW-TO-FIX-LINE...]
 fail() {
-  printf 'takopi: %s\n' "$1" >&2
+  summary=$1
   shift
+  if [ "$log_json" = true ]; then
+    if [ "$#" -gt 0 ]; then json_line 60 "$summary" event entrypoint.failed fix "$*" >&2; else json_line 60 "$summary" event entrypoint.failed >&2; fi
+    exit 78
+  fi
+  printf 'takopi: %s\n' "$summary" >&2
   for line in "$@"; do printf '  %s\n' "$line" >&2; done
   exit 78
 }
@@ -72,10 +106,15 @@ is_default_run() {
   [ "$1" = takopi ] && { [ "$#" -eq 1 ] || { [ "$#" -eq 2 ] && [ "$2" = run ]; }; }
 }
 if [ -z "${TELEGRAM_CHAT_ID:-}" ] && is_default_run "$@"; then
-  printf '%s\n' \
-    "takopi: TELEGRAM_CHAT_ID is not set, so the bridge does not start yet." \
-    "  Send your bot a private message: it answers with the chat id. Put it into .env as TELEGRAM_CHAT_ID," \
-    "  then: docker compose up -d" >&2
+  if [ "$log_json" = true ]; then
+    json_line 40 "TELEGRAM_CHAT_ID is not set, so the bridge does not start yet." event entrypoint.onboarding \
+      fix "Send your bot a private message: it answers with the chat id. Put it into .env as TELEGRAM_CHAT_ID, then: docker compose up -d" >&2
+  else
+    printf '%s\n' \
+      "takopi: TELEGRAM_CHAT_ID is not set, so the bridge does not start yet." \
+      "  Send your bot a private message: it answers with the chat id. Put it into .env as TELEGRAM_CHAT_ID," \
+      "  then: docker compose up -d" >&2
+  fi
   exec takopi chat-id
 fi
 

@@ -21,6 +21,8 @@ import { isTable, type TomlTable } from "../config/toml-keys.js";
 import { discoverPlugins } from "../plugins/discover.js";
 import { BUILTIN_ENGINE_IDS } from "../plugins/ids.js";
 import { PluginRegistry } from "../plugins/registry.js";
+import { jsonLine, printToStderr } from "../logging/print.js";
+import { logFormat } from "../logging/settings.js";
 import { expandHome } from "../util/home.js";
 import { UsageError } from "./errors.js";
 
@@ -44,7 +46,10 @@ export async function discoverCommand(options: DiscoverCommandOptions): Promise<
 
   try {
     const base = basePath === null ? { table: {}, found: false } : await readBaseConfig(basePath);
-    if (basePath !== null && !base.found) process.stderr.write(`note: base config ${basePath} does not exist; starting from an empty one\n`);
+    if (basePath !== null && !base.found) {
+      const note = `base config ${basePath} does not exist; starting from an empty one`;
+      printToStderr({ level: "info", text: `note: ${note}`, msg: note, fields: { event: "discover.no_base" } });
+    }
     const plugins = await pluginIds(base.table);
     const discovery = await discoverProjects({
       projectsDir: absolute(options.projectsDir),
@@ -62,8 +67,11 @@ export async function discoverCommand(options: DiscoverCommandOptions): Promise<
     await writeConfig(outPath, built.table);
 
     const baseWarnings = basePath === null ? [] : unknownKeyWarnings(base.table, basePath, plugins.engines).map((warning) => warning.text);
-    for (const warning of [...baseWarnings, ...discovery.warnings, ...built.warnings]) process.stderr.write(`warning: ${warning}\n`);
-    process.stdout.write(summary(discovery, built.table, built.missing, outPath));
+    for (const warning of [...baseWarnings, ...discovery.warnings, ...built.warnings]) {
+      printToStderr({ level: "warn", text: `warning: ${warning}`, msg: warning, fields: { event: "discover.warning" } });
+    }
+    // With TAKOPI_LOG_FORMAT=json (the container's log shippers) the report is JSON lines too.
+    process.stdout.write(logFormat() === "json" ? jsonSummary(discovery, built.table, built.missing, outPath) : summary(discovery, built.table, built.missing, outPath));
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) throw new UsageError(error.message, NOTHING_WRITTEN);
@@ -92,6 +100,34 @@ function projectLine(project: DiscoveredProject, width: number, defaultEngine: s
   const engine = project.defaultEngine ?? `${defaultEngine} (default)`;
   const notes = [`engine ${engine}`, project.isGitRepo ? "git" : "not a git repository", ...(project.viaSymlink ? ["symlink"] : [])];
   return `  ${project.alias.padEnd(width)} ← ${shown(project.directory)}: ${notes.join(", ")}`;
+}
+
+/** The summary as JSON lines: one with what was found and written, one more when the config is not ready yet. */
+function jsonSummary(discovery: DiscoveryResult, table: TomlTable, missing: readonly string[], outPath: string): string {
+  const { projects } = discovery;
+  const defaultEngine = typeof table.default_engine === "string" ? table.default_engine : "codex";
+  const discovered = new Set(projects.map((project) => project.alias));
+  const fromBase = Object.keys(isTable(table.projects) ? table.projects : {}).filter((alias) => !discovered.has(alias));
+  const fields = {
+    event: "discover.written",
+    projects_dir: discovery.projectsDir,
+    config: outPath,
+    projects: projects.map((project) => ({
+      alias: project.alias,
+      directory: project.directory,
+      engine: project.defaultEngine ?? defaultEngine,
+      git: project.isGitRepo,
+      ...(project.viaSymlink ? { symlink: true } : {}),
+    })),
+    ...(fromBase.length > 0 ? { from_base: fromBase } : {}),
+    ...(discovery.renamed.length > 0 ? { renamed: discovery.renamed } : {}),
+    ...(discovery.skipped.length > 0 ? { skipped: discovery.skipped } : {}),
+    ...(typeof table.default_project === "string" ? { default_project: table.default_project } : {}),
+  };
+  const count = `${projects.length} project${projects.length === 1 ? "" : "s"}`;
+  let lines = jsonLine("info", `${count} in ${discovery.projectsDir}; wrote ${outPath}`, fields);
+  if (missing.length > 0) lines += jsonLine("warn", `not ready for takopi run yet; still to set: ${missing.join(", ")}`, { event: "discover.incomplete", missing });
+  return lines;
 }
 
 function summary(discovery: DiscoveryResult, table: TomlTable, missing: readonly string[], outPath: string): string {

@@ -5,6 +5,8 @@
  * module only when the help pages written at build time cannot answer.
  */
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { printedLine, printToStderr } from "../logging/print.js";
+import { isDebugLevel, logFormat, logLevel } from "../logging/settings.js";
 import { envSecrets } from "../secrets/names.js";
 import { Redactor } from "../secrets/redactor.js";
 import { errorMessage } from "../util/errors.js";
@@ -249,8 +251,22 @@ async function rewriteEngineShortcut(program: Command, argv: string[]): Promise<
   throw new UsageError(`unknown command '${first}' (see takopi --help)`);
 }
 
+/**
+ * With TAKOPI_LOG_FORMAT=json everything on stderr is a JSON line, commander's
+ * complaints too (each subcommand prints its own), without the usage hint.
+ */
+function jsonErrors(command: Command): void {
+  command.showHelpAfterError(false).configureOutput({
+    outputError: (text, write) => {
+      write(printedLine({ level: "error", text: text.trimEnd().replace(/^error: /, "") }));
+    },
+  });
+  for (const sub of command.commands) jsonErrors(sub);
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  if (logFormat() === "json") jsonErrors(program);
   try {
     await program.parseAsync(await rewriteEngineShortcut(program, argv));
   } catch (error) {
@@ -262,12 +278,14 @@ export async function main(argv: string[]): Promise<void> {
     // Whatever failed may quote a URL with the token in it, or a key from the environment.
     const redactor = Redactor.of(envSecrets(process.env));
     if (error instanceof UsageError) {
-      process.stderr.write(`takopi: ${redactor.redact(error.message)}\n`);
+      printToStderr({ level: "error", text: `takopi: ${redactor.redact(error.message)}`, msg: redactor.redact(error.message) });
       process.exitCode = error.exitCode;
       return;
     }
-    process.stderr.write(`takopi: ${redactor.redact(errorMessage(error))}\n`);
-    if (process.env.TAKOPI_LOG_LEVEL === "debug" && error instanceof Error && error.stack) process.stderr.write(`${redactor.redact(error.stack)}\n`);
+    const message = redactor.redact(errorMessage(error));
+    const debug = isDebugLevel(logLevel("info")) || argv.includes("--debug");
+    const stack = debug && error instanceof Error && error.stack !== undefined ? redactor.redact(error.stack) : null;
+    printToStderr({ level: "error", text: `takopi: ${message}${stack === null ? "" : `\n${stack}`}`, msg: message, fields: stack === null ? {} : { stack } });
     process.exitCode = 1;
   }
 }

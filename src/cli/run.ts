@@ -5,7 +5,7 @@
  * a bridge that starts and then fails on the first message.
  */
 import { ConfigError } from "../config/errors.js";
-import type { LoadedConfig } from "../config/load.js";
+import { resolveConfigPath, type LoadedConfig } from "../config/load.js";
 import { checkEngine } from "../engines/availability.js";
 import { PluginLoadError } from "../plugins/registry.js";
 import type { ConfigSource } from "../plugins/types.js";
@@ -14,7 +14,10 @@ import { configSecrets } from "../secrets/config.js";
 import { envSecrets } from "../secrets/names.js";
 import { Redactor } from "../secrets/redactor.js";
 import { tuneHeapForBridge } from "../engines/heap.js";
+import { openDebugLogFile, type LogFileResult } from "../logging/file.js";
+import { logFile } from "../logging/settings.js";
 import { createLogger, type Logger } from "../util/log.js";
+import { takopiVersion } from "../util/version.js";
 import { UsageError } from "./errors.js";
 import { loadSetup } from "./setup.js";
 
@@ -30,7 +33,10 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   tuneHeapForBridge();
   // Every log line is redacted: the environment's secrets now, the config's once it is read.
   const secrets = Redactor.of(envSecrets(process.env));
-  const log = createLogger({ ...(options.debug === true ? { level: "debug" } : {}), redactor: secrets });
+  // --debug: debug level, and a JSON log file even when TAKOPI_LOG_FILE names none (upstream's debug.log).
+  const debugFile = options.debug === true && logFile() === null ? openDebugLogFile(resolveConfigPath(options.config)) : undefined;
+  const log = createLogger({ ...(options.debug === true ? { level: "debug" } : {}), redactor: secrets, ...(debugFile === undefined ? {} : { file: debugFile }) });
+  if (debugFile !== undefined) logDebugFile(log, debugFile);
   let setup;
   try {
     setup = await loadSetup(options);
@@ -93,7 +99,11 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
   // momentarily waiting on nothing Node counts as pending (only a signal).
   const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
-    log.info({ event: "takopi.starting", transport: transport.id, engine: defaultEngine, config: configPath }, "takopi starting");
+    const projects = Object.keys(config.settings.projects).length;
+    log.info(
+      { event: "takopi.starting", version: takopiVersion(), config: configPath, transport: transport.id, engine: defaultEngine, engines: engineIds.join(","), projects },
+      `takopi ${takopiVersion()} starting: ${transport.id}, default engine ${defaultEngine}, ${projects} project${projects === 1 ? "" : "s"}`,
+    );
     const code = await transport.run({
       config: source.source,
       plugins,
@@ -110,6 +120,16 @@ export async function runCommand(options: RunCommandOptions): Promise<number> {
     await source.close();
     await lock.release();
   }
+}
+
+/** Says where `--debug`'s file went (or why there is none): a start-up line. */
+function logDebugFile(log: Logger, result: LogFileResult): void {
+  if (result.file === null) {
+    log.warn({ event: "log.file_failed" }, `${result.problem}; debug lines go to the console only`);
+    return;
+  }
+  const instead = result.fallbackFrom === null ? "" : ` (not ${result.fallbackFrom.path}: ${result.fallbackFrom.reason})`;
+  log.info({ event: "log.file", path: result.file.path }, `writing debug logs as JSON lines to ${result.file.path}${instead}`);
 }
 
 /** The live config: fixed, or hot-reloaded when `watch_config = true`. */

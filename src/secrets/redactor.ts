@@ -6,8 +6,9 @@
  * - each known secret value (the bot token, configured API keys, the values
  *   of secret-named variables in takopi's environment; see `names.ts`),
  *   also in its JSON-escaped form, by `[REDACTED:<name>]`, and
- * - anything shaped like a Telegram bot token (`<digits>:<30+ of A-Z a-z 0-9 _ ->`)
- *   by `[REDACTED:bot_token]`,
+ * - anything shaped like a Telegram bot token (`<digits>:<30+ of A-Z a-z 0-9 _ ->`),
+ *   and whatever follows `/bot<digits>:` in a URL (a Bot API URL's token, however
+ *   short or odd, and one no redactor was told about) by `[REDACTED:bot_token]`,
  *
  * so a diagnosis line keeps its words and says what was there:
  * `401 Unauthorized: invalid key [REDACTED:OPENAI_API_KEY]`.
@@ -31,6 +32,12 @@ export interface NamedSecret {
  * Not preceded by a digit, so a long run of digits is tried once, not at every position.
  */
 const BOT_TOKEN_SHAPE = /(?<!\d)\d{5,16}:[A-Za-z0-9_-]{30,}/g;
+
+/**
+ * The token in a Bot API URL (`…/bot<id>:<secret>/getUpdates`, the colon maybe
+ * percent-encoded): a backstop for tokens of any other shape.
+ */
+const BOT_URL_TOKEN = /(?<=\/bot)\d+(?::|%3[Aa])[^/\s"'?#&\\]+/g;
 
 /** Whether `text` contains something shaped like a bot token. */
 export function containsBotToken(text: string): boolean {
@@ -166,9 +173,11 @@ export class Redactor {
     for (const [value, name] of this.#names) {
       for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + 1)) found.push({ start: at, end: at + value.length, name });
     }
-    BOT_TOKEN_SHAPE.lastIndex = 0;
-    for (let match = BOT_TOKEN_SHAPE.exec(text); match !== null; match = BOT_TOKEN_SHAPE.exec(text)) {
-      found.push({ start: match.index, end: match.index + match[0].length, name: "bot_token" });
+    for (const shape of [BOT_TOKEN_SHAPE, BOT_URL_TOKEN]) {
+      shape.lastIndex = 0;
+      for (let match = shape.exec(text); match !== null; match = shape.exec(text)) {
+        found.push({ start: match.index, end: match.index + match[0].length, name: "bot_token" });
+      }
     }
     if (found.length === 0) return found;
     // Known secrets were pushed first; the stable sort keeps them ahead of an equal token-shaped span.

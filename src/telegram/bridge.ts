@@ -14,6 +14,7 @@ import { recoverInterruptedRuns } from "../core/recovery.js";
 import { RUN_JOURNAL_FILE, RunJournal } from "../core/run-journal.js";
 import { ThreadScheduler } from "../core/scheduler.js";
 import { EngineCatalogue } from "../engines/catalogue.js";
+import { logFormat } from "../logging/settings.js";
 import { pluginConfig } from "../config/load.js";
 import type { TransportContext } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
@@ -67,7 +68,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   if (me === null) return 0;
   if (typeof me === "string") {
     log.error({ event: "telegram.connect_failed" }, me);
-    process.stderr.write(`takopi: ${me}\n`);
+    // The plain line for a person; with TAKOPI_LOG_FORMAT=json the log line above says it.
+    if (logFormat() === "console") process.stderr.write(`takopi: ${me}\n`);
     await client.close({ drain: false });
     return 1;
   }

@@ -112,6 +112,8 @@ export class BridgeHarness {
     const path = [...(options.pathFirst ?? []), join(this.dir.path, "bin"), process.env.PATH ?? ""].join(":");
     const env = cliEnv(this.home, {
       TAKOPI_LOG_LEVEL: "debug",
+      // JSON lines, which logs() parses; a test of the readable format overrides it.
+      TAKOPI_LOG_FORMAT: "json",
       FAKE_ENGINE_DIR: this.engineDir,
       FAKE_ENGINE_DELAY_MS: String(this.#options.engineDelayMs ?? 40),
       // Nothing may leave the machine: any proxied request hits a closed port (unless `env` names a recording proxy).

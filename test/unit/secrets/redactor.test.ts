@@ -33,6 +33,15 @@ describe("Redactor.redact", () => {
     expect(r.redact(`token=${other}`)).toBe("token=[REDACTED:bot_token]");
   });
 
+  it("takes whatever follows /bot<id>: in a URL for a token, whatever its shape (the backstop)", () => {
+    const r = new Redactor();
+    expect(r.redact("POST http://127.0.0.1:8081/bot42:short-odd.secret~x/getUpdates?offset=1")).toBe("POST http://127.0.0.1:8081/bot[REDACTED:bot_token]/getUpdates?offset=1");
+    expect(r.redact('"url":"https://api.telegram.org/bot42%3Asecret/getMe"')).toBe('"url":"https://api.telegram.org/bot[REDACTED:bot_token]/getMe"');
+    expect(r.redact("file/bot7:abc def")).toBe("file/bot[REDACTED:bot_token] def");
+    // Not a token: no digits and colon right after /bot.
+    for (const text of ["see /bot/help", "/botany:leaves", "/bot12/x"]) expect(r.redact(text)).toBe(text);
+  });
+
   it("leaves times, ratios and file:line:symbol references alone", () => {
     const r = redactor();
     for (const text of ["chat 12:34 at 10:00", "src/config/load.ts:120:validateConfigSchemaOfThings", "ratio 16:9", "pid 12345678901234567890"]) {
@@ -83,6 +92,7 @@ describe("Redactor.redact", () => {
     const started = performance.now();
     const redacted = r.redact(answer);
     expect(r.redact(digits)).toBe(digits);
+    expect(r.redact(`/bot${digits}`)).toBe(`/bot${digits}`);
     expect(r.redact(almost)).toBe(almost);
     expect(nearMiss.redact("a".repeat(200_000))).toHaveLength(200_000);
     expect(periodic.redact("a".repeat(200_000))).toBe("[REDACTED:REPEAT_TOKEN]");
@@ -163,7 +173,7 @@ describe("Redactor.redactValue", () => {
 describe("createLogger", () => {
   it("redacts whole lines: message, fields, bindings and errors", () => {
     const lines: string[] = [];
-    const log = createLogger({ level: "debug", redactor: redactor(), destination: { write: (line) => lines.push(line) } });
+    const log = createLogger({ level: "debug", format: "json", redactor: redactor(), destination: { write: (line) => lines.push(line) } });
     log.child({ engine: "codex", token: TOKEN }).debug({ stderrTail: `Incorrect API key provided: ${OPENAI}` }, `engine failed with ${ANTHROPIC}`);
     log.error({ err: new Error(`fetch https://x/bot${TOKEN}/getUpdates`) }, "poll failed");
     const text = lines.join("");
