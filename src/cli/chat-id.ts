@@ -26,6 +26,7 @@ import type { IncomingMessage } from "../telegram/incoming.js";
 import { UpdatePoller } from "../telegram/polling.js";
 import { shortenHome } from "../util/home.js";
 import { createLogger, logLevel } from "../util/log.js";
+import { printedLine } from "../logging/print.js";
 import { UsageError } from "./errors.js";
 import { projectChat, type ProjectChat } from "./project-chat.js";
 
@@ -100,6 +101,11 @@ export function chatIdAnswer(chatId: number, isPrivate: boolean): string {
   return `This ${isPrivate ? "chat" : "group"}'s id is ${chatId}. Put TELEGRAM_CHAT_ID=${chatId} into .env and restart takopi.`;
 }
 
+/** A line on stdout: as it is, or (TAKOPI_LOG_FORMAT=json) one JSON line with `fields`, like everything else the container prints. */
+function print(text: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(printedLine({ level: "info", text, fields }));
+}
+
 export async function chatIdCommand(options: ChatIdCommandOptions): Promise<number> {
   const env = process.env;
   const configPath = resolveConfigPath(options.config);
@@ -130,7 +136,8 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
       return;
     }
     const sender = message.senderUsername === null ? "" : `, from @${message.senderUsername}`;
-    process.stdout.write(`chat ${message.chatId} (${message.chatType ?? "unknown type"}${sender}): TELEGRAM_CHAT_ID=${message.chatId}\n`);
+    const text = `chat ${message.chatId} (${message.chatType ?? "unknown type"}${sender}): TELEGRAM_CHAT_ID=${message.chatId}`;
+    print(text, { event: "chat_id.seen", chat_id: message.chatId, chat_type: message.chatType });
     // Only a forum topic is a thread to post in; a reply thread elsewhere is not.
     const threadId = message.isTopicMessage ? message.threadId : null;
     await client.sendMessage(message.chatId, chatIdAnswer(message.chatId, message.isPrivate), { replyTo: message, threadId });
@@ -162,7 +169,7 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
       return;
     }
     claimed = true;
-    process.stdout.write(`${await project.save(message.chatId)}\n`);
+    print(await project.save(message.chatId), { event: "chat_id.saved", chat_id: message.chatId, project: project.alias });
     await client.sendMessage(message.chatId, `This ${where}'s id is ${message.chatId}: it is now project ${project.alias}'s chat. Restart takopi to use it.`, { replyTo: message, threadId });
     stop.abort();
   };
@@ -172,11 +179,11 @@ export async function chatIdCommand(options: ChatIdCommandOptions): Promise<numb
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  process.stdout.write(
+  print(
     target === null
-      ? `Waiting for messages to @${me.username}: send it any message in a private chat, or /chatid in a group, ` + "and it answers with that chat's id. Stop with Ctrl-C.\n"
+      ? `Waiting for messages to @${me.username}: send it any message in a private chat, or /chatid in a group, ` + "and it answers with that chat's id. Stop with Ctrl-C."
       : `Waiting for a message to @${me.username} in project ${target.alias}'s chat: send /chatid in that group (or any message in a private chat); ` +
-          `its id becomes projects.${target.alias}.chat_id. Stop with Ctrl-C.\n`,
+          `its id becomes projects.${target.alias}.chat_id. Stop with Ctrl-C.`,
   );
   try {
     await poller.run(stop.signal);

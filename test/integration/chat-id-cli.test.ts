@@ -40,8 +40,8 @@ afterEach(async () => {
  * process is returned in a box: an async function returning it bare would
  * await it (it is a promise of the process's end).
  */
-async function start(): Promise<{ child: Child }> {
-  const child = takopi(["chat-id"], { home, env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot } });
+async function start(env: Record<string, string> = {}): Promise<{ child: Child }> {
+  const child = takopi(["chat-id"], { home, env: { TELEGRAM_BOT_TOKEN: tg.token, TELEGRAM_API_ROOT: tg.apiRoot, ...env } });
   running.push(child);
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -78,6 +78,19 @@ describe("takopi chat-id", () => {
     );
     expect(result.stderr).toBe("");
     expect(`${result.stdout}${result.stderr}`).not.toContain(tg.token.split(":")[1]);
+  });
+
+  it("with TAKOPI_LOG_FORMAT=json every line it prints is one JSON object", async () => {
+    const { child } = await start({ TAKOPI_LOG_FORMAT: "json" });
+    const sent = tg.injectMessage({ chat: USER, from: USER, text: "hello" });
+    await tg.waitForMessage((message) => message.chatId === USER);
+    await tg.waitForConfirmed(sent.updateId);
+    const result = await stop(child);
+    expect(result.exitCode).toBe(0);
+    const lines = `${result.stdout}\n${result.stderr}`.split("\n").filter((line) => line !== "");
+    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map((line) => line.msg)).toEqual([expect.stringContaining("Waiting for messages"), `chat ${USER} (private, from @ada): TELEGRAM_CHAT_ID=${USER}`]);
+    expect(parsed[1]).toMatchObject({ level: 30, event: "chat_id.seen", chat_id: USER });
   });
 
   it("in a group answers only /chatid, a mention or a reply to the bot; in a forum topic it answers in that topic", async () => {
