@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { UserFromGetMe } from "grammy/types";
 import { transportConfig, type LoadedConfig } from "../config/load.js";
+import { plainPromptTarget } from "../core/plain-prompt.js";
 import { recoverInterruptedRuns } from "../core/recovery.js";
 import { RUN_JOURNAL_FILE, RunJournal } from "../core/run-journal.js";
 import { ThreadScheduler } from "../core/scheduler.js";
@@ -33,7 +34,6 @@ import { MessageRouter } from "./router.js";
 import { bridgeRuntime } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
 import { startupMessage } from "./startup-message.js";
-import { plainPromptTarget } from "../core/plain-prompt.js";
 import { openTelegramState, stateDirFor } from "./state/index.js";
 import { telegramSurface } from "./surface.js";
 
