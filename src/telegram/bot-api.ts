@@ -21,6 +21,9 @@
  */
 import type { Agent, ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import type { ApiMethods, Opts } from "grammy/types";
+import { encodeMultipart, type UploadFile } from "./multipart.js";
+
+export type { UploadFile };
 
 /** What each method takes and answers, from grammY's Bot API types. */
 export type BotApiMethod = keyof ApiMethods;
@@ -52,6 +55,17 @@ export class BotApiError extends Error {
     this.error_code = answer.error_code;
     this.description = answer.description;
     this.parameters = answer.parameters ?? {};
+  }
+}
+
+/** A download stopped because the file is larger than the caller takes. */
+export class FileTooLargeError extends Error {
+  override readonly name = "FileTooLargeError";
+  readonly maxBytes: number;
+
+  constructor(maxBytes: number) {
+    super(`the file is larger than ${maxBytes} bytes`);
+    this.maxBytes = maxBytes;
   }
 }
 
@@ -98,7 +112,65 @@ export class BotApi {
 
   /** One Bot API call: its result, or a BotApiError / HttpError. */
   async call<M extends BotApiMethod>(method: M, params: BotApiParams<M>, signal?: AbortSignal): Promise<BotApiResult<M>> {
-    const answer = await this.#post(method, params, signal);
+    // grammY's encoding: null and undefined fields are left out.
+    const body = Buffer.from(JSON.stringify(params, (_key, value: unknown) => value ?? undefined));
+    return this.#answer(method, await this.#post(method, body, "application/json", signal));
+  }
+
+  /** A call with a file upload (multipart/form-data): `file` goes in the `field` part, the rest as form fields. */
+  async callWithFile<M extends BotApiMethod>(method: M, params: Record<string, unknown>, file: UploadFile, signal?: AbortSignal): Promise<BotApiResult<M>> {
+    const form = encodeMultipart(params, file);
+    return this.#answer(method, await this.#post(method, form.body, form.contentType, signal));
+  }
+
+  /** A document as a new message (multipart upload). */
+  sendDocument(chatId: number, document: Omit<UploadFile, "field">, other: Record<string, unknown> = {}): Promise<BotApiResult<"sendDocument">> {
+    return this.callWithFile("sendDocument", { chat_id: chatId, ...other }, { field: "document", ...document });
+  }
+
+  getFile(fileId: string, signal?: AbortSignal): Promise<BotApiResult<"getFile">> {
+    return this.call("getFile", { file_id: fileId }, signal);
+  }
+
+  /**
+   * The bytes of a file getFile named (`<api_root>/file/bot<token>/<file_path>`).
+   * Stops reading, and throws FileTooLargeError, once more than `maxBytes`
+   * arrived; anything else that keeps the bytes from arriving is an HttpError.
+   */
+  downloadFile(filePath: string, options: { maxBytes: number; signal?: AbortSignal }): Promise<Buffer> {
+    const failed = "Download of a file failed!";
+    const url = `${this.#apiRoot}/file/bot${this.token}/${filePath.split("/").map(encodeURIComponent).join("/")}`;
+    return this.#request(failed, "download a file", options.signal, (settle) => {
+      const request = this.#http().request(url, { method: "GET", agent: this.#agent() }, (response) => {
+        const status = response.statusCode ?? 0;
+        if (status !== 200) {
+          response.resume();
+          settle(new HttpError(failed, new Error(`HTTP ${status} ${response.statusMessage ?? ""}`.trimEnd()), status));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBytes) {
+            settle(new FileTooLargeError(options.maxBytes));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on("end", () => {
+          settle(null, Buffer.concat(chunks));
+        });
+        response.on("error", (error) => {
+          settle(new HttpError(failed, error));
+        });
+      });
+      request.end();
+      return request;
+    });
+  }
+
+  #answer<M extends BotApiMethod>(method: M, answer: Record<string, unknown>): BotApiResult<M> {
     if (answer.ok === true) return answer.result as BotApiResult<M>;
     if (typeof answer.error_code === "number") {
       const parameters = typeof answer.parameters === "object" && answer.parameters !== null ? (answer.parameters as BotApiErrorAnswer["parameters"]) : undefined;
@@ -152,42 +224,14 @@ export class BotApi {
   }
 
   /** The decoded JSON answer, whatever the HTTP status (Telegram's errors are JSON too). */
-  #post(method: string, params: object, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
-    // grammY's encoding: null and undefined fields are left out.
-    const body = Buffer.from(JSON.stringify(params, (_key, value: unknown) => value ?? undefined));
+  #post(method: string, body: Buffer, contentType: string, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
     const failed = `Network request for '${method}' failed!`;
-    return new Promise((resolve, reject) => {
-      // Set below; settle() may run before either exists (an aborted signal).
-      const pending: { request?: ClientRequest; timer?: NodeJS.Timeout } = {};
-      let settled = false;
-      const settle = (error: HttpError | null, value?: Record<string, unknown>): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(pending.timer);
-        signal?.removeEventListener("abort", onAbort);
-        if (error === null) resolve(value ?? {});
-        else {
-          reject(error);
-          pending.request?.destroy();
-        }
-      };
-      const onAbort = (): void => {
-        settle(new HttpError(failed, signal?.reason));
-      };
-      if (signal?.aborted === true) {
-        onAbort();
-        return;
-      }
-      signal?.addEventListener("abort", onAbort, { once: true });
-      pending.timer = setTimeout(() => {
-        settle(new HttpError(failed, new Error(`Request to '${method}' timed out after ${this.#timeoutMs / 1000} seconds`)));
-      }, this.#timeoutMs);
-
+    return this.#request(failed, `'${method}'`, signal, (settle) => {
       const options: RequestOptions = {
         method: "POST",
         agent: this.#agent(),
         headers: {
-          "content-type": "application/json",
+          "content-type": contentType,
           "content-length": body.length,
           connection: "keep-alive",
           // As grammY asks over https (node-fetch's `compress`): getUpdates answers can be large.
@@ -211,11 +255,48 @@ export class BotApi {
           },
         );
       });
+      request.end(body);
+      return request;
+    });
+  }
+
+  /**
+   * One request, settled once: by `start`'s answer, a request error, the
+   * signal or the timeout (which destroy the request). `failed` is the
+   * HttpError's message.
+   */
+  #request<T>(failed: string, what: string, signal: AbortSignal | undefined, start: (settle: (error: Error | null, value?: T) => void) => ClientRequest): Promise<T> {
+    return new Promise((resolve, reject) => {
+      // Set below; settle() may run before either exists (an aborted signal).
+      const pending: { request?: ClientRequest; timer?: NodeJS.Timeout } = {};
+      let settled = false;
+      const settle = (error: Error | null, value?: T): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(pending.timer);
+        signal?.removeEventListener("abort", onAbort);
+        if (error === null) resolve(value as T);
+        else {
+          reject(error);
+          pending.request?.destroy();
+        }
+      };
+      const onAbort = (): void => {
+        settle(new HttpError(failed, signal?.reason));
+      };
+      if (signal?.aborted === true) {
+        onAbort();
+        return;
+      }
+      signal?.addEventListener("abort", onAbort, { once: true });
+      pending.timer = setTimeout(() => {
+        settle(new HttpError(failed, new Error(`Request to ${what} timed out after ${this.#timeoutMs / 1000} seconds`)));
+      }, this.#timeoutMs);
+      const request = start(settle);
       pending.request = request;
       request.on("error", (error) => {
         settle(new HttpError(failed, error));
       });
-      request.end(body);
     });
   }
 

@@ -10,8 +10,8 @@
  * before the request, so no caller can bypass it: a secret in an engine's
  * answer or stderr reaches the chat as `[REDACTED:<name>]`.
  *
- * getUpdates and getFile bypass the outbox: the polling loop
- * calls them on `client.api` directly.
+ * getUpdates and file downloads bypass the outbox: the polling loop calls
+ * getUpdates on `client.api` directly, and so does `file-download.ts`.
  */
 import { BotApi } from "./bot-api.js";
 import type {
@@ -141,6 +141,21 @@ export class TelegramClient {
       priority: PRIORITY.send,
       label: "sendMessage",
       execute: () => this.send(chatId, text, options),
+    });
+  }
+
+  /** Sends a file as a document (multipart), through the outbox like a message; the caption is redacted like text. */
+  sendDocument(chatId: number, document: { filename: string; data: Buffer }, options: TelegramSendOptions & { caption?: string } = {}): Promise<MessageRef | null> {
+    return this.outbox.enqueue({
+      chatId,
+      priority: PRIORITY.send,
+      label: "sendDocument",
+      execute: async () => {
+        const caption = options.caption === undefined ? {} : { caption: this.redactor.redact(options.caption) };
+        const message = await this.api.sendDocument(chatId, document, { ...caption, ...placement(chatId, options) });
+        checkAnswer(SentMessageSchema, "sendDocument", message);
+        return { chatId: message.chat.id, messageId: message.message_id, threadId: message.message_thread_id ?? threadOf(options) };
+      },
     });
   }
 
@@ -319,20 +334,15 @@ export class TelegramClient {
   }
 
   private async send(chatId: number, text: string, options: TelegramSendOptions): Promise<MessageRef> {
-    // A reply only within the chat; the thread defaults to the replied-to message's.
-    const replyTo = options.replyTo?.chatId === chatId ? options.replyTo : null;
-    const threadId = options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
     const safe = this.redacted(text, options.entities);
     const message = await this.api.sendMessage(chatId, safe.text, {
       link_preview_options: { is_disabled: true },
       ...(safe.entities === undefined ? {} : { entities: safe.entities }),
-      ...(replyTo === null ? {} : { reply_parameters: { message_id: replyTo.messageId, allow_sending_without_reply: true } }),
-      ...(threadId === null ? {} : { message_thread_id: threadId }),
+      ...placement(chatId, options),
       ...(options.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
-      ...(options.notify === false ? { disable_notification: true } : {}),
     });
     checkAnswer(SentMessageSchema, "sendMessage", message);
-    return { chatId: message.chat.id, messageId: message.message_id, threadId: message.message_thread_id ?? threadId };
+    return { chatId: message.chat.id, messageId: message.message_id, threadId: message.message_thread_id ?? threadOf(options) };
   }
 
   private async edit(ref: MessageRef, text: string, options: EditOptions): Promise<EditOutcome | null> {
@@ -371,4 +381,20 @@ export class TelegramClient {
     const fitted = safe.text.length > text.length ? fit(safe) : safe;
     return { text: fitted.text, entities: entities === undefined && fitted.entities.length === 0 ? undefined : fitted.entities };
   }
+}
+
+/** The thread a send goes to: the one asked for, else the replied-to message's. */
+function threadOf(options: SendOptions): number | null {
+  return options.threadId !== undefined ? options.threadId : (options.replyTo?.threadId ?? null);
+}
+
+/** Where a send lands: its reply (only within the chat), thread and notification. */
+function placement(chatId: number, options: SendOptions): Record<string, unknown> {
+  const replyTo = options.replyTo?.chatId === chatId ? options.replyTo : null;
+  const threadId = threadOf(options);
+  return {
+    ...(replyTo === null ? {} : { reply_parameters: { message_id: replyTo.messageId, allow_sending_without_reply: true } }),
+    ...(threadId === null ? {} : { message_thread_id: threadId }),
+    ...(options.notify === false ? { disable_notification: true } : {}),
+  };
 }

@@ -436,3 +436,38 @@ describe("redaction", () => {
   });
 });
 
+
+describe("documents and downloads", () => {
+  it("sends a document in a topic as a reply, retried through a 502, with its caption redacted", async () => {
+    const { tg, client, logs } = await setup({ redactor: new Redactor().add("DB_PASSWORD", "hunter2-hunter2") });
+    const thread = tg.addForumTopic(FORUM, "app @main");
+    const prompt = tg.injectMessage({ chat: FORUM, from: USER, text: "get it", message_thread_id: thread });
+    tg.failNext("sendDocument", { code: 502 });
+    const data = Buffer.from([0, 1, 2, 255, 13, 10]);
+    const ref: MessageRef = { chatId: FORUM, messageId: prompt.message.message_id, threadId: thread };
+    const sent = await client.sendDocument(FORUM, { filename: "x.bin", data }, { replyTo: ref, caption: "pw hunter2-hunter2" });
+    expect(sent).toMatchObject({ chatId: FORUM, threadId: thread });
+    const stored = tg.messages(FORUM).find((message) => message.messageId === sent?.messageId);
+    expect(stored?.upload?.data.equals(data)).toBe(true);
+    expect(stored?.caption).toBe("pw [REDACTED:DB_PASSWORD]");
+    expect(stored?.replyToMessageId).toBe(prompt.message.message_id);
+    expect(tg.calls("sendDocument")).toHaveLength(2);
+    expect(JSON.stringify(logs())).not.toContain(tg.token);
+  });
+
+  it("downloads what getFile names; a bad id, a declared size over the limit and a failed download each say which step failed", async () => {
+    const { downloadFile } = await import("../../src/telegram/file-download.js");
+    const { tg, client, logs } = await setup();
+    const log = pino({ level: "silent" });
+    const data = Buffer.alloc(3000, 7);
+    const sent = tg.injectMessage({ chat: USER, from: USER, document: { content: data, file_name: "a.bin" } });
+    const fileId = sent.message.document?.file_id ?? "";
+    const got = await downloadFile(client, fileId, 3000, log);
+    expect(got.ok && got.data.equals(data)).toBe(true);
+    expect(await downloadFile(client, fileId, 2999, log)).toEqual({ ok: false, reason: "too_large" });
+    expect(await downloadFile(client, "no-such-file", 3000, log)).toEqual({ ok: false, reason: "metadata" });
+    tg.failNext("downloadFile", { code: 500 });
+    expect(await downloadFile(client, fileId, 3000, log)).toEqual({ ok: false, reason: "download" });
+    expect(JSON.stringify(logs())).not.toContain(tg.token);
+  });
+});

@@ -97,3 +97,48 @@ describe("BotApi", () => {
     for (const error of [gateway, timedOut, refused]) expect(JSON.stringify({ message: (error as Error).message, cause: String((error as HttpError).error) })).not.toContain(TOKEN);
   });
 });
+
+describe("BotApi files, against the fake Bot API server", () => {
+  // Every byte value, twice, and a CRLF + boundary-looking run: multipart must carry them untouched.
+  const binary = Buffer.concat([Buffer.from(Array.from({ length: 512 }, (_, index) => index % 256)), Buffer.from("\r\n--takopi-x--\r\n")]);
+
+  it("uploads a document as multipart, byte for byte, with its parameters", async () => {
+    const { startFakeTelegram } = await import("../../support/fake-telegram/index.js");
+    const { USER, STANDARD_WORLD } = await import("../../support/fake-telegram/standard-world.js");
+    const tg = await startFakeTelegram(STANDARD_WORLD);
+    try {
+      const asked = tg.injectMessage({ chat: USER, from: USER, text: "send it" });
+      const api = new BotApi(tg.token, { apiRoot: tg.apiRoot });
+      const sent = await api.sendDocument(USER, { filename: 'a "b".bin', data: binary }, { caption: "here", reply_parameters: { message_id: asked.message.message_id } });
+      expect(sent.document?.file_name).toBe("a %22b%22.bin");
+      const stored = tg.messages(USER).at(-1);
+      expect(stored?.upload?.data.equals(binary)).toBe(true);
+      expect(stored?.caption).toBe("here");
+      expect(stored?.replyToMessageId).toBe(asked.message.message_id);
+    } finally {
+      await tg.close();
+    }
+  });
+
+  it("downloads a file getFile names, and stops at maxBytes", async () => {
+    const { startFakeTelegram } = await import("../../support/fake-telegram/index.js");
+    const { USER, STANDARD_WORLD } = await import("../../support/fake-telegram/standard-world.js");
+    const { FileTooLargeError } = await import("../../../src/telegram/bot-api.js");
+    const tg = await startFakeTelegram(STANDARD_WORLD);
+    try {
+      const injected = tg.injectMessage({ chat: USER, from: USER, document: { content: binary, file_name: "x.bin", file_path: "documents/with space/x.bin" } });
+      const fileId = injected.message.document?.file_id ?? "";
+      const api = new BotApi(tg.token, { apiRoot: tg.apiRoot });
+      const file = await api.getFile(fileId);
+      expect(file.file_path).toBe("documents/with space/x.bin");
+      expect((await api.downloadFile(file.file_path ?? "", { maxBytes: binary.length })).equals(binary)).toBe(true);
+      await expect(api.downloadFile(file.file_path ?? "", { maxBytes: binary.length - 1 })).rejects.toBeInstanceOf(FileTooLargeError);
+      const missing: unknown = await api.downloadFile("documents/none.bin", { maxBytes: 10 }).catch((caught: unknown) => caught);
+      expect(missing).toBeInstanceOf(HttpError);
+      expect((missing as HttpError).status).toBe(404);
+      expect(String((missing as HttpError).error)).not.toContain(tg.token);
+    } finally {
+      await tg.close();
+    }
+  });
+});
