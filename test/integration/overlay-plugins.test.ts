@@ -94,6 +94,16 @@ describe("/projects", () => {
 });
 
 describe("/status", () => {
+  it("says which chat features are on, as the config has them", async () => {
+    bridge = await BridgeHarness.create({
+      telegram: { voice_transcription: true, files: { enabled: true, auto_put_mode: "prompt" }, topics: { enabled: false } },
+    });
+    await bridge.start();
+    const status = bridge.send("/status");
+    const answer = await bridge.replyTo(status.stored.messageId, (text) => text.startsWith("takopi "));
+    expect(answer.text).toContain("topics: off, files: on (auto-put: prompt), voice: on (gpt-4o-mini-transcribe)");
+  });
+
   it("shows the version, engines with their CLI versions, runs and units", async () => {
     bridge = await BridgeHarness.create();
     await bridge.start();
@@ -104,6 +114,7 @@ describe("/status", () => {
     expect(answer.text).toContain("codex (default): codex 0.0.0-fake");
     expect(answer.text).toContain("runs: 1 running, 0 queued");
     expect(answer.text).toContain("units: none allowlisted");
+    expect(answer.text).toContain("topics: off, files: off, voice: off");
     await bridge.openGate("status");
     await bridge.replyTo(work.stored.messageId, (text) => text.startsWith("done"));
   });

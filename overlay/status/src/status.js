@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * `/status`: is takopi healthy, what can it run, what is it doing. Version,
- * uptime, when the config was last (re)loaded, the engines with their CLI
+ * uptime, when the config was last (re)loaded, which chat features are on
+ * (forum topics, file transfer, voice notes), the engines with their CLI
  * versions, running and queued runs, and the state of the host units
  * `/refresh` may restart.
  */
@@ -11,7 +12,7 @@ import { promisify } from "node:util";
 import { readRefreshSettings, RefreshConfigError } from "takopi-overlay-refresh/settings";
 import { unitStates } from "takopi-overlay-refresh/unit-state";
 
-/** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo } from "takopi" */
+/** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo, TelegramSettings } from "takopi" */
 
 const execFileAsync = promisify(execFile);
 const VERSION_TIMEOUT_MS = 5000;
@@ -33,6 +34,7 @@ const status = {
       `takopi ${runtime.version}, up ${duration(now - runtime.startedAt)} (since ${new Date(runtime.startedAt).toISOString()})`,
       `config: ${runtime.configPath}, loaded ${duration(now - runtime.configLoadedAt())} ago`,
       `projects: ${runtime.projects().length}`,
+      features(runtime.config().settings.transports.telegram),
       "",
       "engines:",
       ...engines,
@@ -45,6 +47,18 @@ const status = {
   },
 };
 export default status;
+
+/**
+ * Topics, files and voice, as `[transports.telegram]` has them now (hot reload included).
+ * @param {TelegramSettings | undefined} telegram
+ */
+export function features(telegram) {
+  if (telegram === undefined) return "topics: off, files: off, voice: off";
+  const topics = telegram.topics.enabled ? `on (scope ${telegram.topics.scope})` : "off";
+  const files = telegram.files.enabled ? `on${telegram.files.auto_put ? ` (auto-put: ${telegram.files.auto_put_mode})` : ""}` : "off";
+  const voice = telegram.voice_transcription ? `on (${telegram.voice_transcription_model})` : "off";
+  return `topics: ${topics}, files: ${files}, voice: ${voice}`;
+}
 
 /**
  * @param {EngineInfo[]} engines
