@@ -33,7 +33,7 @@ async function chatProblem(chatId: number, facts: TopicChatFacts): Promise<strin
   const chat = await facts.chat(chatId);
   if (typeof chat === "string") return `topics: cannot read chat ${chatId} (${chat}); add the bot to that chat and check the id.`;
   if (chat.type !== "supergroup") {
-    return `topics enabled but chat ${chatId} is a ${chat.type}, not a supergroup; convert the group to a supergroup and turn on topics.`;
+    return `topics enabled but chat ${chatId} is a ${chat.type} chat, not a supergroup; convert the group to a supergroup and turn on topics.`;
   }
   if (chat.is_forum !== true) return `topics enabled but chat ${chatId} does not have topics turned on; turn on topics in the group's settings.`;
   const member = await facts.botMember(chatId);
