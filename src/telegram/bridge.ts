@@ -36,6 +36,8 @@ import type { BridgeServices } from "./services.js";
 import { startupMessage } from "./startup-message.js";
 import { openTelegramState, stateDirFor } from "./state/index.js";
 import { telegramSurface } from "./surface.js";
+import { scopeLabel, topicsScope } from "./topics/settings.js";
+import { botApiFacts, topicsProblems } from "./topics/validate.js";
 
 /** How long running engines get to show `cancelled` at shutdown before we stop waiting. */
 const SHUTDOWN_RUNS_MS = 10_000;
@@ -64,16 +66,22 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     ...(retryMaxMs === undefined ? {} : { outbox: { backoff: { maxMs: retryMaxMs } } }),
   });
 
-  const me = await connect(client, log, context.signal);
-  if (me === null) return 0;
-  if (typeof me === "string") {
-    log.error({ event: "telegram.connect_failed" }, me);
-    // The plain line for a person; with TAKOPI_LOG_FORMAT=json the log line above says it.
-    if (logFormat() === "console") process.stderr.write(`takopi: ${me}\n`);
+  const refuse = async (event: string, problems: readonly string[]): Promise<number> => {
+    for (const problem of problems) {
+      log.error({ event }, problem);
+      // The plain line for a person; with TAKOPI_LOG_FORMAT=json the log line above says it.
+      if (logFormat() === "console") process.stderr.write(`takopi: ${problem}\n`);
+    }
     await client.close({ drain: false });
     return 1;
-  }
+  };
+  const me = await connect(client, log, context.signal);
+  if (me === null) return 0;
+  if (typeof me === "string") return refuse("telegram.connect_failed", [me]);
   log.info({ event: "telegram.connected", bot: me.username, api_root: telegram.api_root }, `connected as @${me.username}`);
+  // Topics that cannot work are a configuration mistake: say what to fix in Telegram, one line each.
+  const topicProblems = await topicsProblems(topicsScope(config()), botApiFacts(client.api, me.id));
+  if (topicProblems.length > 0) return refuse("topics.invalid", topicProblems);
   warnUnsupported(config(), log);
 
   const defaultEngine = (): string => context.defaultEngineOverride ?? config().settings.default_engine;
@@ -133,6 +141,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     engines,
     chatSessions: state.chatSessions,
     chatPrefs: state.chatPrefs,
+    topics: state.topics,
     plugins: context.plugins,
     runtime,
     config,
@@ -224,7 +233,7 @@ async function publishMenu(services: BridgeServices): Promise<void> {
     engines: services.engines.available(),
     projectAliases: Object.keys(config.settings.projects),
     plugins: services.plugins.entries("command").map((entry) => ({ id: entry.id, description: entry.description })),
-    topicsEnabled: false,
+    topicsEnabled: topicsScope(config).enabled,
     filesEnabled: false,
   });
   if (truncated > 0) services.log.warn({ event: "telegram.menu_truncated", dropped: truncated }, "command menu over Telegram's limit of 100; some entries left out");
@@ -242,6 +251,7 @@ async function announce(services: BridgeServices, backlog: BacklogSummary): Prom
     projects: Object.keys(config.settings.projects),
     sessionMode: telegram.session_mode,
     showResumeLine: telegram.show_resume_line,
+    topics: topicsScope(config).enabled ? `enabled (scope=${scopeLabel(topicsScope(config))})` : "disabled",
     cwd: process.cwd(),
     plainPrompts: plainPromptTarget(config.settings, telegram.chat_id),
     backlog,
@@ -308,7 +318,6 @@ function retryMaxFromEnv(log: Logger): number | undefined {
 function warnUnsupported(config: LoadedConfig, log: Logger): void {
   const telegram = transportConfig(config, "telegram");
   const unsupported = [
-    telegram.topics.enabled ? "[transports.telegram.topics] enabled" : null,
     telegram.files.enabled ? "[transports.telegram.files] enabled" : null,
     telegram.voice_transcription ? "voice_transcription" : null,
   ].filter((item): item is string => item !== null);

@@ -8,6 +8,7 @@ import type { DoctorCheck } from "../plugins/types.js";
 import { errorMessage } from "../util/errors.js";
 import { Redactor } from "../secrets/redactor.js";
 import { BotApi, BotApiError, HttpError } from "./bot-api.js";
+import { topicsDoctorChecks } from "./topics/doctor.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -66,6 +67,8 @@ export async function telegramDoctorChecks(config: LoadedConfig, signal: AbortSi
           },
     );
   }
+
+  checks.push(...(await topicsDoctorChecks(config, me.result.id, (call) => callBotApi(apiRoot, token, signal, call))));
 
   const files = settings.files;
   if (!files.enabled) checks.push({ label: "file transfer", status: "ok", detail: "disabled" });

@@ -27,7 +27,9 @@ import { isProjectChoice, ProjectChoices } from "./project-choice.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { withReasoningNote } from "./reasoning-note.js";
-import { chatSettings, chooseEngine, contextFooter, sessionOwner, telegramSettings, type BridgeServices, type ChatSettings } from "./services.js";
+import { effectiveOverrides, effectiveTrigger, scopeSettings, storeSession, type ScopeSettings } from "./scope.js";
+import { chooseEngine, contextFooter, telegramSettings, type BridgeServices } from "./services.js";
+import { topicBindingCheck } from "./topics/binding.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -38,8 +40,8 @@ interface PendingPrompt {
    * arrive after it started wait for the job's session through it.
    */
   job: PromiseWithResolvers<JobHandle | null>;
-  /** The chat's settings read while the prompt was routed; only while it is dispatched at once. */
-  settings: Promise<ChatSettings> | null;
+  /** Its chat's or topic's settings read while the prompt was routed; only while it is dispatched at once. */
+  settings: Promise<ScopeSettings> | null;
   /** The project the person picked for a prompt that named none (project-choice.ts). */
   project: string | null;
 }
@@ -116,9 +118,9 @@ export class MessageRouter {
     }
 
     // Read in the same look at the state files as the trigger mode, in case this is a prompt.
-    const settings = chatSettings(this.#services, message);
+    const settings = scopeSettings(this.#services, message);
     settings.catch(() => undefined);
-    if ((await services.chatPrefs.getTriggerMode(message.chatId)) === "mentions" && !addressesBot(this.#services, message, command)) {
+    if (effectiveTrigger((await settings).trigger).mode === "mentions" && !addressesBot(this.#services, message, command)) {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
     }
@@ -171,8 +173,7 @@ export class MessageRouter {
       this.#replyWith(message, () => handler(this.#services, message, argsText));
       return;
     }
-    const feature = command === "file" ? "file transfer (`/file`)" : "forum topics (`/topic`)";
-    void this.#reply(message, `${feature} is not supported by this version of takopi.`);
+    void this.#reply(message, "file transfer (`/file`) is not supported by this version of takopi.");
   }
 
   /** An enabled plugin command that no built-in command, engine or project shadows. */
@@ -228,9 +229,9 @@ export class MessageRouter {
   }
 
   /** Turns a prompt into a run, or answers why it cannot run. */
-  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings> | null = null): Promise<void> {
+  async #dispatch(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ScopeSettings> | null = null): Promise<void> {
     try {
-      pending.job.resolve(await this.#submit(message, text, pending, settings ?? chatSettings(this.#services, message)));
+      pending.job.resolve(await this.#submit(message, text, pending, settings ?? scopeSettings(this.#services, message)));
     } finally {
       // A prompt that failed to become a job (an answered error, or a bug) has no session to wait for.
       pending.job.resolve(null);
@@ -238,15 +239,15 @@ export class MessageRouter {
   }
 
   /** The job for a prompt, or null once the user was told why it cannot run. */
-  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt, settings: Promise<ChatSettings>): Promise<JobHandle | null> {
+  async #submit(message: IncomingMessage, text: string, pending: PendingPrompt, scope: Promise<ScopeSettings>): Promise<JobHandle | null> {
     const services = this.#services;
     const { engines, scheduler } = services;
     const config = services.config();
     const telegram = telegramSettings(services);
     const projects = config.settings.projects;
     const codecs = engines.codecs(services.defaultEngine());
-    const owner = sessionOwner(services, message);
-    const { ambient, chatDefault, overrides: allOverrides, sessions } = await settings;
+    const settings = await scope;
+    const { ambient, sessions } = settings;
     const target: PlainPromptTarget = pending.project === null ? plainPromptTarget(config.settings, message.chatId) : { kind: "project", alias: pending.project };
     let resolved;
     try {
@@ -262,6 +263,9 @@ export class MessageRouter {
       if (error instanceof DirectiveError) return this.#fail(message, error.message);
       throw error;
     }
+    // In a forum topic: directives naming a context bind the topic; an unbound topic does not run.
+    const unbound = await topicBindingCheck(services, settings, resolved);
+    if (unbound !== null) return this.#reply(message, unbound).then(() => null);
 
     // A new session that names no project, where takopi's own directory is no place to run: ask.
     const unplaced = resolved.resumeToken === null && pending.replyResume === null && resolved.context?.project == null && resolved.prompt.trim() !== "";
@@ -276,7 +280,7 @@ export class MessageRouter {
     if (resume !== null) {
       engine = resume.engine;
     } else {
-      engine = chooseEngine(services, resolved.engineOverride, chatDefault, resolved.context?.project ?? null).engine;
+      engine = chooseEngine(services, resolved.engineOverride, settings.defaults, resolved.context?.project ?? null).engine;
       const stored = sessions?.[engine];
       if (stored !== undefined) resume = { engine, value: stored };
     }
@@ -298,12 +302,12 @@ export class MessageRouter {
       throw error;
     }
 
-    const overrides = allOverrides[engine];
+    const overrides = effectiveOverrides(settings, engine);
     const runOptions: RunOptions = {};
-    if (overrides?.model != null) runOptions.model = overrides.model;
-    if (overrides?.reasoning != null) runOptions.reasoning = overrides.reasoning;
-    // With a stored session the resume line may be hidden (`show_resume_line = false`).
-    const showResume = telegram.show_resume_line || owner === null;
+    if (overrides.model !== null) runOptions.model = overrides.model;
+    if (overrides.reasoning !== null) runOptions.reasoning = overrides.reasoning;
+    // With a stored session (a topic's or a chat's) the resume line may be hidden (`show_resume_line = false`).
+    const showResume = telegram.show_resume_line || sessions === null;
     const spec: JobSpec = {
       runner: withReasoningNote(runner, runOptions),
       source: messageRef(message),
@@ -316,11 +320,9 @@ export class MessageRouter {
       project: resolved.context?.project ?? null,
       branch: resolved.context?.branch ?? null,
       onThreadKnown: (token) => {
-        if (owner !== null) {
-          services.chatSessions.setResume(owner.chatId, owner.ownerId, token).catch((error: unknown) => {
-            services.log.error({ event: "telegram.session_store_failed", err: error }, "could not store the chat session");
-          });
-        }
+        storeSession(services, settings, token).catch((error: unknown) => {
+          services.log.error({ event: "telegram.session_store_failed", err: error }, "could not store the session");
+        });
       },
     };
     if (!showResume) spec.formatResume = () => "";
@@ -376,10 +378,10 @@ export class MessageRouter {
 
 /** `/cancel`, a built-in command, or an upstream command this build leaves out (answered as unsupported). */
 function isBuiltin(command: string): boolean {
-  return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file" || command === "topic";
+  return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file";
 }
 
-function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ChatSettings> | null = null): PendingPrompt {
+function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ScopeSettings> | null = null): PendingPrompt {
   return { replyResume, job: Promise.withResolvers(), settings, project: null };
 }
 

@@ -13,7 +13,7 @@ import type { BridgeRuntime } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import type { TelegramClient } from "./client.js";
 import type { IncomingMessage } from "./incoming.js";
-import type { ChatPrefsStore, ChatSessionsStore, EngineOverrides } from "./state/index.js";
+import type { ChatPrefsStore, ChatSessionsStore, TopicsStore } from "./state/index.js";
 
 export interface BridgeServices {
   client: TelegramClient;
@@ -21,6 +21,8 @@ export interface BridgeServices {
   engines: EngineCatalogue;
   chatSessions: ChatSessionsStore;
   chatPrefs: ChatPrefsStore;
+  /** Forum topics' bindings, sessions and settings (used when topics are enabled). */
+  topics: TopicsStore;
   plugins: PluginRegistry;
   runtime: BridgeRuntime;
   /** The config in force (hot reload replaces it). */
@@ -81,57 +83,30 @@ export async function ambientContext(services: Pick<BridgeServices, "config" | "
   return project === null ? null : { project, branch: null };
 }
 
-/** What a prompt's run needs to know about its chat before it is known which engine runs. */
-export interface ChatSettings {
-  ambient: RunContext | null;
-  chatDefault: string | null;
-  overrides: Record<string, EngineOverrides>;
-  /** The stored sessions (engine → resume value); null without a session owner. */
-  sessions: Record<string, string> | null;
-}
+export type EngineSource = "directive" | "topic default" | "chat default" | "project default" | "global default";
 
-/** A chat's settings for a prompt, read at once: reads of one state file issued together share one look at it. */
-export async function chatSettings(
-  services: Pick<BridgeServices, "config" | "chatPrefs" | "chatSessions">,
-  message: Pick<IncomingMessage, "chatId" | "isPrivate" | "senderId" | "threadId">,
-): Promise<ChatSettings> {
-  const owner = sessionOwner(services, message);
-  const [ambient, chatDefault, overrides, sessions] = await Promise.all([
-    ambientContext(services, message.chatId),
-    services.chatPrefs.getDefaultEngine(message.chatId),
-    services.chatPrefs.getAllEngineOverrides(message.chatId),
-    owner === null ? null : services.chatSessions.getSessions(owner.chatId, owner.ownerId),
-  ]);
-  return { ambient, chatDefault, overrides, sessions };
+/** The `/agent set` defaults that apply to a message: its topic's (if in one) and its chat's. */
+export interface EngineDefaults {
+  topic: string | null;
+  chat: string | null;
 }
-
-export type EngineSource = "directive" | "chat default" | "project default" | "global default";
 
 /**
- * The engine for a new session, first found wins: the `/engine` directive, the
- * chat's `/agent set` default, the project's `default_engine`, the global
- * default. Defaults naming an engine that no longer exists are skipped.
+ * The engine for a new session, first found wins: the `/engine` directive,
+ * the topic's `/agent set` default, the chat's, the project's
+ * `default_engine`, the global default. Defaults naming an engine that no
+ * longer exists are skipped.
  */
-export async function resolveEngine(
-  services: Pick<BridgeServices, "config" | "chatPrefs" | "engines" | "defaultEngine">,
-  chatId: number,
-  directive: string | null,
-  project: string | null,
-): Promise<{ engine: string; source: EngineSource }> {
-  const chatDefault = directive === null ? await services.chatPrefs.getDefaultEngine(chatId) : null;
-  return chooseEngine(services, directive, chatDefault, project);
-}
-
-/** resolveEngine with the chat's default engine (`getDefaultEngine`) already read. */
 export function chooseEngine(
   services: Pick<BridgeServices, "config" | "engines" | "defaultEngine">,
   directive: string | null,
-  chatDefault: string | null,
+  defaults: EngineDefaults,
   project: string | null,
 ): { engine: string; source: EngineSource } {
   const known = new Set(services.engines.ids());
   if (directive !== null) return { engine: directive, source: "directive" };
-  if (chatDefault !== null && known.has(chatDefault)) return { engine: chatDefault, source: "chat default" };
+  if (defaults.topic !== null && known.has(defaults.topic)) return { engine: defaults.topic, source: "topic default" };
+  if (defaults.chat !== null && known.has(defaults.chat)) return { engine: defaults.chat, source: "chat default" };
   const projectDefault = project === null ? null : (projectsOf(services)[project]?.default_engine ?? null);
   if (projectDefault !== null && known.has(projectDefault)) return { engine: projectDefault, source: "project default" };
   return { engine: services.defaultEngine(), source: "global default" };

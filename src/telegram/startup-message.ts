@@ -15,6 +15,8 @@ export interface StartupFacts {
   projects: readonly string[];
   sessionMode: "stateless" | "chat";
   showResumeLine: boolean;
+  /** `disabled`, or `enabled (scope=…)` with `auto` resolved. */
+  topics: string;
   cwd: string;
   /** Where a prompt that names no project runs, in the main chat. */
   plainPrompts: PlainPromptTarget;
@@ -29,7 +31,7 @@ export function startupMessage(facts: StartupFacts): RenderedText {
     `engines: \`${engines}\``,
     `projects: \`${facts.projects.length > 0 ? [...facts.projects].sort().join(", ") : "none"}\``,
     `mode: \`${facts.sessionMode}\``,
-    "topics: `disabled`",
+    `topics: \`${facts.topics}\``,
     `resume lines: \`${facts.showResumeLine ? "shown" : "hidden"}\``,
     plainPromptsLine(facts.plainPrompts, facts.cwd),
   ];

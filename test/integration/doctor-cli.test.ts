@@ -60,7 +60,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number } = {}): Promise<void> {
+async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number; topics?: string[] } = {}): Promise<void> {
   await writeFile(
     configPath,
     [
@@ -70,6 +70,7 @@ async function writeConfig(options: { token?: string; apiRoot?: string; chatId?:
       `chat_id = ${options.chatId ?? USER}`,
       `api_root = "${options.apiRoot ?? telegram.apiRoot}"`,
       `allowed_user_ids = [${USER}]`,
+      ...(options.topics === undefined ? [] : ["[transports.telegram.topics]", ...options.topics]),
       "[projects.app]",
       `path = "${repo}"`,
       `chat_id = ${PROJECT_CHAT}`,
@@ -101,6 +102,7 @@ describe("takopi doctor", () => {
       "[ok  ] telegram token: @takopi_test_bot",
       `[ok  ] chat_id: private "@ada" (${USER})`,
       `[ok  ] projects.app.chat_id: supergroup "App team" (${PROJECT_CHAT})`,
+      "[ok  ] topics: disabled",
       "[ok  ] file transfer: disabled",
       "[ok  ] allowed users: 1 user id(s)",
       `[FAIL] engine claude: ${binDir}/claude --version failed: claude: cannot find its install`,
@@ -144,6 +146,28 @@ describe("takopi doctor", () => {
     await writeConfig({ chatId: 999 });
     const result = await takopi(["doctor"], { home, env });
     expect(result.stdout).toMatch(/\[FAIL\] chat_id: unreachable \(999\): .*chat not found/);
+  });
+
+  it("with topics enabled, checks that each topic chat is a forum where the bot manages topics", async () => {
+    await writeConfig({ topics: ["enabled = true"] });
+    const good = await takopi(["doctor"], { home, env });
+    expect(good.stdout.split("\n")).toContain(`[ok  ] topics (scope=auto (projects)): forum chats where the bot manages topics: ${PROJECT_CHAT}`);
+
+    telegram.setMember(PROJECT_CHAT, telegram.botInfo.id, { status: "administrator", can_manage_topics: false });
+    try {
+      const bad = await takopi(["doctor"], { home, env });
+      expect(bad.exitCode).toBe(1);
+      const lines = bad.stdout.split("\n");
+      const at = lines.indexOf(`[FAIL] topics (scope=auto (projects)): topics enabled but the bot may not manage topics in chat ${PROJECT_CHAT}`);
+      expect(at).toBeGreaterThan(0);
+      expect(lines[at + 1]).toBe('        fix: grant it the "manage topics" admin right.');
+    } finally {
+      telegram.setMember(PROJECT_CHAT, telegram.botInfo.id, "administrator");
+    }
+
+    await writeConfig({ topics: ["enabled = true", 'scope = "main"'] });
+    const privateMain = await takopi(["doctor"], { home, env });
+    expect(privateMain.stdout).toContain(`[FAIL] topics (scope=main): topics enabled but chat ${USER} is a private chat, not a supergroup`);
   });
 
   it("a broken config is the first and only failing line, and no stack trace", async () => {

@@ -1,17 +1,22 @@
 /**
  * `/ctx` outside forum topics: bind a chat to a project and
  * branch so that plain messages run there, show the binding, or clear it.
+ * Inside a topic, ctx-topic.ts answers.
  */
 import { resolveMessage, type RunContext } from "../../core/directives.js";
 import { splitArgs } from "../../core/slash.js";
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, chatProject, describeContext, projectsOf, type BridgeServices } from "../services.js";
 import { plainPromptProject } from "../../core/plain-prompt.js";
+import { messageScope } from "../scope.js";
+import { topicCtxCommand } from "./ctx-topic.js";
 
 const CTX_UNKNOWN = "unknown `/ctx` command. use `/ctx`, `/ctx set`, or `/ctx clear`.";
 
 export async function ctxCommand(services: BridgeServices, message: IncomingMessage, argsText: string): Promise<string> {
-  const [action, ...rest] = splitArgs(argsText);
+  const args = splitArgs(argsText);
+  if (messageScope(services, message).kind === "topic") return topicCtxCommand(services, message, args);
+  const [action, ...rest] = args;
   if (action === undefined || (action === "show" && rest.length === 0)) return showContext(services, message);
   if (action === "clear" && rest.length === 0) {
     await services.chatPrefs.setContext(message.chatId, null);

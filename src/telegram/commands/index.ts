@@ -14,6 +14,7 @@ import { agentCommand } from "./agent.js";
 import { ctxCommand } from "./ctx.js";
 import { newCommand } from "./new.js";
 import { overrideCommand } from "./overrides.js";
+import { topicCommand } from "./topic.js";
 import { triggerCommand } from "./trigger.js";
 
 export { cancelButton, cancelCommand } from "./cancel.js";
@@ -28,4 +29,5 @@ export const BUILTIN_COMMANDS: ReadonlyMap<string, ChatCommand> = new Map<string
   ["model", (services, message, argsText) => overrideCommand(services, message, splitArgs(argsText), "model")],
   ["reasoning", (services, message, argsText) => overrideCommand(services, message, splitArgs(argsText), "reasoning")],
   ["trigger", (services, message, argsText) => triggerCommand(services, message, splitArgs(argsText))],
+  ["topic", topicCommand],
 ]);

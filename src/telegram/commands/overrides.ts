@@ -1,13 +1,14 @@
 /**
- * `/model` and `/reasoning`: show or change a chat's
- * per-engine model and reasoning overrides. The two commands differ only in
- * their words and, for reasoning, the levels accepted.
+ * `/model` and `/reasoning`: show or change the per-engine model and
+ * reasoning overrides of a chat, or of a forum topic (whose fields beat the
+ * chat's, field by field). The two commands differ only in their words and,
+ * for reasoning, the levels accepted.
  */
 import type { IncomingMessage } from "../incoming.js";
-import { ambientContext, resolveEngine, type BridgeServices } from "../services.js";
+import { messageScope, scopeLayer } from "../scope.js";
+import type { BridgeServices } from "../services.js";
 import type { OverrideField } from "../state/index.js";
 import { availableList, permissionText, scopeEngine, unknownEngine } from "./settings.js";
-import { plainPromptProject } from "../../core/plain-prompt.js";
 
 export const REASONING_LEVELS = ["minimal", "low", "medium", "high", "xhigh"] as const;
 
@@ -42,6 +43,7 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
   const isEngine = (word: string | undefined): word is string => word !== undefined && engineIds.includes(word.toLowerCase());
   const [action, ...rest] = args;
   if (action === undefined || (action === "show" && rest.length === 0)) return showOverride(services, message, field);
+  const scope = messageScope(services, message);
 
   if (action === "set") {
     if (rest.length === 0 || (rest.length === 1 && isEngine(rest[0]))) return words.usage;
@@ -53,7 +55,7 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
       engine = rest[0].toLowerCase();
       value = rest.slice(1).join(" ");
     } else {
-      engine = await scopeEngine(services, message);
+      engine = (await scopeEngine(services, message)).engine;
       value = rest.join(" ");
     }
     if (field === "reasoning") {
@@ -62,8 +64,8 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
         return `unknown reasoning level \`${value}\`.\navailable levels: ${REASONING_LEVELS.join(", ")}`;
       }
     }
-    await services.chatPrefs.setOverride(message.chatId, engine, field, value);
-    return `chat ${words.noun} override set to \`${value}\` for \`${engine}\`.\nIf you want a clean start on ${words.cleanStart}, run \`/new\`.`;
+    await scopeLayer(services, scope).setOverride(engine, field, value);
+    return `${scope.kind} ${words.noun} override set to \`${value}\` for \`${engine}\`.\nIf you want a clean start on ${words.cleanStart}, run \`/new\`.`;
   }
 
   if (action === "clear" && rest.length <= 1) {
@@ -71,21 +73,22 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
     if (denied !== null) return denied;
     const named = rest[0];
     if (named !== undefined && !isEngine(named)) return unknownEngine(services, named);
-    const engine = named === undefined ? await scopeEngine(services, message) : named.toLowerCase();
-    await services.chatPrefs.setOverride(message.chatId, engine, field, null);
-    return `chat ${words.noun} override cleared.`;
+    const engine = named === undefined ? (await scopeEngine(services, message)).engine : named.toLowerCase();
+    await scopeLayer(services, scope).setOverride(engine, field, null);
+    return scope.kind === "topic" ? `topic ${words.noun} override cleared (using chat default).` : `chat ${words.noun} override cleared.`;
   }
   return words.usage;
 }
 
 async function showOverride(services: BridgeServices, message: IncomingMessage, field: OverrideField): Promise<string> {
-  const ambient = await ambientContext(services, message.chatId);
-  const { engine, source } = await resolveEngine(services, message.chatId, null, ambient?.project ?? plainPromptProject(services.config().settings, message.chatId));
-  const value = (await services.chatPrefs.getEngineOverrides(message.chatId, engine))?.[field] ?? null;
+  const { engine, source, settings } = await scopeEngine(services, message);
+  const topic = settings.overrides.topic[engine]?.[field] ?? null;
+  const chat = settings.overrides.chat[engine]?.[field] ?? null;
+  const value = topic ?? chat;
   const lines = [
     `engine: ${engine} (${source})`,
-    `${field}: ${value ?? "default"} (${value === null ? "no override" : "chat default"})`,
-    `defaults: topic: none, chat: ${value ?? "none"}`,
+    `${field}: ${value ?? "default"} (${topic !== null ? "topic override" : chat !== null ? "chat default" : "no override"})`,
+    `defaults: topic: ${topic ?? "none"}, chat: ${chat ?? "none"}`,
     `available engines: ${availableList(services)}`,
   ];
   if (field === "reasoning") lines.push(`available levels: ${REASONING_LEVELS.join(", ")}`);

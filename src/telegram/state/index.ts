@@ -23,6 +23,7 @@ export {
   type OverrideField,
   type StateStoreOptions,
   type StoredTriggerMode,
+  type TriggerMode,
 } from "./shared.js";
 export { TopicsStore, type TopicThread } from "./topics.js";
 

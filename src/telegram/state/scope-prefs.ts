@@ -10,6 +10,7 @@ import {
   normalizeText,
   normalizeTriggerMode,
   removeKey,
+  type TriggerNormalizer,
   type EngineOverrides,
   type OverrideField,
   type OverridesMap,
@@ -71,9 +72,12 @@ export class EntryTable<Data extends { version: number }, Entry> implements Entr
 /** Default engine, trigger mode and overrides of a table of entries. */
 export class ScopePrefs<Entry extends PrefsFields> {
   readonly #table: Entries<Entry>;
+  readonly #trigger: TriggerNormalizer;
 
-  constructor(table: Entries<Entry>) {
+  /** `trigger` says which modes the table stores (a chat: only `mentions`; a topic: `all` too). */
+  constructor(table: Entries<Entry>, trigger: TriggerNormalizer = normalizeTriggerMode) {
     this.#table = table;
+    this.#trigger = trigger;
   }
 
   async defaultEngine(key: string): Promise<string | null> {
@@ -88,13 +92,13 @@ export class ScopePrefs<Entry extends PrefsFields> {
   }
 
   async triggerMode(key: string): Promise<StoredTriggerMode | null> {
-    return normalizeTriggerMode((await this.#table.get(key))?.trigger_mode);
+    return this.#trigger((await this.#table.get(key))?.trigger_mode);
   }
 
-  /** `mentions` is stored; `all`, null or anything else clears it. */
+  /** A mode the table stores is stored; null or anything else clears it. */
   setTriggerMode(key: string, mode: string | null): Promise<void> {
     return this.#table.change(key, (entry) => {
-      entry.trigger_mode = normalizeTriggerMode(mode);
+      entry.trigger_mode = this.#trigger(mode);
     });
   }
 
@@ -121,10 +125,10 @@ export function allOverrides(entry: PrefsFields): Record<string, EngineOverrides
 }
 
 /** Whether none of the preference fields is set (the entry may still hold other things). */
-export function hasNoPrefs(entry: PrefsFields): boolean {
+export function hasNoPrefs(entry: PrefsFields, trigger: TriggerNormalizer = normalizeTriggerMode): boolean {
   return (
     normalizeText(entry.default_engine) === null &&
-    normalizeTriggerMode(entry.trigger_mode) === null &&
+    trigger(entry.trigger_mode) === null &&
     Object.values(entry.engine_overrides).every((raw) => normalizeOverrides(raw) === null)
   );
 }

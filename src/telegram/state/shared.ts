@@ -39,8 +39,15 @@ export interface EngineOverrides {
 
 export type OverrideField = keyof EngineOverrides;
 
-/** Only `mentions` is stored; `all` is the default and stored as null, as upstream stores it. */
-export type StoredTriggerMode = "mentions";
+/** Whether a chat or topic answers every message or only those that address the bot. */
+export type TriggerMode = "all" | "mentions";
+
+/**
+ * A chat stores only `mentions`; `all` is the default and stored as null, as
+ * upstream stores it. A topic also stores `all`, so it can override a
+ * mentions-only chat (upstream cannot: see normalizeTopicTriggerMode).
+ */
+export type StoredTriggerMode = TriggerMode;
 
 // Loose objects: keys a newer takopi (or upstream) adds survive our rewrites.
 // Fields are optional as well as nullable: upstream accepts both forms.
@@ -61,8 +68,21 @@ export function normalizeText(value: string | null | undefined): string | null {
   return trimmed ? trimmed : null;
 }
 
+export type TriggerNormalizer = (value: string | null | undefined) => StoredTriggerMode | null;
+
+/** A chat's stored mode: `mentions`, anything else is the default (null). */
 export function normalizeTriggerMode(value: string | null | undefined): StoredTriggerMode | null {
   return value?.trim().toLowerCase() === "mentions" ? "mentions" : null;
+}
+
+/**
+ * A topic's stored mode: `mentions` or `all`, anything else is unset (null).
+ * Upstream stores `all` as null, so its topics cannot say `all` in a
+ * mentions-only chat; upstream reading our file still sees `all` as unset.
+ */
+export function normalizeTopicTriggerMode(value: string | null | undefined): StoredTriggerMode | null {
+  const mode = value?.trim().toLowerCase();
+  return mode === "mentions" || mode === "all" ? mode : null;
 }
 
 export function normalizeContext(context: { project?: string | null; branch?: string | null } | null | undefined): BoundContext | null {

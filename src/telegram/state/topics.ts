@@ -11,7 +11,7 @@ import { allOverrides, EntryTable, hasNoPrefs, ScopePrefs } from "./scope-prefs.
 import {
   normalizeContext,
   normalizeText,
-  normalizeTriggerMode,
+  normalizeTopicTriggerMode,
   OptionalText,
   OverridesSchema,
   removeKey,
@@ -77,12 +77,12 @@ export class TopicsStore {
       entries: (state) => state.threads,
       blank: () => ({ context: null, sessions: {}, topic_title: null, default_engine: null, trigger_mode: null, engine_overrides: {} }),
       isEmpty: (entry) =>
-        hasNoPrefs(entry) &&
+        hasNoPrefs(entry, normalizeTopicTriggerMode) &&
         normalizeContext(entry.context) === null &&
         Object.keys(sessionValues(entry.sessions)).length === 0 &&
         normalizeText(entry.topic_title) === null,
     });
-    this.#prefs = new ScopePrefs(this.#threads);
+    this.#prefs = new ScopePrefs(this.#threads, normalizeTopicTriggerMode);
   }
 
   get path(): string {
@@ -99,7 +99,7 @@ export class TopicsStore {
       sessions: sessionValues(entry.sessions),
       topicTitle: normalizeText(entry.topic_title),
       defaultEngine: normalizeText(entry.default_engine),
-      triggerMode: normalizeTriggerMode(entry.trigger_mode),
+      triggerMode: normalizeTopicTriggerMode(entry.trigger_mode),
       engineOverrides: allOverrides(entry),
     };
   }
@@ -169,6 +169,7 @@ export class TopicsStore {
     return this.#prefs.triggerMode(threadKey(chatId, threadId));
   }
 
+  /** `all` and `mentions` are stored (an explicit `all` beats a mentions-only chat); null clears it. */
   setTriggerMode(chatId: number, threadId: number, mode: string | null): Promise<void> {
     return this.#prefs.setTriggerMode(threadKey(chatId, threadId), mode);
   }

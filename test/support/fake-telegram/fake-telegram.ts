@@ -101,6 +101,10 @@ export interface FakeTelegram {
   setMember(chatId: number, userId: number, member: MemberSpec): void;
   /** A topic created by a user (default: the chat's creator, else Telegram's service account); returns its thread id. */
   addForumTopic(chatId: number, name: string, options?: { from?: number; iconColor?: number }): number;
+  /** Someone deleted the topic in their client: it and its messages are gone, and calls naming it fail. */
+  deleteForumTopic(chatId: number, threadId: number): void;
+  /** The topic's current name, or undefined when there is no such topic. */
+  topicName(chatId: number, threadId: number): string | undefined;
   /** Makes a file downloadable (getFile + /file/…), as if a user had sent it. */
   registerFile(spec: FileSpec): RegisteredFile;
   file(fileId: string): StoredFile | undefined;
@@ -245,6 +249,18 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         date: nowSeconds(),
       }).threadId;
     },
+    deleteForumTopic(chatId, threadId) {
+      const state = world.chatForTest(chatId);
+      if (!state.topics.delete(threadId)) throw new Error(`fake-telegram: chat ${chatId} has no topic ${threadId}`);
+      for (const message of state.messages.values()) {
+        if (message.threadId === threadId && !message.deleted) {
+          message.deleted = true;
+          message.deletedAt = nowSeconds();
+        }
+      }
+      world.touch();
+    },
+    topicName: (chatId, threadId) => world.chats.get(chatId)?.topics.get(threadId)?.name,
     registerFile(spec) {
       const file = world.registerFile(toBuffer(spec.content), {
         folder: "documents",

@@ -271,6 +271,16 @@ describe("TopicsStore", () => {
     expect(await topics.getThread(1, 3)).toBeNull();
   });
 
+  it("stores a topic's explicit `all`, which a chat does not, and clears it", async () => {
+    const topics = store();
+    await topics.setTriggerMode(1, 2, "ALL");
+    expect(await topics.getTriggerMode(1, 2)).toBe("all");
+    expect(fileJson(TOPICS_FILE)).toMatchObject({ threads: { "1:2": { trigger_mode: "all" } } });
+    await topics.setTriggerMode(1, 2, "sometimes");
+    expect(await topics.getTriggerMode(1, 2)).toBeNull();
+    expect(fileJson(TOPICS_FILE)).toEqual({ version: 1, threads: {} });
+  });
+
   it("prunes a thread once everything is cleared, and deletes a thread outright", async () => {
     const topics = store();
     await topics.setContext(1, 2, { project: "api", branch: null });
@@ -311,7 +321,8 @@ describe("TopicsStore", () => {
       engineOverrides: {},
     });
     expect(await topics.getDefaultEngine(-1001, 56)).toBe("pi");
-    expect(await topics.getTriggerMode(-1001, 56)).toBeNull();
+    // A topic keeps an explicit `all` (upstream writes it as null), so it can override a mentions-only chat.
+    expect(await topics.getTriggerMode(-1001, 56)).toBe("all");
     expect(await topics.findThreadForContext(-1001, { project: "api", branch: "feat" })).toBe(55);
   });
 
