@@ -23,6 +23,7 @@ import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type Coale
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
 import { addressesBot } from "./commands/trigger.js";
 import { attachmentAnswer } from "./attachments.js";
+import { hearVoice } from "./voice/voice-note.js";
 import { isProjectChoice, ProjectChoices } from "./project-choice.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
@@ -122,7 +123,12 @@ export class MessageRouter {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
     }
-    if (message.voice !== null || message.hasAttachment) {
+    if (message.voice !== null) {
+      const heard = hearVoice(services, message, this.#saved); // off the routing chain; its run keeps its place (voice/voice-note.ts)
+      this.#queueDispatch(message, () => heard.then((voice) => (voice === null ? undefined : this.#dispatch(voice.message, voice.message.text, pendingPrompt(voice.replyResume)))));
+      return;
+    }
+    if (message.hasAttachment) {
       const answer = attachmentAnswer(services, message);
       if (answer !== null) void this.#reply(message, answer);
       return;
