@@ -160,7 +160,7 @@ async function request(
     }
   };
   const timer = setTimeout(() => {
-    settle(new TranscriptionError("timeout", `no answer from ${where} within ${Math.round(timeoutMs / 1000)} s`));
+    settle(new TranscriptionError("timeout", `no answer from ${where} within ${timeoutMs % 1000 === 0 ? `${timeoutMs / 1000} s` : `${timeoutMs} ms`}`));
   }, timeoutMs);
   const onAbort = (): void => {
     settle(new TranscriptionError("dropped", `the request to ${where} was cancelled`));
