@@ -7,7 +7,7 @@
  * dropped mid-request, or no answer until the test releases it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { boundaryOf, parseMultipart } from "./fake-telegram/multipart.js";
 
 /** What the server does with the next transcription request. */
@@ -110,7 +110,7 @@ export async function startFakeTranscription(options: FakeTranscriptionOptions =
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) json(res, 500, { error: { message: String(error) } });
+      if (!res.headersSent) void json(res, 500, { error: { message: String(error) } });
     });
   });
   server.on("connection", (socket) => {
@@ -143,6 +143,21 @@ export async function startFakeTranscription(options: FakeTranscriptionOptions =
   };
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
+/** A base URL on 127.0.0.1 where nothing listens (a port bound, then let go): an unreachable endpoint. */
+export async function unreachableBaseUrl(): Promise<string> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => {
+    probe.close(() => {
+      resolve();
+    });
+  });
+  return `http://127.0.0.1:${String(port)}/v1`;
+}
+
+/** Answers with JSON; a promise so that handlers can `return json(…)`. */
+function json(res: ServerResponse, status: number, value: unknown): Promise<void> {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+  return Promise.resolve();
 }

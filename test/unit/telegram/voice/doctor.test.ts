@@ -2,11 +2,10 @@
 // server on 127.0.0.1: off, no key (and what to set), a working endpoint, a
 // refused key, a model the endpoint does not serve, an endpoint without a
 // model list, and one nobody listens on.
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { TelegramSchema } from "../../../../src/config/schema.js";
 import { voiceDoctorChecks } from "../../../../src/telegram/voice/doctor.js";
-import { startFakeTranscription, type FakeTranscription, type FakeTranscriptionOptions } from "../../../support/fake-transcription.js";
+import { startFakeTranscription, unreachableBaseUrl, type FakeTranscription, type FakeTranscriptionOptions } from "../../../support/fake-transcription.js";
 
 const KEY = "sk-doctor-voice-0123456789";
 
@@ -73,11 +72,7 @@ describe("voiceDoctorChecks", () => {
   });
 
   it("fails when nobody listens there, pointing at the base URL", async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
-    const baseUrl = `http://127.0.0.1:${String(port)}/v1`;
+    const baseUrl = await unreachableBaseUrl();
     const checks = await voiceDoctorChecks(settings({ voice_transcription: true, voice_transcription_base_url: baseUrl, voice_transcription_api_key: KEY }), AbortSignal.timeout(30_000), {});
     expect(checks[1]).toEqual({
       label: "transcription endpoint",

@@ -3,7 +3,6 @@
 // makes of the answers (the transcript, error statuses with the endpoint's
 // words, a dropped connection, no server, no answer in time, a cancel), and
 // where the endpoint and key come from (config, then OPENAI_* variables).
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   DEFAULT_BASE_URL,
@@ -14,7 +13,7 @@ import {
   transcriptionEndpoint,
   type TranscriptionEndpoint,
 } from "../../../../src/telegram/voice/transcription.js";
-import { startFakeTranscription, type FakeTranscription } from "../../../support/fake-transcription.js";
+import { startFakeTranscription, unreachableBaseUrl, type FakeTranscription } from "../../../support/fake-transcription.js";
 
 const KEY = "sk-test-transcription-0123456789";
 const AUDIO = { data: Buffer.from([0x4f, 0x67, 0x67, 0x53, 0x00, 0xff, 0x10]), mimeType: "audio/ogg" };
@@ -39,14 +38,6 @@ async function failure(promise: Promise<unknown>): Promise<TranscriptionError> {
   return error as TranscriptionError;
 }
 
-/** A port nothing listens on (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe("transcribe", () => {
   it("posts the audio as voice.ogg with its mime type and the model, with the key as a Bearer token", async () => {
@@ -90,7 +81,7 @@ describe("transcribe", () => {
   });
 
   it("reports an endpoint nobody listens on as unreachable", async () => {
-    const baseUrl = `http://127.0.0.1:${String(await closedPort())}/v1`;
+    const baseUrl = await unreachableBaseUrl();
     const error = await failure(transcribe({ baseUrl, apiKey: KEY, keySource: "OPENAI_API_KEY" }, AUDIO, "m"));
     expect(error.failure).toBe("unreachable");
     expect(error.message).toBe(`cannot reach ${baseUrl} (ECONNREFUSED)`);
