@@ -6,12 +6,13 @@
  * `text`. On node:http or node:https (loaded for the URL that needs it), like
  * the Bot API client, so no SDK is needed.
  *
- * Every failure is a TranscriptionError whose message is fit for the chat:
- * what the endpoint said (its `error.message`), or why no answer came. None
- * quotes the key; the bridge's redactor still sees every text it sends.
+ * Every failure is a TranscriptionError whose message is fit for the chat
+ * and for `takopi doctor`: what the endpoint said (its `error.message`, the
+ * key redacted if it quotes it), or why no answer came.
  */
 import type { ClientRequest, IncomingMessage } from "node:http";
 import type { TelegramSettings } from "../../config/schema.js";
+import { Redactor } from "../../secrets/redactor.js";
 import { errorCode, errorMessage } from "../../util/errors.js";
 import { encodeMultipart } from "../multipart.js";
 
@@ -195,7 +196,9 @@ async function request(
   const { status, data } = await promise;
   const json = parseJson(data);
   if (status >= 200 && status < 300) return { status, json };
-  throw new TranscriptionError("status", `${where} answered HTTP ${status}${describeErrorBody(json, data)}`, status);
+  // An endpoint may quote the key it refused (OpenAI quotes part of it): the message never carries it.
+  const redactor = Redactor.of(endpoint.apiKey === null ? [] : [{ name: endpoint.keySource ?? "api_key", value: endpoint.apiKey }]);
+  throw new TranscriptionError("status", redactor.redact(`${where} answered HTTP ${status}${describeErrorBody(json, data)}`), status);
 }
 
 function parseJson(data: Buffer): unknown {

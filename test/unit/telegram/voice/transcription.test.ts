@@ -114,11 +114,11 @@ describe("listModels", () => {
     expect(fake.requests).toMatchObject([{ method: "GET", path: "/models", authorization: `Bearer ${KEY}` }]);
   });
 
-  it("reports a refused key", async () => {
-    const { endpoint } = await server({ acceptKey: "sk-the-right-one-0123456789" });
+  it("reports a refused key, without the key the endpoint quotes", async () => {
+    const { fake, endpoint } = await server({ acceptKey: "sk-the-right-one-0123456789" });
     const error = await failure(listModels(endpoint));
     expect(error.status).toBe(401);
-    expect(error.message).toContain("Incorrect API key provided");
+    expect(error.message).toBe(`${fake.baseUrl} answered HTTP 401: Incorrect API key provided: [REDACTED:voice_transcription_api_key]`);
   });
 });
 
