@@ -73,6 +73,8 @@ describe("voice notes", () => {
     expect(request?.file?.contentType).toBe("audio/ogg; codecs=opus");
     expect(request?.file?.data.equals(AUDIO)).toBe(true);
     expect(harness.logs().some((line) => line.event === "telegram.voice_transcribed")).toBe(true);
+    // The start-up message says voice notes are on, with the model.
+    expect(harness.botMessages().find((message) => message.text?.startsWith("🐙 takopi is ready"))?.text).toContain("voice: on (gpt-4o-mini-transcribe)");
     expectNoKey(harness);
   });
 

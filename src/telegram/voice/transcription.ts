@@ -168,30 +168,35 @@ async function request(
   };
   options.signal?.addEventListener("abort", onAbort, { once: true });
 
-  req = http.request(url, { method, headers }, (response: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    response.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) settle(new TranscriptionError("bad_answer", `${where} sent an answer larger than ${MAX_ANSWER_BYTES} bytes`, response.statusCode ?? null));
-      else chunks.push(chunk);
+  try {
+    req = http.request(url, { method, headers }, (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on("data", (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) settle(new TranscriptionError("bad_answer", `${where} sent an answer larger than ${MAX_ANSWER_BYTES} bytes`, response.statusCode ?? null));
+        else chunks.push(chunk);
+      });
+      response.on("end", () => {
+        settle(null, { status: response.statusCode ?? 0, data: Buffer.concat(chunks) });
+      });
+      response.on("close", () => {
+        if (!response.complete) settle(new TranscriptionError("dropped", `${where} closed the connection before its answer was complete`));
+      });
+      response.on("error", (error) => {
+        settle(new TranscriptionError("dropped", `${where} closed the connection (${networkCode(error)})`));
+      });
     });
-    response.on("end", () => {
-      settle(null, { status: response.statusCode ?? 0, data: Buffer.concat(chunks) });
+    req.on("error", (error) => {
+      const code = networkCode(error);
+      const refused = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"].includes(code);
+      settle(new TranscriptionError(refused ? "unreachable" : "dropped", refused ? `cannot reach ${where} (${code})` : `${where} closed the connection (${code})`));
     });
-    response.on("close", () => {
-      if (!response.complete) settle(new TranscriptionError("dropped", `${where} closed the connection before its answer was complete`));
-    });
-    response.on("error", (error) => {
-      settle(new TranscriptionError("dropped", `${where} closed the connection (${networkCode(error)})`));
-    });
-  });
-  req.on("error", (error) => {
-    const code = networkCode(error);
-    const refused = ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"].includes(code);
-    settle(new TranscriptionError(refused ? "unreachable" : "dropped", refused ? `cannot reach ${where} (${code})` : `${where} closed the connection (${code})`));
-  });
-  req.end(body?.body);
+    req.end(body?.body);
+  } catch (error) {
+    // http.request throws at once on what it cannot send (a key with a line break in a header).
+    settle(new TranscriptionError("unreachable", `cannot send to ${where} (${networkCode(error)})`));
+  }
 
   const { status, data } = await promise;
   const json = parseJson(data);

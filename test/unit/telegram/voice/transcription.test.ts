@@ -100,6 +100,15 @@ describe("transcribe", () => {
     expect((await failure(cancelled)).message).toBe(`the request to ${fake.baseUrl} was cancelled`);
   });
 
+  it("reports a key that cannot go into a header without sending anything or quoting it", async () => {
+    const { fake, endpoint } = await server();
+    const error = await failure(transcribe({ ...endpoint, apiKey: "sk-broken\nkey-0123456789" }, AUDIO, "m"));
+    expect(error.failure).toBe("unreachable");
+    expect(error.message).toMatch(new RegExp(`^cannot send to ${fake.baseUrl} \\(`));
+    expect(error.message).not.toContain("sk-broken");
+    expect(fake.requests).toEqual([]);
+  });
+
   it("refuses a base URL that is not http(s) without a request", async () => {
     const error = await failure(transcribe({ baseUrl: "ftp://example.invalid/v1", apiKey: KEY, keySource: null }, AUDIO, "m"));
     expect(error.failure).toBe("unreachable");
