@@ -112,3 +112,8 @@ export function guardedSurface(surface: ChatSurface, log: Logger): ChatSurface {
     delete: (ref) => guard(() => surface.delete(ref), false, "delete"),
   };
 }
+
+/** Where a message is, without the rest of what the chat service said about it. */
+export function messageRefOf(message: Readonly<MessageRef>): MessageRef {
+  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId };
+}

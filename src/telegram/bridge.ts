@@ -255,6 +255,7 @@ async function announce(services: BridgeServices, backlog: BacklogSummary): Prom
     cwd: process.cwd(),
     plainPrompts: plainPromptTarget(config.settings, telegram.chat_id),
     backlog,
+    voiceModel: telegram.voice_transcription ? telegram.voice_transcription_model : null,
   });
   await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, notify: false });
 }
@@ -319,7 +320,6 @@ function warnUnsupported(config: LoadedConfig, log: Logger): void {
   const telegram = transportConfig(config, "telegram");
   const unsupported = [
     telegram.files.enabled ? "[transports.telegram.files] enabled" : null,
-    telegram.voice_transcription ? "voice_transcription" : null,
   ].filter((item): item is string => item !== null);
   for (const item of unsupported) {
     log.warn({ event: "config.unsupported", setting: item }, `${item} is set, but this version of takopi does not support it; it is ignored`);

@@ -9,6 +9,7 @@ import { errorMessage } from "../util/errors.js";
 import { Redactor } from "../secrets/redactor.js";
 import { BotApi, BotApiError, HttpError } from "./bot-api.js";
 import { topicsDoctorChecks } from "./topics/doctor.js";
+import { voiceDoctorChecks } from "./voice/doctor.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -74,6 +75,8 @@ export async function telegramDoctorChecks(config: LoadedConfig, signal: AbortSi
   if (!files.enabled) checks.push({ label: "file transfer", status: "ok", detail: "disabled" });
   else if (files.allowed_user_ids.length > 0) checks.push({ label: "file transfer", status: "ok", detail: `restricted to ${files.allowed_user_ids.length} user id(s)` });
   else checks.push({ label: "file transfer", status: "warn", detail: "enabled for all users", fix: "set transports.telegram.files.allowed_user_ids" });
+
+  checks.push(...(await voiceDoctorChecks(settings, signal)));
 
   if (settings.allowed_user_ids.length === 0) {
     checks.push({

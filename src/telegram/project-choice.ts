@@ -8,7 +8,7 @@
  * (without forwards). Only the prompt's sender chooses, and a second press
  * runs nothing twice.
  */
-import type { MessageRef } from "../core/chat.js";
+import { messageRefOf, type MessageRef } from "../core/chat.js";
 import type { PlainPromptTarget } from "../core/plain-prompt.js";
 import type { IncomingCallback, IncomingMessage } from "./incoming.js";
 import { CLEAR_MARKUP } from "./render.js";
@@ -55,7 +55,7 @@ export class ProjectChoices {
   async ask(message: IncomingMessage, text: string, target: Extract<PlainPromptTarget, { kind: "choose" | "no_projects" }>): Promise<void> {
     if (target.kind === "no_projects") {
       const why = `there is no project to run this in: ${target.projectsDir} has no project directories yet. Create one (or clone a repository into it), then restart takopi (\`/reload\` in the container).`;
-      await sendReply(this.#services.client, messageRef(message), `error:\n${why}`);
+      await sendReply(this.#services.client, messageRefOf(message), `error:\n${why}`);
       return;
     }
     const { projects } = target;
@@ -68,7 +68,7 @@ export class ProjectChoices {
     const rendered = renderReply(lines.join("\n"));
     const question = await this.#services.client.sendMessage(message.chatId, rendered.text, {
       entities: rendered.entities,
-      replyTo: messageRef(message),
+      replyTo: messageRefOf(message),
       replyMarkup: keyboard(buttons),
     });
     if (question === null) return;
@@ -125,8 +125,4 @@ function keyboard(aliases: readonly string[]): InlineKeyboardMarkup {
 
 function key(ref: Pick<MessageRef, "chatId" | "messageId">): string {
   return `${ref.chatId}:${ref.messageId}`;
-}
-
-function messageRef(message: IncomingMessage): MessageRef {
-  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId };
 }

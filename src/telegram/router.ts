@@ -17,12 +17,13 @@ import { parseSlashCommand, type SlashCommand } from "../core/slash.js";
 import type { RunOptions } from "../engines/backend.js";
 import { dispatchCommand } from "../plugins/commands.js";
 import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
-import type { MessageRef, SendOptions } from "../core/chat.js";
+import { messageRefOf, type MessageRef, type SendOptions } from "../core/chat.js";
 import { resolveRunCwd, WorktreeError } from "../core/worktrees.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
 import { addressesBot } from "./commands/trigger.js";
 import { attachmentAnswer } from "./attachments.js";
+import { hearVoice } from "./voice/voice-note.js";
 import { isProjectChoice, ProjectChoices } from "./project-choice.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
@@ -124,7 +125,12 @@ export class MessageRouter {
       services.log.debug({ event: "telegram.not_mentioned", chat_id: message.chatId }, "mentions-only chat: message ignored");
       return;
     }
-    if (message.voice !== null || message.hasAttachment) {
+    if (message.voice !== null) {
+      const heard = hearVoice(services, message, this.#saved); // off the routing chain; its run keeps its place (voice/voice-note.ts)
+      this.#queueDispatch(message, () => heard.then((voice) => (voice === null ? undefined : this.#dispatch(voice.message, voice.message.text, pendingPrompt(voice.replyResume)))));
+      return;
+    }
+    if (message.hasAttachment) {
       const answer = attachmentAnswer(services, message);
       if (answer !== null) void this.#reply(message, answer);
       return;
@@ -188,7 +194,7 @@ export class MessageRouter {
     const { command, argsText } = slash;
     const config = services.config();
     this.#coalescer.flush(message);
-    const ref = messageRef(message);
+    const ref = messageRefOf(message);
     const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId };
     // Plain text through the runtime (allowed chats only), in the command's chat and thread, replying to it by default.
     const reply = (text: string, options: SendOptions = {}): Promise<MessageRef | null> =>
@@ -310,7 +316,7 @@ export class MessageRouter {
     const showResume = telegram.show_resume_line || sessions === null;
     const spec: JobSpec = {
       runner: withReasoningNote(runner, runOptions),
-      source: messageRef(message),
+      source: messageRefOf(message),
       prompt: resolved.prompt,
       resume,
       cwd,
@@ -387,9 +393,4 @@ function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ScopeS
 
 function promptText(ready: CoalescedPrompt<PendingPrompt>): string {
   return formatForwardedPrompt(ready.message.text, ready.forwards);
-}
-
-/** Where a message is, without the rest of what Telegram said about it. */
-function messageRef(message: IncomingMessage): MessageRef {
-  return { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId };
 }

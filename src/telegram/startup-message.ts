@@ -24,7 +24,7 @@ export interface StartupFacts {
   backlog: { handled: number; skipped: number };
 }
 
-export function startupMessage(facts: StartupFacts): RenderedText {
+export function startupMessage(facts: StartupFacts & { voiceModel?: string | null }): RenderedText {
   const engines = `${facts.available.length > 0 ? facts.available.join(", ") : "none"}${facts.unavailable === null ? "" : ` (${facts.unavailable})`}`;
   const lines = [
     `default: \`${facts.defaultEngine}\``,
@@ -35,6 +35,7 @@ export function startupMessage(facts: StartupFacts): RenderedText {
     `resume lines: \`${facts.showResumeLine ? "shown" : "hidden"}\``,
     plainPromptsLine(facts.plainPrompts, facts.cwd),
   ];
+  if (facts.voiceModel != null) lines.push(`voice: \`on (${facts.voiceModel})\``);
   const { handled, skipped } = facts.backlog;
   if (handled > 0 || skipped > 0) lines.push(`while offline: \`${handled} handled, ${skipped} too old\``);
   return renderMarkdown(`🐙 **takopi is ready**\n\n${lines.join(HARD_BREAK)}`);

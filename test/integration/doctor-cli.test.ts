@@ -10,6 +10,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { takopi } from "../support/cli.js";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram/index.js";
+import { startFakeTranscription } from "../support/fake-transcription.js";
 import { scratchDir, type ScratchDir } from "../support/scripts.js";
 
 let telegram: FakeTelegram;
@@ -60,7 +61,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number; topics?: string[] } = {}): Promise<void> {
+async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number; telegram?: string[]; topics?: string[] } = {}): Promise<void> {
   await writeFile(
     configPath,
     [
@@ -70,6 +71,7 @@ async function writeConfig(options: { token?: string; apiRoot?: string; chatId?:
       `chat_id = ${options.chatId ?? USER}`,
       `api_root = "${options.apiRoot ?? telegram.apiRoot}"`,
       `allowed_user_ids = [${USER}]`,
+      ...(options.telegram ?? []),
       ...(options.topics === undefined ? [] : ["[transports.telegram.topics]", ...options.topics]),
       "[projects.app]",
       `path = "${repo}"`,
@@ -104,6 +106,7 @@ describe("takopi doctor", () => {
       `[ok  ] projects.app.chat_id: supergroup "App team" (${PROJECT_CHAT})`,
       "[ok  ] topics: disabled",
       "[ok  ] file transfer: disabled",
+      "[ok  ] voice transcription: disabled",
       "[ok  ] allowed users: 1 user id(s)",
       `[FAIL] engine claude: ${binDir}/claude --version failed: claude: cannot find its install`,
       expect.stringMatching(/^ {8}fix: reinstall it: .*claude/),
@@ -168,6 +171,34 @@ describe("takopi doctor", () => {
     await writeConfig({ topics: ["enabled = true", 'scope = "main"'] });
     const privateMain = await takopi(["doctor"], { home, env });
     expect(privateMain.stdout).toContain(`[FAIL] topics (scope=main): topics enabled but chat ${USER} is a private chat, not a supergroup`);
+  });
+
+  it("voice transcription: the endpoint is asked with the key, which no line prints", async () => {
+    const key = "sk-doctor-voice-e2e-0123456789";
+    const fake = await startFakeTranscription({ acceptKey: key });
+    try {
+      const voice = ["voice_transcription = true", `voice_transcription_base_url = "${fake.baseUrl}"`];
+      await writeConfig({ telegram: [...voice, `voice_transcription_api_key = "${key}"`] });
+      const working = await takopi(["doctor"], { home, env });
+      expect(working.stdout.split("\n")).toEqual(
+        expect.arrayContaining([
+          "[ok  ] voice transcription: voice_transcription_api_key set, model gpt-4o-mini-transcribe",
+          `[ok  ] transcription endpoint: ${fake.baseUrl} answers and takes the key`,
+        ]),
+      );
+      expect(fake.requests).toMatchObject([{ method: "GET", path: "/models", authorization: `Bearer ${key}` }]);
+
+      await writeConfig({ telegram: voice });
+      const withoutKey = await takopi(["doctor"], { home, env: { ...env, OPENAI_API_KEY: "sk-wrong-doctor-key-0123456789" } });
+      const lines = withoutKey.stdout.split("\n");
+      expect(lines).toContain("[ok  ] voice transcription: OPENAI_API_KEY set, model gpt-4o-mini-transcribe");
+      expect(lines).toContain(`[FAIL] transcription endpoint: the key was refused: ${fake.baseUrl} answered HTTP 401: Incorrect API key provided: [REDACTED:OPENAI_API_KEY]`);
+      expect(lines).toContain("        fix: check OPENAI_API_KEY");
+      expect(`${working.stdout}${withoutKey.stdout}`).not.toContain(key);
+      expect(withoutKey.stdout).not.toContain("sk-wrong-doctor-key-0123456789");
+    } finally {
+      await fake.close();
+    }
   });
 
   it("a broken config is the first and only failing line, and no stack trace", async () => {
