@@ -225,7 +225,7 @@ async function publishMenu(services: BridgeServices): Promise<void> {
     projectAliases: Object.keys(config.settings.projects),
     plugins: services.plugins.entries("command").map((entry) => ({ id: entry.id, description: entry.description })),
     topicsEnabled: false,
-    filesEnabled: false,
+    filesEnabled: transportConfig(config, "telegram").files.enabled,
   });
   if (truncated > 0) services.log.warn({ event: "telegram.menu_truncated", dropped: truncated }, "command menu over Telegram's limit of 100; some entries left out");
   await services.client.setMyCommands(commands);
@@ -309,7 +309,6 @@ function warnUnsupported(config: LoadedConfig, log: Logger): void {
   const telegram = transportConfig(config, "telegram");
   const unsupported = [
     telegram.topics.enabled ? "[transports.telegram.topics] enabled" : null,
-    telegram.files.enabled ? "[transports.telegram.files] enabled" : null,
     telegram.voice_transcription ? "voice_transcription" : null,
   ].filter((item): item is string => item !== null);
   for (const item of unsupported) {
