@@ -80,12 +80,12 @@ function bracketSet(glob: string, start: number): { source: string; end: number 
   const close = glob.indexOf("]", i);
   if (close === -1) return null;
   const body = glob.slice(negate ? start + 2 : start + 1, close);
-  // `-` keeps its meaning (a range); a set RegExp cannot take (`[z-a]`) is no set but a literal `[`.
+  // `-` keeps its meaning (a range); a reversed range (`[z-a]`) matches nothing, as in Python.
   const source = `[${negate ? "^" : ""}${body.replace(/[\\\]^]/g, "\\$&")}]`;
   try {
     new RegExp(source, "u");
   } catch {
-    return null;
+    return { source: "(?!)", end: close };
   }
   return { source, end: close };
 }

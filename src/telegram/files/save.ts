@@ -6,7 +6,6 @@
  */
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import type { FilesSettings } from "../../config/schema.js";
 import { writeFileAtomic } from "../../util/atomic-write.js";
 import { systemErrorMessage } from "../../util/errors.js";
 import type { Logger } from "../../util/log.js";
@@ -28,7 +27,7 @@ export type SaveResult = { name: string; saved: true; rel: string; size: number 
 export interface SaveDeps {
   client: Pick<TelegramClient, "api">;
   log: Logger;
-  files: Pick<FilesSettings, "uploads_dir" | "deny_globs">;
+  files: { uploads_dir: string; deny_globs: readonly string[] };
   maxBytes: number;
 }
 
@@ -54,16 +53,21 @@ export async function saveDocument(deps: SaveDeps, document: FileDescriptor, tar
   const checked = await checkTarget(deps, target, rel);
   if (typeof checked === "string") return fail(checked);
   try {
-    await mkdir(dirname(checked.real), { recursive: true });
-    await writeFileAtomic(checked.real, download.data);
+    await writeChecked(checked, download.data);
   } catch (error) {
     return fail(`failed to write file: ${systemErrorMessage(error)}`);
   }
   return { name, saved: true, rel: checked.rel, size: download.data.length };
 }
 
+/** Writes a path checkTarget accepted: its missing parent directories, then the file, atomically. */
+export async function writeChecked(target: ProjectPath, data: Buffer): Promise<void> {
+  await mkdir(dirname(target.real), { recursive: true });
+  await writeFileAtomic(target.real, data);
+}
+
 /** The reply for a path that cannot be written, or where it goes. */
-export async function checkTarget(deps: Pick<SaveDeps, "files">, target: Pick<SaveTarget, "root" | "force">, rel: string): Promise<ProjectPath | string> {
+export async function checkTarget(deps: { files: Pick<SaveDeps["files"], "deny_globs"> }, target: Pick<SaveTarget, "root" | "force">, rel: string): Promise<ProjectPath | string> {
   const resolved = await resolveProjectPath(target.root, rel, deps.files.deny_globs);
   if (isRefusal(resolved)) return uploadRefusal(resolved);
   if (resolved.kind === "directory") return "upload target is a directory.";
