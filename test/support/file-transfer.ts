@@ -26,7 +26,7 @@ export interface SendFileOptions {
 export function sendFile(harness: BridgeHarness, content: FileContent, options: SendFileOptions = {}): InjectedMessage {
   return harness.telegram.injectMessage({
     chat: options.chat ?? USER,
-    from: options.from ?? options.chat ?? USER,
+    from: options.from ?? senderIn(options.chat),
     document: { content, file_name: options.name ?? "file.bin" },
     ...(options.caption === undefined ? {} : { caption: options.caption }),
     ...(options.thread === undefined ? {} : { message_thread_id: options.thread }),
@@ -39,7 +39,7 @@ export function sendFile(harness: BridgeHarness, content: FileContent, options: 
 export function sendText(harness: BridgeHarness, text: string, options: { chat?: number; from?: number; thread?: number } = {}): InjectedMessage {
   return harness.telegram.injectMessage({
     chat: options.chat ?? USER,
-    from: options.from ?? options.chat ?? USER,
+    from: options.from ?? senderIn(options.chat),
     text,
     ...(options.thread === undefined ? {} : { message_thread_id: options.thread }),
   });
@@ -67,4 +67,9 @@ export async function replyDocument(harness: BridgeHarness, sent: InjectedMessag
 /** Every bot message that replies to `sent`. */
 export function repliesTo(harness: BridgeHarness, sent: InjectedMessage, chat = USER): StoredMessage[] {
   return harness.botMessages(chat).filter((message) => message.replyToMessageId === sent.stored.messageId);
+}
+
+/** The sender by default: the person whose private chat it is, else USER. */
+function senderIn(chat: number | undefined): number {
+  return chat !== undefined && chat > 0 ? chat : USER;
 }
