@@ -322,9 +322,9 @@ function isPrivateChat(type: string | null, chatId: number): boolean {
   return type === null ? chatId > 0 : type === "private";
 }
 
-/** Telegram omits absent fields, but a null (or false `is_automatic_forward`) means absent too. */
+/** Telegram omits absent fields, but a null (or false `is_automatic_forward`, or a photo of no sizes) means absent too. */
 function isPresent(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== false;
+  return value !== undefined && value !== null && value !== false && !(Array.isArray(value) && value.length === 0);
 }
 
 function replyOf(message: RawMessage, threadId: number | null): ReplyInfo | null {
