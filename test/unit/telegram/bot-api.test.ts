@@ -110,7 +110,7 @@ describe("BotApi files, against the fake Bot API server", () => {
       const asked = tg.injectMessage({ chat: USER, from: USER, text: "send it" });
       const api = new BotApi(tg.token, { apiRoot: tg.apiRoot });
       const sent = await api.sendDocument(USER, { filename: 'a "b".bin', data: binary }, { caption: "here", reply_parameters: { message_id: asked.message.message_id } });
-      expect(sent.document?.file_name).toBe("a %22b%22.bin");
+      expect(sent.document.file_name).toBe("a %22b%22.bin");
       const stored = tg.messages(USER).at(-1);
       expect(stored?.upload?.data.equals(binary)).toBe(true);
       expect(stored?.caption).toBe("here");
