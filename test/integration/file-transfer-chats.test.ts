@@ -100,7 +100,8 @@ describe("who may move files, and where the answers go", () => {
   let harness: BridgeHarness;
   beforeAll(async () => {
     harness = await BridgeHarness.create({ telegram: { files: { enabled: true } } });
-    await harness.writeConfig({ config: { projects: { app: { path: harness.repo, chat_id: GROUP }, site: { path: harness.repo, chat_id: FORUM } } } });
+    const gone = { path: join(harness.dir.path, "gone") };
+    await harness.writeConfig({ config: { projects: { app: { path: harness.repo, chat_id: GROUP }, site: { path: harness.repo, chat_id: FORUM }, gone } } });
     await harness.start();
   }, 60_000);
   afterAll(async () => {
@@ -115,6 +116,11 @@ describe("who may move files, and where the answers go", () => {
     const allowed = sendText(harness, "/file get README.md", { chat: GROUP, from: USER });
     expect((await replyDocument(harness, allowed, GROUP)).upload.data.toString()).toBe("# scratch repository\n");
     await expect(readFile(join(harness.repo, "incoming", "intruder.txt"))).rejects.toThrow();
+  });
+
+  it("says which project directory it cannot open", async () => {
+    const get = sendText(harness, "/file get /gone README.md", { chat: GROUP, from: USER });
+    expect(await replyText(harness, get, GROUP)).toBe(`error:\ncannot open the project directory ${join(harness.dir.path, "gone")}: ENOENT: no such file or directory`);
   });
 
   it("answers in the topic the command came from: the document and every refusal", async () => {

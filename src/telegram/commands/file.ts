@@ -6,6 +6,7 @@
  * with "" (no text reply).
  */
 import { splitArgs } from "../../core/slash.js";
+import { systemErrorMessage } from "../../util/errors.js";
 import { resolveFileRoot } from "../files/context.js";
 import { fetchProjectPath } from "../files/fetch.js";
 import { putFiles } from "../files/put.js";
@@ -22,6 +23,15 @@ export function fileSubcommand(argsText: string): { action: "put" | "get"; rest:
 }
 
 export async function fileCommand(services: BridgeServices, message: IncomingMessage, argsText: string, limits: FileLimits = FILE_LIMITS): Promise<string> {
+  try {
+    return await runFileCommand(services, message, argsText, limits);
+  } catch (error) {
+    services.log.error({ event: "telegram.file_command_failed", chat_id: message.chatId, err: error }, "/file failed");
+    return `error:\nfile transfer failed: ${systemErrorMessage(error)}`;
+  }
+}
+
+async function runFileCommand(services: BridgeServices, message: IncomingMessage, argsText: string, limits: FileLimits): Promise<string> {
   if (!filesSettings(services).enabled) return FILES_DISABLED;
   const sub = fileSubcommand(argsText);
   if (sub === null) return FILE_USAGE;

@@ -4,9 +4,11 @@
  * message, the chat's bound context, the chat's project or the default one —
  * and then the run's directory, a worktree for `@branch` (core/worktrees.ts).
  */
+import { realpath } from "node:fs/promises";
 import { DirectiveError, resolveMessage, type RunContext } from "../../core/directives.js";
 import { plainPromptProject } from "../../core/plain-prompt.js";
 import { resolveRunCwd, WorktreeError } from "../../core/worktrees.js";
+import { systemErrorMessage } from "../../util/errors.js";
 import type { IncomingMessage } from "../incoming.js";
 import { ambientContext, describeContext, type BridgeServices } from "../services.js";
 
@@ -51,5 +53,11 @@ export async function resolveFileRoot(services: BridgeServices, message: Incomin
     throw error;
   }
   if (root === null) return { ok: false, reply: `no project context available for file ${purpose}.` };
+  // A project whose directory is gone (or unreadable) is the config's problem; say which directory.
+  const missing = await realpath(root).then(
+    () => null,
+    (error: unknown) => systemErrorMessage(error),
+  );
+  if (missing !== null) return { ok: false, reply: `error:\ncannot open the project directory ${root}: ${missing}` };
   return { ok: true, context, label: describeContext(context), root, rest: resolved.prompt };
 }

@@ -19,7 +19,12 @@ const TOO_LARGE = "file is too large to send.";
 
 /** The document to send for `rel` under `root`, or the reply saying why not. */
 export async function fetchProjectPath(root: string, rel: string, denyGlobs: readonly string[], maxBytes: number): Promise<FetchedFile | string> {
-  const resolved = await resolveProjectPath(root, rel, denyGlobs);
+  let resolved;
+  try {
+    resolved = await resolveProjectPath(root, rel, denyGlobs);
+  } catch (error) {
+    return `failed to read file: ${systemErrorMessage(error)}`;
+  }
   if (isRefusal(resolved)) {
     if (resolved.refused === "denied") return `path denied by rule: ${resolved.rule}`;
     return resolved.refused === "escapes" ? "download path escapes the repo root." : "invalid download path.";

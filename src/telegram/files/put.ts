@@ -5,6 +5,7 @@
  */
 import { posix } from "node:path";
 import { splitArgs } from "../../core/slash.js";
+import { systemErrorMessage } from "../../util/errors.js";
 import type { FileDescriptor, IncomingMessage } from "../incoming.js";
 import type { BridgeServices } from "../services.js";
 import { resolveFileRoot } from "./context.js";
@@ -79,7 +80,8 @@ async function putTarget(services: BridgeServices, root: string, rest: string, a
   const path = parts.join(" ").trim();
   if (path === "") return { root, path: null, dir: null, force };
   if (!album && !path.endsWith("/")) return normalizeRelativePath(path) === null ? "invalid upload path." : { root, path, dir: null, force };
-  const resolved = await resolveProjectPath(root, path, filesSettings(services).deny_globs);
+  const resolved = await resolveProjectPath(root, path, filesSettings(services).deny_globs).catch((error: unknown) => `failed to write file: ${systemErrorMessage(error)}`);
+  if (typeof resolved === "string") return resolved;
   if (isRefusal(resolved)) return uploadRefusal(resolved);
   if (resolved.kind !== null && resolved.kind !== "directory") return "upload path is a file.";
   return { root, path: null, dir: resolved.rel, force };

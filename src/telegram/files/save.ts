@@ -31,8 +31,17 @@ export interface SaveDeps {
   maxBytes: number;
 }
 
-/** Saves `document` under `target`; never throws for what a user can cause (the reason is in the result). */
+/** Saves `document` under `target`; never throws (the reason it was not saved is in the result). */
 export async function saveDocument(deps: SaveDeps, document: FileDescriptor, target: SaveTarget): Promise<SaveResult> {
+  try {
+    return await save(deps, document, target);
+  } catch (error) {
+    // The filesystem refused a look (a directory without permission, say): nothing was written.
+    return { name: uploadName(document.fileName, null), saved: false, error: `failed to write file: ${systemErrorMessage(error)}` };
+  }
+}
+
+async function save(deps: SaveDeps, document: FileDescriptor, target: SaveTarget): Promise<SaveResult> {
   let name = uploadName(document.fileName, null);
   const fail = (error: string): SaveResult => ({ name, saved: false, error });
   if (document.fileSize !== null && document.fileSize > deps.maxBytes) return fail("file is too large to upload.");

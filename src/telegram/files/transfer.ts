@@ -11,6 +11,7 @@
  */
 import { parseSlashCommand } from "../../core/slash.js";
 import type { Clock } from "../../util/clock.js";
+import { systemErrorMessage } from "../../util/errors.js";
 import { fileSubcommand } from "../commands/file.js";
 import { addressesBot } from "../commands/trigger.js";
 import type { FileDescriptor, IncomingMessage } from "../incoming.js";
@@ -127,7 +128,13 @@ export class FileTransfer {
   /** Acts once the update is saved, then posts the reply, if there is one. */
   async #answer(message: IncomingMessage, act: () => Promise<string | null>): Promise<void> {
     await this.#hooks.saved();
-    const reply = await act();
+    let reply: string | null;
+    try {
+      reply = await act();
+    } catch (error) {
+      this.#services.log.error({ event: "telegram.file_transfer_failed", chat_id: message.chatId, err: error }, "handling a file failed");
+      reply = `error:\nfile transfer failed: ${systemErrorMessage(error)}`;
+    }
     if (reply !== null) await this.#hooks.reply(message, reply);
   }
 
