@@ -82,7 +82,6 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   // Topics that cannot work are a configuration mistake: say what to fix in Telegram, one line each.
   const topicProblems = await topicsProblems(topicsScope(config()), botApiFacts(client.api, me.id));
   if (topicProblems.length > 0) return refuse("topics.invalid", topicProblems);
-  warnUnsupported(config(), log);
 
   const defaultEngine = (): string => context.defaultEngineOverride ?? config().settings.default_engine;
   const engines = new EngineCatalogue({ plugins: context.plugins, log, redactor });
@@ -234,7 +233,7 @@ async function publishMenu(services: BridgeServices): Promise<void> {
     projectAliases: Object.keys(config.settings.projects),
     plugins: services.plugins.entries("command").map((entry) => ({ id: entry.id, description: entry.description })),
     topicsEnabled: topicsScope(config).enabled,
-    filesEnabled: false,
+    filesEnabled: transportConfig(config, "telegram").files.enabled,
   });
   if (truncated > 0) services.log.warn({ event: "telegram.menu_truncated", dropped: truncated }, "command menu over Telegram's limit of 100; some entries left out");
   await services.client.setMyCommands(commands);
@@ -255,6 +254,7 @@ async function announce(services: BridgeServices, backlog: BacklogSummary): Prom
     cwd: process.cwd(),
     plainPrompts: plainPromptTarget(config.settings, telegram.chat_id),
     backlog,
+    files: telegram.files.enabled ? `on${telegram.files.auto_put ? ` (auto-put: ${telegram.files.auto_put_mode})` : ""}` : "off",
     voiceModel: telegram.voice_transcription ? telegram.voice_transcription_model : null,
   });
   await services.client.sendMessage(telegram.chat_id, message.text, { entities: message.entities, notify: false });
@@ -314,14 +314,4 @@ function retryMaxFromEnv(log: Logger): number | undefined {
   if (Number.isSafeInteger(value) && value >= 100) return value;
   log.warn({ event: "config.bad_env", name: "TAKOPI_TELEGRAM_RETRY_MAX_MS", value: text }, "TAKOPI_TELEGRAM_RETRY_MAX_MS is not a whole number of milliseconds ≥ 100; ignored");
   return undefined;
-}
-
-function warnUnsupported(config: LoadedConfig, log: Logger): void {
-  const telegram = transportConfig(config, "telegram");
-  const unsupported = [
-    telegram.files.enabled ? "[transports.telegram.files] enabled" : null,
-  ].filter((item): item is string => item !== null);
-  for (const item of unsupported) {
-    log.warn({ event: "config.unsupported", setting: item }, `${item} is set, but this version of takopi does not support it; it is ignored`);
-  }
 }

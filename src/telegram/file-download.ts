@@ -4,7 +4,7 @@
  * (the size getFile declares is checked first). For file uploads and voice
  * notes; not paced by the outbox, since a download is not a message.
  */
-import { FileTooLargeError } from "./bot-api.js";
+import { BotApiError, FileTooLargeError } from "./bot-api.js";
 import type { TelegramClient } from "./client.js";
 import { describeError } from "./errors.js";
 import type { Logger } from "../util/log.js";
@@ -17,6 +17,8 @@ export async function downloadFile(client: Pick<TelegramClient, "api">, fileId: 
   try {
     file = await client.api.getFile(fileId);
   } catch (error) {
+    // Telegram refuses getFile for a file over its 20 MB bot download limit, whatever size the message declared.
+    if (error instanceof BotApiError && /file is too big/i.test(error.description)) return { ok: false, reason: "too_large" };
     log.warn({ event: "telegram.get_file_failed", error: describeError(error) }, "getFile failed");
     return { ok: false, reason: "metadata" };
   }

@@ -13,7 +13,7 @@
  *   The poller does not even ask for them (allowed_updates is message and
  *   callback_query); this covers a bot whose allowed_updates were
  *   widened by another program.
- * - A message with no text or caption, no voice and no file is ignored
+ * - A message with no text or caption and nothing attached is ignored
  *   (service messages: joins, pins, topic creation).
  * - Forwards are recognised by `forward_origin` (Bot API 7.0+) as well as by
  *   the legacy `forward_*` fields (upstream reads only the legacy ones, so it
@@ -259,7 +259,9 @@ function parseMessage(updateId: number, raw: unknown): IncomingMessage | Ignored
   const text = message.text ?? message.caption ?? "";
   const voice = voiceOf(message);
   const document = documentOf(message, text);
-  if (text === "" && voice === null && document === null) {
+  // A sticker (or other media takopi does not save) still reaches the router, which says what takopi can do with it.
+  const hasAttachment = ATTACHMENT_KEYS.some((key) => isPresent(fields[key]));
+  if (text === "" && voice === null && document === null && !hasAttachment) {
     return { kind: "ignored", updateId, reason: "no text, caption, voice or file" };
   }
   const threadId = message.message_thread_id ?? null;
@@ -283,7 +285,7 @@ function parseMessage(updateId: number, raw: unknown): IncomingMessage | Ignored
     replyTo: replyOf(message, threadId),
     isForward: FORWARD_KEYS.some((key) => isPresent(fields[key])),
     mediaGroupId: message.media_group_id ?? null,
-    hasAttachment: ATTACHMENT_KEYS.some((key) => isPresent(fields[key])),
+    hasAttachment,
     document,
     voice,
     forwardFollows: false,
@@ -320,9 +322,9 @@ function isPrivateChat(type: string | null, chatId: number): boolean {
   return type === null ? chatId > 0 : type === "private";
 }
 
-/** Telegram omits absent fields, but a null (or false `is_automatic_forward`) means absent too. */
+/** Telegram omits absent fields, but a null (or false `is_automatic_forward`, or a photo of no sizes) means absent too. */
 function isPresent(value: unknown): boolean {
-  return value !== undefined && value !== null && value !== false;
+  return value !== undefined && value !== null && value !== false && !(Array.isArray(value) && value.length === 0);
 }
 
 function replyOf(message: RawMessage, threadId: number | null): ReplyInfo | null {

@@ -22,8 +22,8 @@ import { resolveRunCwd, WorktreeError } from "../core/worktrees.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
 import { addressesBot } from "./commands/trigger.js";
-import { attachmentAnswer } from "./attachments.js";
 import { hearVoice } from "./voice/voice-note.js";
+import { FileTransfer } from "./files/transfer.js";
 import { isProjectChoice, ProjectChoices } from "./project-choice.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
@@ -60,10 +60,15 @@ export class MessageRouter {
   #saved: Promise<void> = Promise.resolve();
   /** Prompts waiting for the person to pick a project. */
   readonly #choices: ProjectChoices;
+  readonly #files: FileTransfer;
 
   constructor(services: BridgeServices) {
     this.#services = services;
     this.#choices = new ProjectChoices(services);
+    this.#files = new FileTransfer(services, {
+      saved: () => this.#saved, reply: (to, text) => this.#reply(to, text),
+      runPrompt: (to, text) => { this.#queueDispatch(to, () => this.#dispatch(to, text, pendingPrompt(null))); },
+    });
     this.#coalescer = new ForwardCoalescer<PendingPrompt>({
       windowMs: () => telegramSettings(services).forward_coalesce_s * 1000,
       dispatch: (ready) => {
@@ -96,7 +101,7 @@ export class MessageRouter {
   async close(timeoutMs: number): Promise<void> {
     this.#coalescer.flushAll();
     this.#coalescer.close();
-    const settled = Promise.allSettled([...this.#routing.values(), ...this.#dispatching.values(), ...this.#tasks]);
+    const settled = Promise.allSettled([...this.#routing.values(), ...this.#dispatching.values(), ...this.#tasks, this.#files.close()]);
     await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
   }
 
@@ -110,6 +115,7 @@ export class MessageRouter {
       if (!this.#coalescer.forward(message)) services.log.debug({ event: "telegram.forward_ignored", chat_id: message.chatId }, "forward with no prompt to join");
       return;
     }
+    if (this.#files.takesAlbumItem(message)) return;
     // A command acts (replies, changes settings) once its update is saved, and the chat's next
     // messages are routed after it started, so they see what it changed.
     if (slash !== null && isBuiltin(slash.command)) {
@@ -130,11 +136,7 @@ export class MessageRouter {
       this.#queueDispatch(message, () => heard.then((voice) => (voice === null ? undefined : this.#dispatch(voice.message, voice.message.text, pendingPrompt(voice.replyResume)))));
       return;
     }
-    if (message.hasAttachment) {
-      const answer = attachmentAnswer(services, message);
-      if (answer !== null) void this.#reply(message, answer);
-      return;
-    }
+    if (this.#files.takesAttachment(message)) return;
     if (slash !== null && this.#isPluginCommand(slash.command)) {
       await this.#saved;
       this.#pluginCommand(message, slash);
@@ -163,7 +165,7 @@ export class MessageRouter {
     pending.settings = null;
   }
 
-  /** `/cancel`, the built-in commands (commands/), and the upstream commands this build leaves out (see isBuiltin). */
+  /** `/cancel` and the built-in commands (commands/). */
   #builtin(message: IncomingMessage, slash: SlashCommand): void {
     const { command, argsText } = slash;
     if (command === "cancel") {
@@ -177,9 +179,7 @@ export class MessageRouter {
       if (command === "new") this.#coalescer.cancel(message);
       else this.#coalescer.flush(message);
       this.#replyWith(message, () => handler(this.#services, message, argsText));
-      return;
     }
-    void this.#reply(message, "file transfer (`/file`) is not supported by this version of takopi.");
   }
 
   /** An enabled plugin command that no built-in command, engine or project shadows. */
@@ -351,7 +351,7 @@ export class MessageRouter {
   }
 
   #replyWith(message: IncomingMessage, answer: () => Promise<string>): void {
-    this.#track(answer().then((text) => this.#reply(message, text)));
+    this.#track(answer().then((text) => (text === "" ? undefined : this.#reply(message, text))));
   }
 
   #reply(message: IncomingMessage, text: string, options: Pick<SendOptions, "notify"> = {}): Promise<unknown> {
@@ -382,9 +382,9 @@ export class MessageRouter {
   }
 }
 
-/** `/cancel`, a built-in command, or an upstream command this build leaves out (answered as unsupported). */
+/** `/cancel` or a built-in command. */
 function isBuiltin(command: string): boolean {
-  return command === "cancel" || BUILTIN_COMMANDS.has(command) || command === "file";
+  return command === "cancel" || BUILTIN_COMMANDS.has(command);
 }
 
 function pendingPrompt(replyResume: ResumeToken | null, settings: Promise<ScopeSettings> | null = null): PendingPrompt {

@@ -17,6 +17,10 @@ export interface StartupFacts {
   showResumeLine: boolean;
   /** `disabled`, or `enabled (scope=…)` with `auto` resolved. */
   topics: string;
+  /** `off`, or `on` with the auto-put mode. */
+  files: string;
+  /** The transcription model, or null when voice notes are not transcribed. */
+  voiceModel: string | null;
   cwd: string;
   /** Where a prompt that names no project runs, in the main chat. */
   plainPrompts: PlainPromptTarget;
@@ -24,7 +28,7 @@ export interface StartupFacts {
   backlog: { handled: number; skipped: number };
 }
 
-export function startupMessage(facts: StartupFacts & { voiceModel?: string | null }): RenderedText {
+export function startupMessage(facts: StartupFacts): RenderedText {
   const engines = `${facts.available.length > 0 ? facts.available.join(", ") : "none"}${facts.unavailable === null ? "" : ` (${facts.unavailable})`}`;
   const lines = [
     `default: \`${facts.defaultEngine}\``,
@@ -32,10 +36,11 @@ export function startupMessage(facts: StartupFacts & { voiceModel?: string | nul
     `projects: \`${facts.projects.length > 0 ? [...facts.projects].sort().join(", ") : "none"}\``,
     `mode: \`${facts.sessionMode}\``,
     `topics: \`${facts.topics}\``,
+    `files: \`${facts.files}\``,
+    `voice: \`${facts.voiceModel === null ? "off" : `on (${facts.voiceModel})`}\``,
     `resume lines: \`${facts.showResumeLine ? "shown" : "hidden"}\``,
     plainPromptsLine(facts.plainPrompts, facts.cwd),
   ];
-  if (facts.voiceModel != null) lines.push(`voice: \`on (${facts.voiceModel})\``);
   const { handled, skipped } = facts.backlog;
   if (handled > 0 || skipped > 0) lines.push(`while offline: \`${handled} handled, ${skipped} too old\``);
   return renderMarkdown(`🐙 **takopi is ready**\n\n${lines.join(HARD_BREAK)}`);

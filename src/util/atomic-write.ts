@@ -1,7 +1,7 @@
 /**
  * Replacing a file so that a reader — or a crash half-way — only ever sees the
  * old or the new content: write a temp file in the same directory, fsync,
- * rename over, then fsync the directory. Used for takopi.toml and the state files.
+ * rename over, then fsync the directory. Used for takopi.toml, the state files and uploads.
  */
 import { randomBytes } from "node:crypto";
 import type { BigIntStats } from "node:fs";
@@ -14,18 +14,18 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `text` to `path` atomically and returns the stats of the written file
+ * Writes `data` (text as UTF-8) to `path` atomically and returns the stats of the written file
  * (the rename keeps inode and mtime, so they are what the next stat of `path` shows).
  * The temp file is removed when anything fails.
  */
-export async function writeFileAtomic(path: string, text: string, options: AtomicWriteOptions = {}): Promise<BigIntStats> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<BigIntStats> {
   const dir = dirname(path);
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   let stats: BigIntStats;
   try {
     const handle = await open(temp, "wx", options.mode);
     try {
-      await handle.writeFile(text, "utf8");
+      await handle.writeFile(data, "utf8");
       if (options.mode !== undefined) await handle.chmod(options.mode);
       await handle.sync();
       stats = await handle.stat({ bigint: true });

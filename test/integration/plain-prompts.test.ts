@@ -155,5 +155,9 @@ describe("a hand-written config (no projects_dir)", () => {
     await harness.start();
     await waitFor(() => startupText(harness) !== "", 10_000, "the start-up message");
     expect(startupText(harness)).toContain("working in:");
+    // Which chat features are on, so a restart shows it on the phone.
+    expect(startupText(harness)).toContain("topics: disabled");
+    expect(startupText(harness)).toContain("files: off");
+    expect(startupText(harness)).toContain("voice: off");
   });
 });

@@ -12,6 +12,7 @@ import type { IncomingMessage } from "../incoming.js";
 import type { BridgeServices } from "../services.js";
 import { agentCommand } from "./agent.js";
 import { ctxCommand } from "./ctx.js";
+import { fileCommand } from "./file.js";
 import { newCommand } from "./new.js";
 import { overrideCommand } from "./overrides.js";
 import { topicCommand } from "./topic.js";
@@ -19,12 +20,13 @@ import { triggerCommand } from "./trigger.js";
 
 export { cancelButton, cancelCommand } from "./cancel.js";
 
-/** A built-in command: resolves with the reply's text (markdown). */
+/** A built-in command: resolves with the reply's text (markdown), or "" when it answered otherwise (`/file get` sends a document). */
 export type ChatCommand = (services: BridgeServices, message: IncomingMessage, argsText: string) => Promise<string>;
 
 export const BUILTIN_COMMANDS: ReadonlyMap<string, ChatCommand> = new Map<string, ChatCommand>([
   ["new", (services, message) => newCommand(services, message)],
   ["ctx", ctxCommand],
+  ["file", fileCommand],
   ["agent", (services, message, argsText) => agentCommand(services, message, splitArgs(argsText))],
   ["model", (services, message, argsText) => overrideCommand(services, message, splitArgs(argsText), "model")],
   ["reasoning", (services, message, argsText) => overrideCommand(services, message, splitArgs(argsText), "reasoning")],

@@ -193,7 +193,9 @@ describe("attachments", () => {
 
   it("takes a sticker only for a /file command", () => {
     const sticker = { file_id: "st", file_unique_id: "st", width: 512, height: 512, is_animated: false, is_video: false, type: "regular" };
-    expect(parseUpdate(update({ sticker })).kind).toBe("ignored");
+    // A bare sticker is no file to save, but it is kept: the router answers it with what takopi can do.
+    expect(message(parseUpdate(update({ sticker }))).document).toBeNull();
+    expect(message(parseUpdate(update({ sticker }))).hasAttachment).toBe(true);
     expect(message(parseUpdate(update({ sticker, text: "/file put stickers/" }))).document?.source).toBe("sticker");
     expect(message(parseUpdate(update({ sticker, text: "hello" }))).document).toBeNull();
   });
