@@ -175,6 +175,35 @@ describe("an unbound topic", () => {
   });
 });
 
+describe("files in a topic", () => {
+  it("a file sent in a bound topic is saved in its worktree, and /file get there reads from it", async () => {
+    const harness = await forumBridge({ files: { enabled: true } });
+    const thread = await createTopic(harness, "app @feat/files");
+    const upload = harness.telegram.injectMessage({ chat: FORUM, from: USER, message_thread_id: thread, document: { content: "topic data", file_name: "notes.txt" } });
+    const saved = await reply(harness, upload, (text) => text.startsWith("saved"));
+    expect(saved.text).toBe("saved incoming/notes.txt in app @feat/files (10 b)");
+    expect(saved.threadId).toBe(thread);
+    expect(readFileSync(join(worktree(harness, "feat/files"), "incoming", "notes.txt"), "utf8")).toBe("topic data");
+
+    const get = say(harness, "/file get incoming/notes.txt", thread);
+    await harness.telegram.waitForMessage((message) => message.replyToMessageId === get.stored.messageId && message.upload !== undefined, 20_000);
+    const document = harness.botMessages(FORUM).find((message) => message.replyToMessageId === get.stored.messageId && message.upload !== undefined);
+    expect(document?.upload?.data.toString()).toBe("topic data");
+    expect(document?.threadId).toBe(thread);
+  });
+
+  it("in an unbound topic a /file command says how to bind it, and one naming a context binds it", async () => {
+    const harness = await forumBridge({ files: { enabled: true } });
+    const thread = harness.telegram.addForumTopic(FORUM, "loose");
+    const refused = say(harness, "/file get README.md", thread);
+    expect((await reply(harness, refused, (text) => text.length > 0)).text).toMatch(/^this topic isn't bound to a project yet\./);
+    const named = say(harness, "/file get /app README.md", thread);
+    // Group pacing: one message every 3 s in a forum.
+    await harness.telegram.waitForMessage((message) => message.replyToMessageId === named.stored.messageId && message.upload !== undefined, 20_000);
+    await waitFor(() => harness.telegram.topicName(FORUM, thread) === "app", 10_000, "the topic renamed after its new binding");
+  });
+});
+
 describe("per-topic settings", () => {
   it("/agent set in a topic changes that topic's engine only", async () => {
     const harness = await forumBridge();
