@@ -226,6 +226,31 @@ describe("per-topic settings", () => {
     ]);
   });
 
+  it("/model and /reasoning set in a topic apply to its runs only; /ctx set and clear re-bind it", async () => {
+    const harness = await forumBridge();
+    const a = await createTopic(harness, "app @feat/m");
+    const model = say(harness, "/model set gpt-topic", a);
+    await reply(harness, model, (text) => text.startsWith("topic model override set to gpt-topic for codex"));
+    const reasoning = say(harness, "/reasoning set high", a);
+    await reply(harness, reasoning, (text) => text.startsWith("topic reasoning override set to high for codex"));
+    const run = say(harness, "hi", a);
+    await reply(harness, run, (text) => text.startsWith("done"));
+    const general = say(harness, "/app hi");
+    await reply(harness, general, (text) => text.startsWith("done"));
+    const [inTopic, outside] = await harness.spawns();
+    expect(inTopic?.argv).toEqual(expect.arrayContaining(["--model", "gpt-topic"]));
+    expect(inTopic?.argv.join(" ")).toContain("high");
+    expect(outside?.argv).not.toContain("gpt-topic");
+
+    const rebind = say(harness, "/ctx set app @feat/n", a);
+    await reply(harness, rebind, (text) => text === "topic bound to app @feat/n");
+    await waitFor(() => harness.telegram.topicName(FORUM, a) === "app @feat/n", 10_000, "the topic renamed");
+    const clear = say(harness, "/ctx clear", a);
+    await reply(harness, clear, (text) => text === "topic binding cleared.");
+    const unbound = say(harness, "hi again", a);
+    expect((await reply(harness, unbound, (text) => text.length > 0)).text).toMatch(/^this topic isn't bound to a project yet\./);
+  });
+
   it("a topic's /trigger all overrides a mentions-only chat, and /trigger clear falls back to it", async () => {
     const harness = await forumBridge();
     const a = await createTopic(harness, "app @feat/a");
