@@ -313,8 +313,11 @@ describe("sessions and commands", () => {
       return harness.replyTo(message.stored.messageId, expected);
     };
     await ask("/model set gpt-fake", (text) => text === "chat model override set to gpt-fake for codex.\nIf you want a clean start on the new model, run /new.");
-    await ask("/reasoning set extreme", (text) => text.startsWith("unknown reasoning level extreme."));
+    await ask("/reasoning set extreme", (text) => text.startsWith("unknown reasoning level extreme for codex."));
+    // Each engine takes its own levels: `minimal` is codex's, not claude's.
+    await ask("/reasoning set claude minimal", (text) => text === "unknown reasoning level minimal for claude.\navailable levels: low, medium, high, xhigh, max");
     await ask("/reasoning set claude high", (text) => text.startsWith("chat reasoning override set to high for claude."));
+    await ask("/reasoning set opencode high", (text) => text.startsWith("chat reasoning override set to high for opencode."));
     await ask("/ctx", (text) => text.includes("bound ctx: none") && text.includes("resolved ctx: app (source: default_project)"));
     await ask("/ctx set app @dev", (text) => text === "chat bound to app @dev");
 
@@ -324,9 +327,13 @@ describe("sessions and commands", () => {
     expect(answer.text).toContain("ctx: app @dev");
     const [spawn] = await harness.spawns();
     expect(spawn?.cwd).toBe(`${harness.repo}/.worktrees/dev`);
-    const progress = progressOf(harness, prompt.stored.messageId);
+    expect(spawn?.argv.join(" ")).toContain("--effort high");
+    // opencode takes no level: its run says the override is ignored.
+    const opencode = harness.send("/opencode hello [delay:1500]");
+    await harness.replyTo(opencode.stored.messageId, (text) => text.startsWith("done"));
+    const progress = progressOf(harness, opencode.stored.messageId);
     const shown = [...(progress?.edits ?? []).map((version) => version.text ?? ""), progress?.text ?? ""].join("\n");
-    expect(shown).toContain("reasoning override is not supported for claude; ignoring.");
+    expect(shown).toContain("reasoning override is not supported for opencode; ignoring.");
 
     await ask("/trigger mentions", (text) => text === "chat trigger mode set to mentions");
     const ignored = harness.send("this is not for the bot");

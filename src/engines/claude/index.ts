@@ -12,6 +12,13 @@ export { ClaudeConfigSchema, type ClaudeConfig } from "./schema.js";
 
 const ENGINE = "claude";
 
+/**
+ * What claude takes for `--effort <level>` (sent as `output_config.effort`).
+ * Claude Code turns any other value silently into `medium`, so takopi checks
+ * the level itself before it gets here.
+ */
+export const CLAUDE_REASONING_LEVELS: readonly string[] = ["low", "medium", "high", "xhigh", "max"];
+
 const claudeResume = resumeCodec({
   engine: ENGINE,
   format: (value) => `claude --resume ${value}`,
@@ -39,6 +46,8 @@ export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): stri
   }
   const model = request.options?.model ?? config.model;
   if (model !== undefined && model !== "") args.push("--model", model);
+  const effort = request.options?.reasoning;
+  if (effort !== undefined && effort !== "") args.push("--effort", effort);
   if (config.allowed_tools.length > 0) args.push("--allowedTools", config.allowed_tools.join(","));
   if (config.permission_mode !== undefined) args.push("--permission-mode", config.permission_mode);
   if (config.dangerously_skip_permissions) args.push("--dangerously-skip-permissions");
@@ -57,7 +66,7 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   cliCommand: "claude",
   installHint: "npm install -g @anthropic-ai/claude-code",
   configSchema: ClaudeConfigSchema,
-  capabilities: { reasoning: null },
+  capabilities: { reasoning: CLAUDE_REASONING_LEVELS },
   ...claudeResume,
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {

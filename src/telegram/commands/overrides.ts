@@ -2,15 +2,36 @@
  * `/model` and `/reasoning`: show or change the per-engine model and
  * reasoning overrides of a chat, or of a forum topic (whose fields beat the
  * chat's, field by field). The two commands differ only in their words and,
- * for reasoning, the levels accepted.
+ * for reasoning, the levels accepted: each engine's backend declares its own
+ * (upstream had one fixed list for all).
  */
 import type { IncomingMessage } from "../incoming.js";
 import { messageScope, scopeLayer } from "../scope.js";
 import type { BridgeServices } from "../services.js";
 import type { OverrideField } from "../state/index.js";
+import { engineCapabilities } from "../../engines/backend.js";
 import { availableList, permissionText, scopeEngine, unknownEngine } from "./settings.js";
 
-export const REASONING_LEVELS = ["minimal", "low", "medium", "high", "xhigh"] as const;
+/**
+ * Upstream's fixed list, still what an engine that takes no level may store:
+ * its runs then start with the "not supported; ignoring" note.
+ */
+export const UPSTREAM_REASONING_LEVELS: readonly string[] = ["minimal", "low", "medium", "high", "xhigh"];
+
+/** The levels `engine` takes, or null when it takes none (or did not load). */
+export function reasoningLevels(services: Pick<BridgeServices, "engines">, engine: string): readonly string[] | null {
+  const status = services.engines.status(engine);
+  if (status === null || status.status === "load_error") return null;
+  return engineCapabilities(status.backend).reasoning;
+}
+
+/** The refusal for a level `engine` does not take, or null when it may be stored. */
+export function reasoningLevelRefusal(levels: readonly string[] | null, engine: string, level: string): string | null {
+  const accepted = levels ?? UPSTREAM_REASONING_LEVELS;
+  if (accepted.includes(level)) return null;
+  const forEngine = levels === null ? "" : ` for ${engine}`;
+  return `unknown reasoning level \`${level}\`${forEngine}.\navailable levels: ${accepted.join(", ")}`;
+}
 
 interface OverrideWords {
   usage: string;
@@ -60,9 +81,8 @@ export async function overrideCommand(services: BridgeServices, message: Incomin
     }
     if (field === "reasoning") {
       value = value.toLowerCase();
-      if (!(REASONING_LEVELS as readonly string[]).includes(value)) {
-        return `unknown reasoning level \`${value}\`.\navailable levels: ${REASONING_LEVELS.join(", ")}`;
-      }
+      const refusal = reasoningLevelRefusal(reasoningLevels(services, engine), engine, value);
+      if (refusal !== null) return refusal;
     }
     await scopeLayer(services, scope).setOverride(engine, field, value);
     return `${scope.kind} ${words.noun} override set to \`${value}\` for \`${engine}\`.\nIf you want a clean start on ${words.cleanStart}, run \`/new\`.`;
@@ -91,6 +111,9 @@ async function showOverride(services: BridgeServices, message: IncomingMessage, 
     `defaults: topic: ${topic ?? "none"}, chat: ${chat ?? "none"}`,
     `available engines: ${availableList(services)}`,
   ];
-  if (field === "reasoning") lines.push(`available levels: ${REASONING_LEVELS.join(", ")}`);
+  if (field === "reasoning") {
+    const levels = reasoningLevels(services, engine);
+    lines.push(levels === null ? `available levels: none (${engine} takes no reasoning level)` : `available levels: ${levels.join(", ")}`);
+  }
   return lines.join("\n\n");
 }

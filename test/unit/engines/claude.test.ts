@@ -484,6 +484,8 @@ describe("claude argv and environment", () => {
       "sess-1",
       "--model",
       "claude-chat",
+      "--effort",
+      "high",
       "--allowedTools",
       "Bash,WebSearch",
       "--permission-mode",
@@ -512,6 +514,12 @@ describe("claude argv and environment", () => {
       "--model",
       "claude-config",
     ]);
+  });
+
+  it("a reasoning override becomes --effort, after the model", () => {
+    const args = claudeBackend.prepareRun(request({ options: { model: "claude-x", reasoning: "xhigh" } }), defaults, {}).invocation.args;
+    expect(args.slice(4, 8)).toEqual(["--model", "claude-x", "--effort", "xhigh"]);
+    expect(claudeBackend.capabilities?.reasoning).toEqual(["low", "medium", "high", "xhigh", "max"]);
   });
 
   it("strips ANTHROPIC_API_KEY unless use_api_billing", () => {
