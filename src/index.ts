@@ -40,6 +40,7 @@ export type {
   TransportBackend,
   TransportContext,
 } from "./plugins/types.js";
+export type { RunUsage, UsageTotal } from "./core/usage.js";
 export type { PluginRegistry } from "./plugins/registry.js";
 export type { PluginEntry } from "./plugins/discover.js";
 export type { PluginKind } from "./plugins/manifest.js";

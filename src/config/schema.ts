@@ -93,6 +93,8 @@ export const TelegramSchema = z.object({
   voice_transcription_api_key: nonEmptyString().nullable().default(null),
   session_mode: z.enum(["stateless", "chat"]).default("stateless"),
   show_resume_line: z.boolean().default(true),
+  /** Our addition: the final message's footer shows the tokens and cost the engine reported. */
+  show_usage: z.boolean().default(false),
   forward_coalesce_s: z.number().min(0).default(1),
   media_group_debounce_s: z.number().min(0).default(1),
   /** Our addition: a local Bot API server (or a test's fake one) instead of api.telegram.org. */

@@ -22,6 +22,7 @@ import { LiveProgress, type Delivery } from "./live-progress.js";
 import { runOutcome, type RunStatus } from "./outcome.js";
 import type { JournalEntry, RunJournal } from "./run-journal.js";
 import { PROGRESS_LABELS, RunView, stallNotice } from "./run-view.js";
+import { normalizeUsage, type UsageTotals } from "./usage.js";
 
 /** What the bridge needs of an engine: an `EngineRunner` fits. */
 export interface MessageRunner {
@@ -57,6 +58,10 @@ export interface BridgeSettings {
    * elapsed time keeps moving and a silent engine shows (default 5000 ms).
    */
   tickMs?: number;
+  /** Whether the final message shows the usage the engine reported (default false); read at each run's end. */
+  showUsage?: () => boolean;
+  /** Where each run's reported usage is added to its chat's totals. */
+  usage?: UsageTotals;
   log?: Logger;
 }
 
@@ -218,7 +223,10 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   // Logged as the outcome is handed to the chat: what follows is the chat service's pacing and delivery.
   log.info({ event: "run.finished", status, ...ended }, "run finished");
   const overflow = settings.overflow?.() ?? "trim";
-  const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow });
+  const usage = normalizeUsage(completed?.usage);
+  settings.usage?.add(run.source.chatId, usage);
+  const shownUsage = settings.showUsage?.() === true ? usage : null;
+  const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow, usage: shownUsage });
   const shown = await progress.settle(final, delivery);
   await journal.forget();
   return { status, resume, message: shown };

@@ -14,6 +14,7 @@ import type { ChatMessage } from "./chat.js";
 import type { ResumeToken, TakopiEvent } from "./events.js";
 import type { JournalEntry } from "./run-journal.js";
 import { ProgressTracker } from "./progress.js";
+import { formatUsage, type RunUsage } from "./usage.js";
 
 export { PROGRESS_LABELS };
 
@@ -38,6 +39,8 @@ export interface FinalView {
   body: string;
   resume: ResumeToken | null;
   overflow: MessageOverflow;
+  /** Shown in the footer when given; null when not reported or not wanted. */
+  usage?: RunUsage | null;
 }
 
 export class RunView {
@@ -87,6 +90,7 @@ export class RunView {
         body: outcome.body,
         contextLine: this.#options.contextLine,
         resumeLine,
+        usageLine: formatUsage(outcome.usage ?? null),
       }),
       markup: "none",
       overflow: outcome.overflow,

@@ -6,6 +6,7 @@
  */
 import type { LoadedConfig } from "../config/load.js";
 import type { MessageRef, SendOptions } from "../core/chat.js";
+import type { UsageTotal } from "../core/usage.js";
 import type { Logger } from "../util/log.js";
 import type { PluginRegistry } from "./registry.js";
 
@@ -66,6 +67,12 @@ export interface BridgeRuntime {
   runs(): RunInfo[];
   /** Cancels a running or queued run; false when no such run exists. */
   cancelRun(id: string): boolean;
+  /**
+   * The tokens and cost a chat's runs reported since the bridge started
+   * (summed; a field is absent when no run reported it), or null when none
+   * of them reported any (engines that report nothing leave it null).
+   */
+  usage(chatId: number): UsageTotal | null;
   /** Sends a plain-text message to any allowed chat (a reply only to a message in that chat). */
   send(chatId: number, text: string, options?: SendOptions): Promise<MessageRef | null>;
   /**

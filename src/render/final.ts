@@ -42,9 +42,12 @@ export function renderHeader(parts: HeaderParts): string {
   return items.join(" · ");
 }
 
-/** The context line first, then the resume line, as hard-broken lines. */
-export function renderFooter(contextLine: string | null, resumeLine: string | null): string {
-  return [contextLine, resumeLine].filter((line): line is string => line != null && line !== "").join(HARD_BREAK);
+/**
+ * The usage line (when shown), the context line, then the resume line, as
+ * hard-broken lines: the resume line stays last, where it is looked for.
+ */
+export function renderFooter(contextLine: string | null, resumeLine: string | null, usageLine: string | null = null): string {
+  return [usageLine === null ? null : `\`${usageLine}\``, contextLine, resumeLine].filter((line): line is string => line != null && line !== "").join(HARD_BREAK);
 }
 
 /**
@@ -78,6 +81,8 @@ export interface FinalMessage extends HeaderParts {
   body: string;
   contextLine?: string | null;
   resumeLine?: string | null;
+  /** What the run used (`12.3k in · 1.2k out · $0.042`), shown as code; null hides it (`show_usage = false`). */
+  usageLine?: string | null;
 }
 
 /** Header, trimmed answer (none when blank) and footer, untrimmed; no action list. */
@@ -86,7 +91,7 @@ export function finalParts(message: FinalMessage): MarkdownParts {
   return {
     header: renderHeader(message),
     body: body === "" ? null : body,
-    footer: renderFooter(message.contextLine ?? null, message.resumeLine ?? null),
+    footer: renderFooter(message.contextLine ?? null, message.resumeLine ?? null, message.usageLine ?? null),
   };
 }
 

@@ -14,6 +14,7 @@ import { plainPromptTarget } from "../core/plain-prompt.js";
 import { recoverInterruptedRuns } from "../core/recovery.js";
 import { RUN_JOURNAL_FILE, RunJournal } from "../core/run-journal.js";
 import { ThreadScheduler } from "../core/scheduler.js";
+import { UsageTotals } from "../core/usage.js";
 import { EngineCatalogue } from "../engines/catalogue.js";
 import { logFormat } from "../logging/settings.js";
 import { pluginConfig } from "../config/load.js";
@@ -95,11 +96,15 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   const journal = new RunJournal({ path: join(stateDirFor(config().path), RUN_JOURNAL_FILE), log });
   await recoverInterruptedRuns({ journal, surface, log });
 
+  // Per-chat usage since start, for plugins (`BridgeRuntime.usage`, `/status`).
+  const usage = new UsageTotals();
   const scheduler = new ThreadScheduler({
     surface,
     finalNotify: context.finalNotify,
     overflow: () => telegramConfig().message_overflow,
     stallNoticeS: () => config().settings.stall_notice_s,
+    showUsage: () => telegramConfig().show_usage,
+    usage,
     journal,
     log,
   });
@@ -122,6 +127,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     defaultEngine,
     engines,
     scheduler,
+    usage,
     client,
     log,
     async shutdown(code, reason) {

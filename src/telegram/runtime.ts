@@ -5,6 +5,7 @@
  */
 import { transportConfig, type LoadedConfig } from "../config/load.js";
 import type { ThreadScheduler } from "../core/scheduler.js";
+import type { UsageTotals } from "../core/usage.js";
 import type { EngineCatalogue } from "../engines/catalogue.js";
 import type { MessageRef, SendOptions } from "../core/chat.js";
 import type { BridgeRuntime, ProjectInfo } from "../plugins/types.js";
@@ -20,6 +21,8 @@ export interface RuntimeOptions {
   defaultEngine(): string;
   engines: EngineCatalogue;
   scheduler: ThreadScheduler;
+  /** Fed by the scheduler as runs complete. */
+  usage: UsageTotals;
   client: TelegramClient;
   /** Begins the shutdown; resolves once polling stopped and handled updates are confirmed. */
   shutdown(exitCode: number, reason: string): Promise<void>;
@@ -42,6 +45,7 @@ export function bridgeRuntime(options: RuntimeOptions): BridgeRuntime {
     defaultEngine: () => options.defaultEngine(),
     runs: () => options.scheduler.runs(),
     cancelRun: (id) => options.scheduler.cancel(id) !== "none",
+    usage: (chatId) => options.usage.get(chatId),
 
     async send(chatId: number, text: string, sendOptions: SendOptions = {}): Promise<MessageRef | null> {
       // Plugins speak for the bot only where the bot may speak: never into a chat it refuses.

@@ -3,7 +3,7 @@
  * event description, so tests control exactly what the "engine" says.
  *
  *   {"type":"started","id":"s1"}  {"type":"action","id":"a","title":"x"}
- *   {"type":"completed","answer":"…","ok":true}
+ *   {"type":"completed","answer":"…","ok":true}   (an optional "usage" object is passed on raw)
  */
 import * as z from "zod";
 import type { EngineBackend, EngineTranslator, TranslatorContext } from "../../src/engines/backend.js";
@@ -13,7 +13,7 @@ import { resumeCodec } from "../../src/engines/resume-lines.js";
 const Line = z.discriminatedUnion("type", [
   z.object({ type: z.literal("started"), id: z.string() }),
   z.object({ type: z.literal("action"), id: z.string(), title: z.string().default("step") }),
-  z.object({ type: z.literal("completed"), answer: z.string().default(""), ok: z.boolean().default(true) }),
+  z.object({ type: z.literal("completed"), answer: z.string().default(""), ok: z.boolean().default(true), usage: z.record(z.string(), z.unknown()).optional() }),
   z.object({ type: z.literal("echo_stdin"), text: z.string() }),
 ]);
 
@@ -29,7 +29,7 @@ function translator(context: TranslatorContext): EngineTranslator {
         case "action":
           return [context.events.action({ id: line.id, kind: "command", title: line.title, phase: "completed", ok: true })];
         case "completed":
-          return [context.events.completed({ ok: line.ok, answer: line.answer })];
+          return [context.events.completed({ ok: line.ok, answer: line.answer, usage: line.usage ?? null })];
         case "echo_stdin":
           return [context.events.completed({ ok: true, answer: line.text })];
       }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UsageTotals } from "../../../src/core/usage.js";
 import { NO_COMPLETED_ERROR, runMessage, type BridgeSettings, type MessageRun, type MessageRunner } from "../../../src/core/run-message.js";
 import type { ResumeToken } from "../../../src/core/events.js";
 import type { MessageRef } from "../../../src/core/chat.js";
@@ -77,6 +78,27 @@ describe("runMessage", () => {
     // The resume line is code, so it can be copied with a tap.
     const resumeAt = final?.text.indexOf("passthrough resume s-1");
     expect(final?.entities).toContainEqual({ type: "code", offset: resumeAt, length: 22 });
+  });
+
+  it("shows the usage the engine reported in the footer only with show_usage, and adds it to the chat's totals either way", async () => {
+    const usage = new UsageTotals();
+    const reported = { type: "completed", answer: "ok", ok: true, usage: { input_tokens: 12_345, output_tokens: 1234, total_cost_usd: 0.0423 } };
+    await engine.plan("count", [say.started("s-u"), { emit: reported }]);
+    await runMessage({ ...settings, usage }, messageRun("count"));
+    expect(surface.visible().at(-1)?.text).toBe("done · passthrough · 0s\n\nok\n\npassthrough resume s-u");
+
+    await engine.plan("count again", [say.started("s-v"), { emit: reported }]);
+    await runMessage({ ...settings, usage, showUsage: () => true }, messageRun("count again"));
+    const final = surface.visible().at(-1);
+    expect(final?.text).toBe("done · passthrough · 0s\n\nok\n\n12.3k in · 1.2k out · $0.042\npassthrough resume s-v");
+    expect(final?.entities).toContainEqual({ type: "code", offset: final.text.indexOf("12.3k"), length: "12.3k in · 1.2k out · $0.042".length });
+    expect(usage.get(CHAT)).toEqual({ runs: 2, inputTokens: 24_690, outputTokens: 2468, costUsd: 0.0846 });
+
+    // An engine that reports nothing shows no line and adds no run.
+    await engine.plan("silent", [say.started("s-w"), say.completed("quiet")]);
+    await runMessage({ ...settings, usage, showUsage: () => true }, messageRun("silent"));
+    expect(surface.visible().at(-1)?.text).toBe("done · passthrough · 0s\n\nquiet\n\npassthrough resume s-w");
+    expect(usage.get(CHAT)?.runs).toBe(2);
   });
 
   it("with final_notify off, edits the progress message into the answer instead of sending a new one", async () => {

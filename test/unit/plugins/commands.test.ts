@@ -31,6 +31,7 @@ const runtime: BridgeRuntime = {
   defaultEngine: () => "codex",
   runs: () => [],
   cancelRun: () => false,
+  usage: () => null,
   send: () => Promise.resolve(null),
   shutdown: () => Promise.resolve(),
 };

@@ -12,6 +12,9 @@ describe("header and footer", () => {
     expect(renderFooter("`ctx: app @main`", "`codex resume x`")).toBe("`ctx: app @main`  \n`codex resume x`");
     expect(renderFooter(null, "`codex resume x`")).toBe("`codex resume x`");
     expect(renderFooter("", null)).toBe("");
+    // The usage line (show_usage) comes first, as code; the resume line stays last.
+    expect(renderFooter("`ctx: app`", "`codex resume x`", "1k in · 7 out")).toBe("`1k in · 7 out`  \n`ctx: app`  \n`codex resume x`");
+    expect(renderFooter(null, null, "$0.042")).toBe("`$0.042`");
   });
 
   it("assembles parts with blank lines, skipping empty ones", () => {
