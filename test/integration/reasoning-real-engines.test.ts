@@ -57,7 +57,7 @@ describe.skipIf(claude === null && process.env.CI !== "true")("a real claude and
     const setup = engineRunSetup(home, "text", bridge.repo);
     // The fake server needs the API key, which takopi strips without API billing. No model:
     // the default one is sent output_config (haiku and sonnet models are not).
-    await bridge.writeConfig({ config: { default_engine: "claude", claude: { use_api_billing: true } } });
+    await bridge.writeConfig({ config: { default_engine: "claude", claude: { use_api_billing: true } }, telegram: { show_usage: true } });
     await bridge.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });
 
     await ask(bridge, "/reasoning set minimal", (text) => text === "unknown reasoning level minimal for claude.\navailable levels: low, medium, high, xhigh, max");
@@ -67,6 +67,8 @@ describe.skipIf(claude === null && process.env.CI !== "true")("a real claude and
     const before = fakeLlm().requests.length;
     const answer = await ask(bridge, "/app say hello", (text) => text.startsWith("done"), RUN_TIMEOUT_MS);
     expect(answer.text).toContain("hello from fake");
+    // show_usage: the real claude's tokens and total_cost_usd, in the footer.
+    expect(answer.text).toMatch(/\n\d+ in · \d+ out · \$\d+\.\d+\n/);
     const bodies = bodiesSince(before, "/v1/messages");
     expect(bodies.length).toBeGreaterThan(0);
     expect(bodies.map((body) => body.output_config)).toContainEqual(expect.objectContaining({ effort: "high" }));

@@ -3,8 +3,9 @@
  * `/status`: is takopi healthy, what can it run, what is it doing. Version,
  * uptime, when the config was last (re)loaded, which chat features are on
  * (forum topics, file transfer, voice notes), the engines with their CLI
- * versions, running and queued runs, and the state of the host units
- * `/refresh` may restart.
+ * versions, running and queued runs, the tokens and cost this chat's runs
+ * reported since the start, and the state of the host units `/refresh` may
+ * restart.
  */
 import { execFile } from "node:child_process";
 import process from "node:process";
@@ -12,7 +13,7 @@ import { promisify } from "node:util";
 import { readRefreshSettings, RefreshConfigError } from "takopi-overlay-refresh/settings";
 import { unitStates } from "takopi-overlay-refresh/unit-state";
 
-/** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo, TelegramSettings } from "takopi" */
+/** @import { BridgeRuntime, CommandBackend, CommandContext, CommandResult, EngineInfo, RunInfo, TelegramSettings, UsageTotal } from "takopi" */
 
 const execFileAsync = promisify(execFile);
 const VERSION_TIMEOUT_MS = 5000;
@@ -40,6 +41,7 @@ const status = {
       ...engines,
       "",
       ...describeRuns(runtime.runs(), now),
+      describeUsage(chatUsage(runtime, ctx.message.chatId)),
       "",
       ...units,
     ];
@@ -102,6 +104,39 @@ function describeRuns(runs, now) {
       return `  ${run.engine}${where}: ${age} (chat ${run.chatId})`;
     }),
   ];
+}
+
+/**
+ * The chat's usage totals: null when none reported, undefined from a takopi too old to keep them (before `BridgeRuntime.usage`).
+ * @param {BridgeRuntime} runtime
+ * @param {number} chatId
+ * @returns {UsageTotal | null | undefined}
+ */
+function chatUsage(runtime, chatId) {
+  return typeof runtime.usage === "function" ? runtime.usage(chatId) : undefined;
+}
+
+/**
+ * `usage here since start: 2 runs, 24.7k in · 2.5k out · $0.085`, only what was reported.
+ * @param {UsageTotal | null | undefined} total undefined: this takopi keeps no totals
+ */
+export function describeUsage(total) {
+  if (total === undefined) return "usage here since start: not kept by this takopi";
+  if (total === null) return "usage here since start: none reported";
+  /** @type {string[]} */
+  const parts = [];
+  if (total.inputTokens !== undefined) parts.push(`${tokens(total.inputTokens)} in`);
+  if (total.cachedTokens !== undefined) parts.push(`${tokens(total.cachedTokens)} cached`);
+  if (total.outputTokens !== undefined) parts.push(`${tokens(total.outputTokens)} out`);
+  if (total.costUsd !== undefined) parts.push(`$${total.costUsd.toFixed(total.costUsd >= 1 ? 2 : total.costUsd >= 0.01 ? 3 : 4)}`);
+  return `usage here since start: ${total.runs} run${total.runs === 1 ? "" : "s"}, ${parts.join(" · ")}`;
+}
+
+/** `42`, `12.3k`, `123k`, `1.2M`, as the final message's usage line. @param {number} n */
+function tokens(n) {
+  if (n < 1000) return String(Math.round(n));
+  const [value, unit] = n < 1_000_000 ? [n / 1000, "k"] : [n / 1_000_000, "M"];
+  return `${value < 100 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)}${unit}`;
 }
 
 /** @param {BridgeRuntime} runtime */

@@ -91,7 +91,7 @@ describe("runMessage", () => {
     await runMessage({ ...settings, usage, showUsage: () => true }, messageRun("count again"));
     const final = surface.visible().at(-1);
     expect(final?.text).toBe("done · passthrough · 0s\n\nok\n\n12.3k in · 1.2k out · $0.042\npassthrough resume s-v");
-    expect(final?.entities).toContainEqual({ type: "code", offset: final.text.indexOf("12.3k"), length: "12.3k in · 1.2k out · $0.042".length });
+    expect(final?.entities).toContainEqual({ type: "code", offset: final?.text.indexOf("12.3k"), length: "12.3k in · 1.2k out · $0.042".length });
     expect(usage.get(CHAT)).toEqual({ runs: 2, inputTokens: 24_690, outputTokens: 2468, costUsd: 0.0846 });
 
     // An engine that reports nothing shows no line and adds no run.
