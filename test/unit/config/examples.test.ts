@@ -205,6 +205,7 @@ describe("complete upstream-style configs", () => {
           voice_transcription_api_key: null,
           session_mode: "stateless",
           show_resume_line: true,
+          show_usage: false,
           forward_coalesce_s: 1,
           media_group_debounce_s: 1,
           api_root: "https://api.telegram.org",
