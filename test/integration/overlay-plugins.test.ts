@@ -104,6 +104,18 @@ describe("/status", () => {
     expect(answer.text).toContain("topics: off, files: on (auto-put: prompt), voice: on (gpt-4o-mini-transcribe)");
   });
 
+  it("totals this chat's usage since start", async () => {
+    bridge = await BridgeHarness.create();
+    await bridge.start();
+    for (const text of ["one", "two"]) {
+      const run = bridge.send(text);
+      await bridge.replyTo(run.stored.messageId, (answer) => answer.startsWith("done"));
+    }
+    const status = bridge.send("/status");
+    const answer = await bridge.replyTo(status.stored.messageId, (text) => text.startsWith("takopi "));
+    expect(answer.text).toContain("usage here since start: 2 runs, 84 in · 14 out");
+  });
+
   it("shows the version, engines with their CLI versions, runs and units", async () => {
     bridge = await BridgeHarness.create();
     await bridge.start();
