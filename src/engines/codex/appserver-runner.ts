@@ -226,7 +226,10 @@ export class AppServerRunner {
     } finally {
       if (interrupting !== null) clearTimeout(interrupting);
       stopListening();
-      if (threadId !== null) this.#activeTurns.delete(threadId);
+      if (threadId !== null) {
+        this.#activeTurns.delete(threadId);
+        await this.#unload(threadId);
+      }
       releaseProcess();
       for (const release of releases) release();
     }
@@ -253,6 +256,22 @@ export class AppServerRunner {
         queue.push({ type: "closed", why: "killed after an interrupt" });
       });
     }, this.#options.interruptTimeoutMs ?? DEFAULTS.interruptTimeoutMs);
+  }
+
+  /**
+   * `thread/unsubscribe` once the run is over: no more notifications for an
+   * idle session. Quirk (codex 0.169): the thread stays loaded all the same
+   * (`thread/loaded/list`), and a loaded thread refuses `codex exec resume`
+   * ("already has an active writer") until the app-server process ends.
+   */
+  async #unload(threadId: string): Promise<void> {
+    const server = this.#process;
+    if (server?.alive !== true) return;
+    try {
+      await server.client.request("thread/unsubscribe", { threadId });
+    } catch (error) {
+      this.#log.debug({ threadId, error: describe(error) }, "codex thread/unsubscribe failed");
+    }
   }
 
   #threadParams(request: RunRequest): Record<string, unknown> {
