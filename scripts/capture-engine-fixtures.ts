@@ -177,7 +177,8 @@ process.stdout.write(`capture: fake LLM at ${llm.url}\n`);
 try {
   for (const engine of engines) {
     for (const file of readdirSync(OUT_DIR)) {
-      if (file.startsWith(`${engine}_`) && /\.(jsonl|meta\.json)$/.test(file)) rmSync(join(OUT_DIR, file));
+      // codex_appserver_* come from scripts/capture-codex-appserver.ts.
+      if (file.startsWith(`${engine}_`) && !file.startsWith("codex_appserver_") && /\.(jsonl|meta\.json)$/.test(file)) rmSync(join(OUT_DIR, file));
     }
     const binary = engineEnv.engineBinary(engine) ?? "";
     const version = engineEnv.engineVersion(engine) ?? "unknown";

@@ -65,13 +65,20 @@ function execChange(change: Json): Json {
   return { path: change.path, kind: typeof kind === "string" ? kind : undefined };
 }
 
-/** `thread/tokenUsage/updated`'s last-turn breakdown in exec's `turn.completed.usage` shape. */
-export function execUsage(tokenUsage: unknown): Json | null {
-  if (!isRecord(tokenUsage)) return null;
-  const last = isRecord(tokenUsage.last) ? tokenUsage.last : isRecord(tokenUsage.total) ? tokenUsage.total : null;
-  if (last === null) return null;
-  const usage: Json = {};
-  for (const [key, value] of Object.entries(last)) if (typeof value === "number") usage[snake(key)] = value;
+/**
+ * Adds one `thread/tokenUsage/updated` to the turn's usage, in exec's
+ * `turn.completed.usage` shape (`input_tokens`, `cached_input_tokens`,
+ * `output_tokens`, …). Each update is one model request (`last`); exec
+ * reports the turn's sum, so the lasts are added up.
+ */
+export function addUsage(sum: Json | null, tokenUsage: unknown): Json | null {
+  if (!isRecord(tokenUsage) || !isRecord(tokenUsage.last)) return sum;
+  const usage: Json = { ...sum };
+  for (const [key, value] of Object.entries(tokenUsage.last)) {
+    if (typeof value !== "number" || key === "totalTokens") continue;
+    const name = snake(key);
+    usage[name] = (typeof usage[name] === "number" ? usage[name] : 0) + value;
+  }
   return usage;
 }
 
@@ -111,6 +118,7 @@ export class AppServerTranslator implements EngineTranslator {
         return { type: "thread.started", thread_id: thread.id };
       }
       case "turn/started":
+        this.#usage = null;
         return { type: "turn.started" };
       case "item/started":
       case "item/completed": {
@@ -118,7 +126,7 @@ export class AppServerTranslator implements EngineTranslator {
         return item === null ? null : { type: method === "item/started" ? "item.started" : "item.completed", item };
       }
       case "thread/tokenUsage/updated":
-        this.#usage = execUsage(params.tokenUsage) ?? this.#usage;
+        this.#usage = addUsage(this.#usage, params.tokenUsage);
         return null;
       case "error": {
         const error = isRecord(params.error) ? params.error : {};
