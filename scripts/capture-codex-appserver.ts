@@ -72,7 +72,9 @@ try {
     const timeout = AbortSignal.timeout(60_000);
     if (capture.cancel === true) {
       // The fake LLM's `sleep` scenario runs a 30 s tool; cancel once it has started.
-      setTimeout(() => controller.abort(), 1500);
+      setTimeout(() => {
+        controller.abort();
+      }, 1500);
     }
     for await (const event of runner.run({ prompt: capture.prompt, resume, cwd: repo.dir }, { signal: AbortSignal.any([controller.signal, timeout]) })) {
       events.push(event);

@@ -22,8 +22,13 @@ const answer = (text: string, id = "msg_1"): unknown => item("completed", { type
 describe("codex app-server recordings (codex-cli 0.169.0, scripts/capture-codex-appserver.ts)", () => {
   it("text: the same events as an exec run, and the turn's usage", async () => {
     const events = await replayText(codexBackend, readRecording("codex_appserver_text.jsonl"));
-    expect(eventLines(events)).toEqual([expect.stringMatching(/^started \S+ codex$/), "started turn turn_0: turn started", "completed ok=true"]);
-    expect(completedOf(events)).toMatchObject({ ok: true, answer: "hello from fake", usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) } });
+    const lines = eventLines(events);
+    expect(lines[0]).toMatch(/^started \S+ codex$/);
+    expect(lines.slice(1)).toEqual(["started turn turn_0: turn started", "completed ok=true"]);
+    const completed = completedOf(events);
+    expect(completed).toMatchObject({ ok: true, answer: "hello from fake" });
+    expect(typeof completed.usage?.input_tokens).toBe("number");
+    expect(typeof completed.usage?.output_tokens).toBe("number");
   });
 
   it("tool: the command as exec shows it, with exit code, and usage summed over the turn's requests", async () => {
@@ -48,7 +53,8 @@ describe("codex app-server recordings (codex-cli 0.169.0, scripts/capture-codex-
 
   it("error401: a failed run whose error is codex's message", async () => {
     const events = await replayText(codexBackend, readRecording("codex_appserver_error401.jsonl"));
-    expect(completedOf(events)).toMatchObject({ ok: false, error: expect.stringMatching(/401/) });
+    expect(completedOf(events).ok).toBe(false);
+    expect(completedOf(events).error).toMatch(/401/);
   });
 
   it("interrupt: a stream cut before turn/completed ends failed, saying so", async () => {
