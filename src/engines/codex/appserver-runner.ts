@@ -51,6 +51,12 @@ function appServerBackend(backend: EngineBackend<CodexConfig>): Pick<EngineBacke
   return { id: backend.id, createTranslator: (context) => new AppServerTranslator(context) };
 }
 
+/** A cancel under way: the interrupt and cleanup requests, and the kill that follows if the turn does not end. */
+interface Interrupt {
+  answered: Promise<void>;
+  timer: NodeJS.Timeout;
+}
+
 type Item = { type: "notification"; message: JsonRpcNotification } | { type: "closed"; why: string } | { type: "abort" };
 
 export class AppServerRunner {
@@ -119,7 +125,7 @@ export class AppServerRunner {
     let stopListening = (): void => undefined;
     let releaseProcess = (): void => undefined;
     let threadId: string | null = null;
-    let interrupting: NodeJS.Timeout | null = null;
+    let interrupting: Interrupt | null = null;
     try {
       if (request.resume) {
         try {
@@ -214,6 +220,8 @@ export class AppServerRunner {
         if (turnId !== null && ofTurn !== null && ofTurn !== turnId) continue; // a late notification of an earlier turn
         const endsTurn = message.method === "turn/completed";
         if (interrupting !== null) {
+          // Cancelled means nothing of the turn is left: wait for the background terminals to be cleaned too.
+          if (endsTurn) await interrupting.answered;
           if (endsTurn) return;
           continue;
         }
@@ -224,7 +232,7 @@ export class AppServerRunner {
         }
       }
     } finally {
-      if (interrupting !== null) clearTimeout(interrupting);
+      if (interrupting !== null) clearTimeout(interrupting.timer);
       stopListening();
       if (threadId !== null) {
         this.#activeTurns.delete(threadId);
@@ -237,25 +245,27 @@ export class AppServerRunner {
 
   /**
    * `turn/interrupt` + background-terminal cleanup (the command the turn ran
-   * must not survive it). Returns the timer that kills the tree when the turn
-   * does not end in time; the run clears it once the turn is over.
+   * must not survive it). Returns when both are answered, and the timer that
+   * kills the tree when the turn does not end in time (the run clears it once
+   * the turn is over).
    */
-  #interrupt(server: AppServerProcess, threadId: string, turnId: string | null, queue: AsyncQueue<Item>): NodeJS.Timeout {
+  #interrupt(server: AppServerProcess, threadId: string, turnId: string | null, queue: AsyncQueue<Item>): Interrupt {
     const requests: Promise<unknown>[] = [];
     if (turnId !== null) requests.push(server.client.request("turn/interrupt", { threadId, turnId }));
     requests.push(server.client.request("thread/backgroundTerminals/clean", { threadId }));
-    void Promise.allSettled(requests).then((results) => {
+    const answered = Promise.allSettled(requests).then((results) => {
       for (const result of results) {
         if (result.status === "rejected") this.#log.warn({ error: describe(result.reason) }, "codex interrupt request failed");
       }
     });
-    return setTimeout(() => {
+    const timer = setTimeout(() => {
       this.#log.warn({ threadId }, "codex turn did not end after turn/interrupt; killing codex app-server");
       if (this.#process === server) this.#process = null;
       void server.kill().then(() => {
         queue.push({ type: "closed", why: "killed after an interrupt" });
       });
     }, this.#options.interruptTimeoutMs ?? DEFAULTS.interruptTimeoutMs);
+    return { answered, timer };
   }
 
   /**
