@@ -1,5 +1,6 @@
 // Captures codex app-server sessions as replay fixtures:
-//   npm run capture:codex-appserver
+//   node --import ./scripts/register-ts.mjs scripts/capture-codex-appserver.ts
+// (no npm script: a package.json change would cost the Docker tests their cached npm ci layer)
 //
 // Runs takopi's own app-server runner (src/engines/codex/appserver-runner.ts)
 // over the pinned codex CLI against the fake LLM on 127.0.0.1 and writes, per
@@ -37,7 +38,7 @@ const CAPTURES: Capture[] = [
   { name: "reason", scenario: "reason", prompt: "think first", note: "a reasoning summary before the answer" },
   { name: "resume", scenario: "resume", prompt: "did you keep history?", resumeFrom: "text", note: "thread/resume of the `text` thread; `resumed with history`" },
   { name: "error401", scenario: "error401", prompt: "say hello", note: "API 401: `error` (willRetry false), then turn/completed `failed`" },
-  { name: "interrupt", scenario: "sleep", prompt: "run the slow command", cancel: true, note: "cancelled while `sleep`-like tool runs: turn/interrupt; no turn/completed recorded" },
+  { name: "cancel", scenario: "sleep", prompt: "run the slow command", cancel: true, note: "cancelled while `sleep`-like tool runs: turn/interrupt; no turn/completed recorded" },
 ];
 
 const binary = engineEnv.engineBinary("codex");

@@ -333,7 +333,7 @@ this file is regenerated too.
 
 - \`<engine>_<name>.jsonl\`: the CLI's stdout, unmodified except for placeholders.
 - \`codex_appserver_<name>.jsonl\`: a \`codex app-server\` run's notifications for its thread, as takopi's runner
-  hands them to its translator (\`npm run capture:codex-appserver\`; this script leaves them alone).
+  hands them to its translator (\`node --import ./scripts/register-ts.mjs scripts/capture-codex-appserver.ts\`; this script leaves them alone).
 - \`<engine>_<name>.meta.json\`: engine, version, scenario, argv, exit code/signal,
   stderr, cancellation details, tool processes left alive after the CLI exited,
   number of LLM requests, proxy (external host) attempts, and the event summary below.

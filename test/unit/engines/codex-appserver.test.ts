@@ -57,8 +57,8 @@ describe("codex app-server recordings (codex-cli 0.169.0, scripts/capture-codex-
     expect(completedOf(events).error).toMatch(/401/);
   });
 
-  it("interrupt: a stream cut before turn/completed ends failed, saying so", async () => {
-    const events = await replayText(codexBackend, readRecording("codex_appserver_interrupt.jsonl"));
+  it("cancel: a stream cut before turn/completed ends failed, saying so", async () => {
+    const events = await replayText(codexBackend, readRecording("codex_appserver_cancel.jsonl"));
     expect(completedOf(events)).toMatchObject({ ok: false, error: "codex app-server ended without finishing its turn" });
   });
 });
