@@ -66,10 +66,10 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     await llm.close();
   });
 
-  /** A runner for `scenario` as the catalogue builds it from `[codex]` (backend default: app-server). */
+  /** A runner for `scenario` as the catalogue builds it from `[codex]` (backend app-server unless `table` says otherwise). */
   function runnerFor(scenario: string, table: Record<string, unknown> = {}): EngineRunnerLike {
     const setup = engineRunSetup(home, scenario, repo.dir);
-    const config = codex.configSchema.parse({ extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
+    const config = codex.configSchema.parse({ backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
     const options = { backend: codex, config, env: setup.env, command: binary ?? "codex", graceMs: 500 };
     const runner = codex.createRunner?.(options) ?? new EngineRunner(options);
     runners.push(runner);

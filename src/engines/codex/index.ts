@@ -1,7 +1,7 @@
 /**
  * Codex: the backend — argv, resume lines, capabilities. Runs over
- * `codex app-server` (appserver-runner.ts, the default) or `codex exec --json`
- * (`[codex] backend = "exec"`: EngineRunner with the argv below). The JSONL
+ * `codex exec --json` (EngineRunner with the argv below; the default) or
+ * `codex app-server` (`[codex] backend = "app-server"`: appserver-runner.ts). The JSONL
  * translator is in translator.ts (app-server notifications are rewritten into
  * its input by appserver-translator.ts), the input shapes in schema.ts.
  */

@@ -121,7 +121,12 @@ export const DEFAULT_CODEX_EXTRA_ARGS: readonly string[] = ["-c", "notify=[]"];
 /** The `[codex]` table of takopi.toml. */
 /** The ways takopi can run codex (`[codex] backend`). */
 export const CODEX_BACKENDS = ["app-server", "exec"] as const;
-export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "app-server";
+/**
+ * Still exec: the stand-in codex of the Docker tests (test/support/fake-engine)
+ * speaks only `codex exec --json`; app-server becomes the default once it
+ * speaks app-server too. The real-codex suites run app-server already.
+ */
+export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "exec";
 
 export const CodexConfigSchema = z.object({
   /** Global codex flags put before `exec` (default disables codex's own notify hook). */

@@ -548,7 +548,7 @@ describe("codex argv", () => {
 
 describe("codex config", () => {
   it("{} gives the defaults", () => {
-    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "app-server" });
+    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "exec" });
   });
 
   it("backend is app-server or exec; anything else is an error naming both", () => {
@@ -561,7 +561,7 @@ describe("codex config", () => {
   it("the exec backend is EngineRunner's (no runner of its own); app-server has one", () => {
     const options = { backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "exec" }) };
     expect(codexBackend.createRunner?.(options)).toBeNull();
-    const server = codexBackend.createRunner?.({ ...options, config: codexBackend.configSchema.parse({}) });
+    const server = codexBackend.createRunner?.({ ...options, config: codexBackend.configSchema.parse({ backend: "app-server" }) });
     expect(server?.engine).toBe("codex");
   });
 
@@ -583,7 +583,7 @@ describe("codex config", () => {
 
   it("accepts ordinary global flags", () => {
     expect(findExecOnlyFlag(["-c", "notify=[]", "--sandbox", "workspace-write", "--colorful"])).toBeNull();
-    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "app-server" });
+    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "exec" });
   });
 
   it("rejects wrong types", () => {
