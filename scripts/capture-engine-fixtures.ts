@@ -177,7 +177,8 @@ process.stdout.write(`capture: fake LLM at ${llm.url}\n`);
 try {
   for (const engine of engines) {
     for (const file of readdirSync(OUT_DIR)) {
-      if (file.startsWith(`${engine}_`) && /\.(jsonl|meta\.json)$/.test(file)) rmSync(join(OUT_DIR, file));
+      // codex_appserver_* come from scripts/capture-codex-appserver.ts.
+      if (file.startsWith(`${engine}_`) && !file.startsWith("codex_appserver_") && /\.(jsonl|meta\.json)$/.test(file)) rmSync(join(OUT_DIR, file));
     }
     const binary = engineEnv.engineBinary(engine) ?? "";
     const version = engineEnv.engineVersion(engine) ?? "unknown";
@@ -331,6 +332,8 @@ the fake LLM (\`test/support/fake-llm.ts\`) in an isolated HOME
 this file is regenerated too.
 
 - \`<engine>_<name>.jsonl\`: the CLI's stdout, unmodified except for placeholders.
+- \`codex_appserver_<name>.jsonl\`: a \`codex app-server\` run's notifications for its thread, as takopi's runner
+  hands them to its translator (\`node --import ./scripts/register-ts.mjs scripts/capture-codex-appserver.ts\`; this script leaves them alone).
 - \`<engine>_<name>.meta.json\`: engine, version, scenario, argv, exit code/signal,
   stderr, cancellation details, tool processes left alive after the CLI exited,
   number of LLM requests, proxy (external host) attempts, and the event summary below.

@@ -6,6 +6,7 @@
  */
 import type * as z from "zod";
 import type { ActionEvent, EventFactory, ResumeToken, TakopiEvent } from "../core/events.js";
+import type { EngineRunnerLike, EngineRunnerOptions } from "./runner.js";
 
 /** Per-run overrides chosen in chat (`/model`, `/reasoning`). */
 export interface RunOptions {
@@ -129,6 +130,11 @@ export interface EngineBackend<Config = unknown> extends ResumeCodec {
   readonly capabilities?: EngineCapabilities;
   prepareRun(request: RunRequest, config: Config, env: NodeJS.ProcessEnv): PreparedRun;
   createTranslator(context: TranslatorContext): EngineTranslator;
+  /**
+   * A runner of the backend's own (over a long-lived process), or null for the
+   * usual process per run. Called by the engine catalogue when it builds a runner.
+   */
+  createRunner?(options: EngineRunnerOptions<Config>): EngineRunnerLike | null;
 }
 
 /**

@@ -13,11 +13,11 @@ import { silentLogger, type Logger } from "../util/log.js";
 import { checkEngine, type EngineStatus } from "./availability.js";
 import type { ResumeCodec } from "./backend.js";
 import { engineEnvironment, withheldValues } from "./env.js";
-import { EngineRunner } from "./runner.js";
+import { EngineRunner, type EngineRunnerLike, type EngineRunnerOptions } from "./runner.js";
 
 interface Entry {
   status: EngineStatus;
-  runner: EngineRunner | null;
+  runner: EngineRunnerLike | null;
   /** The config the runner was built with (JSON), to keep it across reloads. */
   configKey: string | null;
 }
@@ -61,11 +61,20 @@ export class EngineCatalogue {
       if (runner === null || previous?.configKey !== configKey) {
         const withheld = Object.keys(this.#env).filter((name) => !Object.hasOwn(env, name));
         this.#log.debug({ event: "engine.environment", engine: id, withheld }, "engine environment without takopi's secrets");
-        runner = new EngineRunner({ backend: status.backend, config: status.config, command: status.executable, env, log: this.#log, redactor: this.#redactor });
+        const options: EngineRunnerOptions<unknown> = { backend: status.backend, config: status.config, command: status.executable, env, log: this.#log, redactor: this.#redactor };
+        runner = status.backend.createRunner?.(options) ?? new EngineRunner(options);
       }
       next.set(id, { status, runner, configKey });
     }
+    const replaced = [...this.#entries.values()].filter((entry) => entry.runner !== null && ![...next.values()].some((kept) => kept.runner === entry.runner));
     this.#entries = next;
+    // A replaced runner's long-lived process (codex app-server) ends once its runs have; a run in flight keeps it until then.
+    for (const entry of replaced) void entry.runner?.shutdown?.({ afterRuns: true });
+  }
+
+  /** Stops the long-lived engine processes (bridge shutdown). */
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.#entries.values()].map(async (entry) => entry.runner?.shutdown?.()));
   }
 
   /** Every discovered engine id, sorted. */
@@ -82,7 +91,7 @@ export class EngineCatalogue {
     return this.#entries.get(id)?.status ?? null;
   }
 
-  runner(id: string): EngineRunner | null {
+  runner(id: string): EngineRunnerLike | null {
     return this.#entries.get(id)?.runner ?? null;
   }
 

@@ -67,8 +67,26 @@ const DEFAULTS = {
   drainIdleMs: 1000,
 };
 
+/**
+ * What the engine catalogue hands the bridge: `EngineRunner` (a process per
+ * run), or a backend's own runner over a long-lived process (codex app-server).
+ */
+export interface EngineRunnerLike {
+  readonly engine: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the catalogue mixes engines with different config types
+  readonly backend: EngineBackend<any>;
+  /** Whether a run of this session is active or waiting. */
+  isBusy(token: { engine: string; value: string }): boolean;
+  run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent>;
+  /**
+   * Stops a long-lived process the runner keeps: at bridge shutdown at once,
+   * or (`afterRuns`) once the runs in flight are over, when a reload replaced the runner.
+   */
+  shutdown?(options?: { afterRuns?: boolean }): Promise<void>;
+}
+
 /** An engine CLI bound to its config; `run()` may be called concurrently. */
-export class EngineRunner<Config = unknown> {
+export class EngineRunner<Config = unknown> implements EngineRunnerLike {
   readonly backend: EngineBackend<Config>;
   readonly #options: EngineRunnerOptions<Config>;
   readonly #locks = new SessionLocks();

@@ -198,7 +198,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   } finally {
     unsubscribe();
     context.signal.removeEventListener("abort", onSignal);
-    await shutDown(router, scheduler, client, log);
+    await shutDown(router, scheduler, client, engines, log);
   }
   return exitCode;
 }
@@ -222,11 +222,13 @@ async function connect(client: TelegramClient, log: Logger, signal: AbortSignal)
   return null;
 }
 
-async function shutDown(router: MessageRouter, scheduler: ThreadScheduler, client: TelegramClient, log: Logger): Promise<void> {
+async function shutDown(router: MessageRouter, scheduler: ThreadScheduler, client: TelegramClient, engines: EngineCatalogue, log: Logger): Promise<void> {
   await router.close(SHUTDOWN_RUNS_MS / 2);
   const affected = scheduler.cancelAll();
   if (affected > 0) log.info({ event: "telegram.shutdown_cancelling", runs: affected }, "cancelling runs for shutdown");
   if (!(await scheduler.waitIdle(SHUTDOWN_RUNS_MS))) log.warn({ event: "telegram.shutdown_runs_timeout" }, "some runs did not finish before shutdown");
+  // Long-lived engine processes (codex app-server): stdin EOF, then the tree is killed after a grace period.
+  await engines.shutdown();
   await client.close({ drain: true, timeoutMs: SHUTDOWN_OUTBOX_MS });
   log.info({ event: "telegram.stopped" }, "Telegram bridge stopped");
 }

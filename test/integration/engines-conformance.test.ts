@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActionEvent, CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import type { EngineBackend } from "../../src/engines/backend.js";
-import { EngineRunner } from "../../src/engines/runner.js";
+import { EngineRunner, type EngineRunnerLike } from "../../src/engines/runner.js";
 import { engineBackend } from "../support/engine-backends.js";
 import { listProcesses, type ProcessInfo } from "../../src/engines/process-tree.js";
 import {
@@ -38,7 +38,7 @@ function engineConfig(engine: Engine, setup: EngineRunSetup): Record<string, unk
   switch (engine) {
     case "codex":
       // The scenario's base URL comes as `-c model_providers.fake.base_url=…` (setup.extraArgs).
-      return { extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] };
+      return { backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] };
     case "claude":
       // The fake server needs the API key; by default takopi strips it (no API billing).
       return { use_api_billing: true };
@@ -110,18 +110,24 @@ describe.each(ENGINES.filter((engine) => !missing.includes(engine)))("%s against
   /** Runs one prompt through takopi's runner for `scenario`. */
   async function run(scenario: string, prompt: string, options: { resume?: ResumeToken; signal?: AbortSignal; onEvent?: (e: TakopiEvent) => void } = {}) {
     const setup = engineRunSetup(home, scenario, repo.dir);
-    const runner = new EngineRunner({
+    const runnerOptions = {
       backend,
       config: backend.configSchema.parse(engineConfig(engine, setup)),
       env: setup.env,
       command: binary,
-    });
+    };
+    // As the engine catalogue builds it: codex runs over app-server by default.
+    const runner: EngineRunnerLike = backend.createRunner?.(runnerOptions) ?? new EngineRunner(runnerOptions);
     const timeout = AbortSignal.timeout(RUN_TIMEOUT_MS);
     const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const events: TakopiEvent[] = [];
-    for await (const event of runner.run({ prompt, resume: options.resume ?? null, cwd: repo.dir }, { signal })) {
-      events.push(event);
-      options.onEvent?.(event);
+    try {
+      for await (const event of runner.run({ prompt, resume: options.resume ?? null, cwd: repo.dir }, { signal })) {
+        events.push(event);
+        options.onEvent?.(event);
+      }
+    } finally {
+      await runner.shutdown?.();
     }
     if (timeout.aborted) throw new Error(`${engine} ${scenario}: no result within ${RUN_TIMEOUT_MS} ms`);
     return summarize(events);

@@ -96,6 +96,8 @@ export class BridgeHarness {
       },
       projects: { app: { path: this.repo } },
       ...options.config,
+      // The stand-in `codex` speaks `codex exec --json` only; a test of the real CLI sets its own backend.
+      codex: { backend: "exec", ...(options.config?.codex as Record<string, unknown> | undefined) },
     };
     await writeFile(this.configPath, stringify(config));
   }

@@ -1,11 +1,15 @@
 /**
- * Codex (`codex exec --json`): the backend — argv, resume lines, capabilities.
- * The JSONL translator is in translator.ts, the input shapes in schema.ts.
+ * Codex: the backend — argv, resume lines, capabilities. Runs over
+ * `codex exec --json` (EngineRunner with the argv below; the default) or
+ * `codex app-server` (`[codex] backend = "app-server"`: appserver-runner.ts). The JSONL
+ * translator is in translator.ts (app-server notifications are rewritten into
+ * its input by appserver-translator.ts), the input shapes in schema.ts.
  */
 import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
 import { CodexConfigSchema, type CodexConfig } from "./schema.js";
 import { resumeCodec } from "../resume-lines.js";
-import { CodexTranslator } from "./translator.js";
+import { CodexStreamTranslator } from "./appserver-translator.js";
+import { AppServerRunner } from "./appserver-runner.js";
 
 export { CodexConfigSchema, displayCommand, findExecOnlyFlag, type CodexConfig } from "./schema.js";
 
@@ -58,7 +62,13 @@ export const codexBackend: EngineBackend<CodexConfig> = {
     };
   },
   createTranslator(context: TranslatorContext): EngineTranslator {
-    return new CodexTranslator(context);
+    // Either backend's stream: a recording of `codex exec --json` or of app-server notifications.
+    return new CodexStreamTranslator(context);
+  },
+  createRunner(options) {
+    if (options.config.backend !== "app-server") return null;
+    const { backend, config, env, command, graceMs, log, redactor } = options;
+    return new AppServerRunner({ backend, config, ...(env ? { env } : {}), ...(command ? { command } : {}), ...(graceMs !== undefined ? { graceMs } : {}), ...(log ? { log } : {}), ...(redactor ? { redactor } : {}) });
   },
 };
 

@@ -119,6 +119,15 @@ export function findExecOnlyFlag(args: readonly string[]): string | null {
 export const DEFAULT_CODEX_EXTRA_ARGS: readonly string[] = ["-c", "notify=[]"];
 
 /** The `[codex]` table of takopi.toml. */
+/** The ways takopi can run codex (`[codex] backend`). */
+export const CODEX_BACKENDS = ["app-server", "exec"] as const;
+/**
+ * Still exec: the stand-in codex of the Docker tests (test/support/fake-engine)
+ * speaks only `codex exec --json`; app-server becomes the default once it
+ * speaks app-server too. The real-codex suites run app-server already.
+ */
+export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "exec";
+
 export const CodexConfigSchema = z.object({
   /** Global codex flags put before `exec` (default disables codex's own notify hook). */
   extra_args: z
@@ -132,6 +141,12 @@ export const CodexConfigSchema = z.object({
   profile: z.string().min(1).optional(),
   /** Default `--model`; a chat `/model` override wins. */
   model: z.string().min(1).optional(),
+  /**
+   * How codex is run: `app-server` (one long-lived `codex app-server` for the
+   * bridge, a JSON-RPC thread per session) or `exec` (a `codex exec --json`
+   * process per run, as before).
+   */
+  backend: z.enum(CODEX_BACKENDS, { error: `backend must be one of: ${CODEX_BACKENDS.map((name) => `"${name}"`).join(", ")}` }).default(DEFAULT_CODEX_BACKEND),
 });
 export type CodexConfig = z.output<typeof CodexConfigSchema>;
 

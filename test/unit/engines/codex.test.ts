@@ -170,7 +170,8 @@ describe("codex recordings in test/fixtures/engines", () => {
     const text = readRecording(name);
     const events = await replayText(codexBackend, text, { exit: recordingExit(name) });
     completedOf(events);
-    const threadIds = [...text.matchAll(/"thread_id":"([^"]+)"/g)].map((match) => match[1]);
+    // exec: `thread.started.thread_id`; app-server: the `thread/started` the runner announces.
+    const threadIds = [...text.matchAll(/"thread_id":"([^"]+)"|"thread\/started","params":\{"thread":\{"id":"([^"]+)"/g)].map((match) => match[1] ?? match[2]);
     expect(startedTokens(events)).toEqual(threadIds.slice(0, 1));
   });
 
@@ -547,7 +548,21 @@ describe("codex argv", () => {
 
 describe("codex config", () => {
   it("{} gives the defaults", () => {
-    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"] });
+    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "exec" });
+  });
+
+  it("backend is app-server or exec; anything else is an error naming both", () => {
+    expect(codexBackend.configSchema.parse({ backend: "exec" })).toMatchObject({ backend: "exec" });
+    const bad = codexBackend.configSchema.safeParse({ backend: "appserver" });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe('backend must be one of: "app-server", "exec"');
+  });
+
+  it("the exec backend is EngineRunner's (no runner of its own); app-server has one", () => {
+    const options = { backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "exec" }) };
+    expect(codexBackend.createRunner?.(options)).toBeNull();
+    const server = codexBackend.createRunner?.({ ...options, config: codexBackend.configSchema.parse({ backend: "app-server" }) });
+    expect(server?.engine).toBe("codex");
   });
 
   it("defaults are not shared between parses", () => {
@@ -568,7 +583,7 @@ describe("codex config", () => {
 
   it("accepts ordinary global flags", () => {
     expect(findExecOnlyFlag(["-c", "notify=[]", "--sandbox", "workspace-write", "--colorful"])).toBeNull();
-    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p" });
+    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "exec" });
   });
 
   it("rejects wrong types", () => {
