@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { parse, stringify } from "smol-toml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { takopi } from "../support/cli.js";
+import { expectJsonLines } from "../support/json-lines.js";
 import { startFakeTelegram, type FakeTelegram } from "../support/fake-telegram/index.js";
 import { FORUM, GROUP, STANDARD_WORLD, USER } from "../support/fake-telegram/standard-world.js";
 import { scratchDir, waitFor, type ScratchDir } from "../support/scripts.js";
@@ -87,8 +88,7 @@ describe("takopi chat-id", () => {
     await tg.waitForConfirmed(sent.updateId);
     const result = await stop(child);
     expect(result.exitCode).toBe(0);
-    const lines = `${result.stdout}\n${result.stderr}`.split("\n").filter((line) => line !== "");
-    const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const parsed = expectJsonLines(`${result.stdout}\n${result.stderr}`);
     expect(parsed.map((line) => line.msg)).toEqual([expect.stringContaining("Waiting for messages"), `chat ${USER} (private, from @ada): TELEGRAM_CHAT_ID=${USER}`]);
     expect(parsed[1]).toMatchObject({ level: 30, event: "chat_id.seen", chat_id: USER });
   });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { expectJsonLines } from "../support/json-lines.js";
 import { CLI } from "../support/cli.js";
 import { scratchDir, type ScratchDir } from "../support/scripts.js";
 
@@ -43,26 +44,12 @@ function entrypoint(env: Record<string, string>, command: string[] = []) {
   });
 }
 
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text
-    .split("\n")
-    .filter((line) => line !== "")
-    .map((line) => {
-      let parsed: unknown;
-      expect(() => {
-        parsed = JSON.parse(line) as unknown;
-      }, line).not.toThrow();
-      expect(parsed, line).toMatchObject({ level: expect.any(Number) as number, time: expect.any(Number) as number, msg: expect.any(String) as string });
-      return parsed as Record<string, unknown>;
-    });
-}
-
 describe("the entrypoint with TAKOPI_LOG_FORMAT=json", () => {
   it("says a missing bot token in one JSON line and exits 78", async () => {
     const result = await entrypoint({ TAKOPI_LOG_FORMAT: "json" });
     expect(result.exitCode).toBe(EX_CONFIG);
     expect(result.stdout).toBe("");
-    const lines = jsonLines(result.stderr);
+    const lines = expectJsonLines(result.stderr);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 60, event: "entrypoint.failed", msg: "TELEGRAM_BOT_TOKEN is not set." });
     expect(lines[0]?.fix).toContain("Copy .env.example to .env (next to compose.yaml), set TELEGRAM_BOT_TOKEN");
@@ -73,7 +60,7 @@ describe("the entrypoint with TAKOPI_LOG_FORMAT=json", () => {
     const projects = join(dir.path, 'my "projects" \\ x\ty');
     const result = await entrypoint({ TAKOPI_LOG_FORMAT: "JSON", TELEGRAM_BOT_TOKEN: TOKEN, TAKOPI_PROJECTS_DIR: projects });
     expect(result.exitCode).toBe(EX_CONFIG);
-    const lines = jsonLines(result.stderr);
+    const lines = expectJsonLines(result.stderr);
     expect(lines).toHaveLength(1);
     expect(lines[0]?.fix).toContain("Set TAKOPI_PROJECTS in .env");
     expect(lines[0]?.msg).toBe(`the projects directory ${projects.replace("\t", " ")} is not mounted.`);
@@ -89,7 +76,7 @@ describe("the entrypoint with TAKOPI_LOG_FORMAT=json", () => {
     const result = await entrypoint(env, ["true"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
-    const lines = jsonLines(result.stderr);
+    const lines = expectJsonLines(result.stderr);
     expect(lines.find((line) => line.event === "discover.warning")).toMatchObject({ level: 40 });
     expect(lines.find((line) => line.event === "discover.written")).toMatchObject({
       level: 30,

@@ -10,6 +10,7 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgePerTest, type BridgeHarness } from "../support/bridge-harness.js";
+import { expectJsonLines } from "../support/json-lines.js";
 
 const { created } = bridgePerTest();
 
@@ -26,18 +27,6 @@ function expectNoToken(harness: BridgeHarness, ...texts: string[]): void {
     expect(text).not.toContain(token);
     expect(text).not.toContain(token.split(":")[1] ?? token);
   }
-}
-
-/** Every line a JSON object (the shape of a pino line). */
-function expectJsonLines(text: string): Record<string, unknown>[] {
-  return lines(text).map((line) => {
-    let parsed: unknown;
-    expect(() => {
-      parsed = JSON.parse(line) as unknown;
-    }, line).not.toThrow();
-    expect(parsed, line).toMatchObject({ level: expect.any(Number) as number, time: expect.any(Number) as number, msg: expect.any(String) as string });
-    return parsed as Record<string, unknown>;
-  });
 }
 
 /** The Bot API fails the way networks do: getMe and getUpdates lose their connection, sends get 500s. */

@@ -5,6 +5,7 @@
  * document rather than text, so the handler sends that itself and resolves
  * with "" (no text reply).
  */
+import { messageRefOf } from "../../core/chat.js";
 import { splitArgs } from "../../core/slash.js";
 import { systemErrorMessage } from "../../util/errors.js";
 import { resolveFileRoot } from "../files/context.js";
@@ -51,8 +52,7 @@ async function fileGet(services: BridgeServices, message: IncomingMessage, rest:
   if (path === "") return FILE_GET_USAGE;
   const fetched = await fetchProjectPath(root.root, path, filesSettings(services).deny_globs, limits.downloadBytes);
   if (typeof fetched === "string") return fetched;
-  const ref = { chatId: message.chatId, messageId: message.messageId, threadId: message.threadId };
-  const sent = await services.client.sendDocument(message.chatId, fetched, { replyTo: ref, threadId: message.threadId });
+  const sent = await services.client.sendDocument(message.chatId, fetched, { replyTo: messageRefOf(message), threadId: message.threadId });
   if (sent === null) return "failed to send file.";
   services.log.info({ event: "telegram.file_sent", chat_id: message.chatId, path, bytes: fetched.data.length }, "file sent");
   return "";
