@@ -26,14 +26,21 @@ export const apiVersion: number = PLUGIN_API_VERSION;
 
 export type {
   BridgeRuntime,
+  CallbackContext,
   CommandBackend,
   CommandContext,
   CommandResult,
   ConfigSource,
   DoctorCheck,
   EngineInfo,
+  ExecutorMode,
+  ExecutorOptions,
+  ExecutorRequest,
+  ExecutorResult,
+  InlineButton,
   MessageRef,
   ProjectInfo,
+  RunExecutor,
   RunInfo,
   SendOptions,
   StartupContext,
@@ -41,6 +48,7 @@ export type {
   TransportContext,
 } from "./plugins/types.js";
 export type { RunUsage, UsageTotal } from "./core/usage.js";
+export type { ApprovalDecision, Decider, InteractionAnswer, InteractionHandler, InteractionRequest, Question, QuestionOption } from "./core/interaction.js";
 export type { PluginRegistry } from "./plugins/registry.js";
 export type { PluginEntry } from "./plugins/discover.js";
 export type { PluginKind } from "./plugins/manifest.js";

@@ -26,6 +26,18 @@ export interface SendOptions {
   threadId?: number | null;
   /** False delivers silently. Default true. */
   notify?: boolean;
+  /**
+   * Inline buttons under the message, in rows. Only plugins send these (the
+   * bridge namespaces each `data` with the plugin's id, and a press comes
+   * back to that plugin's `callback`); core's own messages use `ChatMessage.markup`.
+   */
+  buttons?: InlineButton[][];
+}
+
+/** A button under a plugin's message: its label and what a press hands back (≤ 48 bytes of UTF-8). */
+export interface InlineButton {
+  text: string;
+  data: string;
 }
 
 /**

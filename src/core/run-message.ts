@@ -12,7 +12,8 @@
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
-import type { RunControl } from "../engines/runner.js";
+import type { RunControl, SteerOutcome } from "../engines/runner.js";
+import type { InteractionAnswer, InteractionRequest } from "./interaction.js";
 import type { MessageOverflow } from "../render/final.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import { guardedSurface, type ChatSurface, type MessageRef } from "./chat.js";
@@ -31,7 +32,25 @@ export interface MessageRunner {
   readonly backend: ResumeCodec;
   /** Yields the run's events; ends without `completed` when `control.signal` aborts. */
   run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent>;
+  /** Adds text to the session's running turn, on engines that can (engines/runner.ts `EngineRunnerLike.steer`). */
+  steer?(session: ResumeToken, text: string): Promise<SteerOutcome>;
 }
+
+/** Where a run's requests are shown: the run's own message, for the request to reply to and stay in its thread. */
+export interface InteractionContext {
+  /** The prompt the run answers. */
+  source: MessageRef;
+  engine: string;
+  /** The progress message, once posted. */
+  progress(): MessageRef | null;
+}
+
+/**
+ * Shows an engine's request (an approval, a question, a plan) in the run's
+ * chat and settles with the answer (core/interaction.ts); the transport's
+ * part. `signal` aborts when the engine withdrew the request or the run ended.
+ */
+export type InteractionHost = (request: InteractionRequest, context: InteractionContext, signal: AbortSignal) => Promise<InteractionAnswer>;
 
 /** How runs are shown; the same for every run of a bridge. */
 export interface BridgeSettings {
@@ -62,6 +81,11 @@ export interface BridgeSettings {
   showUsage?: () => boolean;
   /** Where each run's reported usage is added to its chat's totals. */
   usage?: UsageTotals;
+  /**
+   * Asks the person driving a run (approvals, questions, plans). Unset: no
+   * `interact` reaches the engine, which refuses on its own.
+   */
+  interact?: InteractionHost;
   log?: Logger;
 }
 

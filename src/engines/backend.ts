@@ -111,6 +111,10 @@ export interface EngineCapabilities {
    * then ignored with a note.
    */
   readonly reasoning: readonly string[] | null;
+  /** Whether its runs ask through `RunControl.interact` when configured to (codex approval_policy, claude permission_mode). */
+  readonly approvals?: boolean;
+  /** Whether its runner takes `steer()` into a running turn. */
+  readonly steer?: boolean;
 }
 
 export interface EngineBackend<Config = unknown> extends ResumeCodec {
@@ -145,7 +149,7 @@ export interface EngineBackend<Config = unknown> extends ResumeCodec {
 export function engineCapabilities(backend: Pick<EngineBackend, "capabilities">): EngineCapabilities {
   const reasoning: unknown = backend.capabilities?.reasoning;
   const levels = Array.isArray(reasoning) && reasoning.every((level) => typeof level === "string") ? reasoning : null;
-  return { reasoning: levels };
+  return { reasoning: levels, approvals: backend.capabilities?.approvals === true, steer: backend.capabilities?.steer === true };
 }
 
 /** Shorthand used by translators for upstream's "failed (rc=N)." wording. */

@@ -9,7 +9,8 @@
  */
 import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import { threadKey, type TakopiEvent } from "../core/events.js";
+import { threadKey, type ResumeToken, type TakopiEvent } from "../core/events.js";
+import type { InteractionHandler } from "../core/interaction.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLineBatches } from "./lines.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import type { Redactor } from "../secrets/redactor.js";
@@ -53,7 +54,20 @@ export interface RunControl {
    * names this process even after takopi is gone and the pid is reused.
    */
   onSpawn?: (process: SpawnedProcess) => void;
+  /**
+   * Asks the person for an approval, an answer or a plan decision
+   * (core/interaction.ts). Unset (a replay, a capture run): the engine
+   * refuses on its own with `refusal()` and a note saying nobody could be asked.
+   */
+  interact?: InteractionHandler;
 }
+
+/**
+ * What became of a steer: `joined` the running turn at once, or `after_tool`
+ * — it waits for the command running now to finish (codex delivers a steer
+ * only between tool calls), so the chat can say so.
+ */
+export type SteerOutcome = "joined" | "after_tool";
 
 /** An engine process as a crash journal records it. */
 export interface SpawnedProcess {
@@ -78,6 +92,12 @@ export interface EngineRunnerLike {
   /** Whether a run of this session is active or waiting. */
   isBusy(token: { engine: string; value: string }): boolean;
   run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent>;
+  /**
+   * Adds `text` to the session's running turn (codex `turn/steer`, claude's
+   * stream-json session); only on engines whose capabilities say `steer`.
+   * Rejects when the session has no turn in flight.
+   */
+  steer?(session: ResumeToken, text: string): Promise<SteerOutcome>;
   /**
    * Stops a long-lived process the runner keeps: at bridge shutdown at once,
    * or (`afterRuns`) once the runs in flight are over, when a reload replaced the runner.

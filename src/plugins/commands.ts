@@ -71,6 +71,7 @@ export async function dispatchCommand(input: CommandMessage, options: DispatchOp
     pluginConfig: table,
     runtime,
     reply,
+    executor: runtime.executor,
     log: log.child({ command: input.command }),
   };
   let result;

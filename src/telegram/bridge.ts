@@ -278,7 +278,7 @@ async function runStartupHooks(services: BridgeServices): Promise<void> {
     }
     const log = services.log.child({ command: entry.id });
     try {
-      await loaded.backend.started?.({ runtime: services.runtime, pluginConfig: pluginConfig(services.config(), entry.id), log });
+      await loaded.backend.started?.({ runtime: services.runtime, executor: services.runtime.executor, pluginConfig: pluginConfig(services.config(), entry.id), log });
     } catch (error) {
       log.error({ event: "plugin.startup_failed", err: error }, "a command's started hook failed");
     }

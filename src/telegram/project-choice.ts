@@ -16,7 +16,9 @@ import { renderReply, sendReply } from "./replies.js";
 import type { BridgeServices } from "./services.js";
 import type { InlineKeyboardButton, InlineKeyboardMarkup } from "grammy/types";
 
-const CALLBACK_PREFIX = "takopi:project:";
+/** The callback data of a project button: this, then the alias. */
+export const PROJECT_CALLBACK_PREFIX = "takopi:project:";
+const CALLBACK_PREFIX = PROJECT_CALLBACK_PREFIX;
 /** Telegram's limit on callback_data, in bytes. */
 const CALLBACK_DATA_BYTES = 64;
 /** Telegram allows 100 buttons on a message; a few rows of them is already a lot on a phone. */
@@ -36,10 +38,6 @@ export interface ChosenProject {
   message: IncomingMessage;
   text: string;
   project: string;
-}
-
-export function isProjectChoice(callback: IncomingCallback): boolean {
-  return callback.data?.startsWith(CALLBACK_PREFIX) === true;
 }
 
 export class ProjectChoices {

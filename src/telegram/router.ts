@@ -9,28 +9,26 @@
  * Routing overlaps the poller's save of the update id (polling.ts): only
  * acting — a reply, a command, submitting a run — waits for it.
  */
-import { DirectiveError, resolveMessage, resolveResume } from "../core/directives.js";
-import { plainPromptTarget, type PlainPromptTarget } from "../core/plain-prompt.js";
+import { resolveResume } from "../core/directives.js";
 import type { ResumeToken } from "../core/events.js";
-import type { JobHandle, JobSpec } from "../core/scheduler.js";
+import type { JobHandle } from "../core/scheduler.js";
 import { parseSlashCommand, type SlashCommand } from "../core/slash.js";
-import type { RunOptions } from "../engines/backend.js";
 import { dispatchCommand } from "../plugins/commands.js";
 import { RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
 import { messageRefOf, type MessageRef, type SendOptions } from "../core/chat.js";
-import { resolveRunCwd, WorktreeError } from "../core/worktrees.js";
 import { ForwardCoalescer, formatForwardedPrompt, isForwardCandidate, type CoalescedPrompt, type LateForwards } from "./forwards.js";
 import { BUILTIN_COMMANDS, cancelButton, cancelCommand } from "./commands/index.js";
 import { addressesBot } from "./commands/trigger.js";
 import { hearVoice } from "./voice/voice-note.js";
 import { FileTransfer } from "./files/transfer.js";
-import { isProjectChoice, ProjectChoices } from "./project-choice.js";
+import { PROJECT_CALLBACK_PREFIX, ProjectChoices } from "./project-choice.js";
+import { CallbackRoutes, STALE_BUTTON } from "./callbacks.js";
+import { CANCEL_CALLBACK_DATA } from "./render.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
-import { withReasoningNote } from "./reasoning-note.js";
-import { effectiveOverrides, effectiveTrigger, scopeSettings, storeSession, type ScopeSettings } from "./scope.js";
-import { chooseEngine, contextFooter, telegramSettings, type BridgeServices } from "./services.js";
-import { topicBindingCheck } from "./topics/binding.js";
+import { planPrompt } from "./prompt-job.js";
+import { effectiveTrigger, scopeSettings, type ScopeSettings } from "./scope.js";
+import { telegramSettings, type BridgeServices } from "./services.js";
 
 /** What the coalescer carries for a prompt until it runs. */
 interface PendingPrompt {
@@ -61,9 +59,16 @@ export class MessageRouter {
   /** Prompts waiting for the person to pick a project. */
   readonly #choices: ProjectChoices;
   readonly #files: FileTransfer;
+  /** Button presses, by callback-data prefix (callbacks.ts). */
+  readonly #callbacks: CallbackRoutes;
 
   constructor(services: BridgeServices) {
     this.#services = services;
+    this.#callbacks = new CallbackRoutes(async (press) => {
+      await services.client.answerCallbackQuery(press.id, { text: STALE_BUTTON });
+    })
+      .add(CANCEL_CALLBACK_DATA, (press) => cancelButton(services, press))
+      .add(PROJECT_CALLBACK_PREFIX, (press) => this.#projectChosen(press));
     this.#choices = new ProjectChoices(services);
     this.#files = new FileTransfer(services, {
       saved: () => this.#saved, reply: (to, text) => this.#reply(to, text),
@@ -87,7 +92,7 @@ export class MessageRouter {
   handle(update: IncomingUpdate, saved?: Promise<void>): void {
     if (saved !== undefined) this.#saved = saved;
     if (update.kind === "callback") {
-      this.#track(this.#saved.then(() => (isProjectChoice(update) ? this.#projectChosen(update) : cancelButton(this.#services, update))));
+      this.#track(this.#saved.then(() => this.#callbacks.dispatch(update)));
       return;
     }
     this.#chain(this.#routing, update.chatId, () => this.#route(update));
@@ -247,95 +252,20 @@ export class MessageRouter {
   /** The job for a prompt, or null once the user was told why it cannot run. */
   async #submit(message: IncomingMessage, text: string, pending: PendingPrompt, scope: Promise<ScopeSettings>): Promise<JobHandle | null> {
     const services = this.#services;
-    const { engines, scheduler } = services;
-    const config = services.config();
-    const telegram = telegramSettings(services);
-    const projects = config.settings.projects;
-    const codecs = engines.codecs(services.defaultEngine());
-    const settings = await scope;
-    const { ambient, sessions } = settings;
-    const target: PlainPromptTarget = pending.project === null ? plainPromptTarget(config.settings, message.chatId) : { kind: "project", alias: pending.project };
-    let resolved;
-    try {
-      resolved = resolveMessage({
-        text,
-        replyText: message.replyTo?.text ?? null,
-        ambient,
-        defaultProject: target.kind === "project" ? target.alias : null,
-        names: { engineIds: engines.ids(), projects: Object.keys(projects) },
-        codecs,
-      });
-    } catch (error) {
-      if (error instanceof DirectiveError) return this.#fail(message, error.message);
-      throw error;
-    }
-    // In a forum topic: directives naming a context bind the topic; an unbound topic does not run.
-    const unbound = await topicBindingCheck(services, settings, resolved);
-    if (unbound !== null) return this.#reply(message, unbound).then(() => null);
-
-    // A new session that names no project, where takopi's own directory is no place to run: ask.
-    const unplaced = resolved.resumeToken === null && pending.replyResume === null && resolved.context?.project == null && resolved.prompt.trim() !== "";
-    if (unplaced && (target.kind === "choose" || target.kind === "no_projects")) {
-      await this.#saved;
-      await this.#choices.ask(message, text, target);
+    const source = messageRefOf(message);
+    const input = { source, text, replyText: message.replyTo?.text ?? null, replyResume: pending.replyResume, project: pending.project, settings: await scope };
+    const plan = await planPrompt(services, input);
+    if (plan.kind === "error") return this.#fail(message, plan.text);
+    if (plan.kind === "reply") return this.#reply(message, plan.text).then(() => null);
+    await this.#saved;
+    if (plan.kind === "choose") {
+      await this.#choices.ask(message, text, plan.target);
       return null;
     }
-
-    let resume = resolved.resumeToken ?? pending.replyResume;
-    let engine: string;
-    if (resume !== null) {
-      engine = resume.engine;
-    } else {
-      engine = chooseEngine(services, resolved.engineOverride, settings.defaults, resolved.context?.project ?? null).engine;
-      const stored = sessions?.[engine];
-      if (stored !== undefined) resume = { engine, value: stored };
-    }
-    const runner = engines.runner(engine);
-    if (runner === null) {
-      const status = engines.status(engine);
-      const why = status === null ? `unknown engine '${engine}'` : status.status === "ok" ? "unavailable" : `${status.detail}\n${status.fix}`;
-      return this.#fail(message, `engine ${engine} cannot run: ${why}`);
-    }
-    if (resume === null && resolved.prompt.trim() === "") {
-      return this.#fail(message, "nothing to do: write the prompt after the directives, e.g. `/" + engine + " fix the failing test`");
-    }
-
-    let cwd: string;
-    try {
-      cwd = (await resolveRunCwd(resolved.context, projects)) ?? process.cwd();
-    } catch (error) {
-      if (error instanceof WorktreeError) return this.#fail(message, error.message);
-      throw error;
-    }
-
-    const overrides = effectiveOverrides(settings, engine);
-    const runOptions: RunOptions = {};
-    if (overrides.model !== null) runOptions.model = overrides.model;
-    if (overrides.reasoning !== null) runOptions.reasoning = overrides.reasoning;
-    // With a stored session (a topic's or a chat's) the resume line may be hidden (`show_resume_line = false`).
-    const showResume = telegram.show_resume_line || sessions === null;
-    const spec: JobSpec = {
-      runner: withReasoningNote(runner, runOptions),
-      source: messageRefOf(message),
-      prompt: resolved.prompt,
-      resume,
-      cwd,
-      runOptions,
-      contextLine: contextFooter(services, resolved.context),
-      resumeCodecs: codecs,
-      project: resolved.context?.project ?? null,
-      branch: resolved.context?.branch ?? null,
-      onThreadKnown: (token) => {
-        storeSession(services, settings, token).catch((error: unknown) => {
-          services.log.error({ event: "telegram.session_store_failed", err: error }, "could not store the session");
-        });
-      },
-    };
-    if (!showResume) spec.formatResume = () => "";
-    await this.#saved;
-    const job = scheduler.submit(spec);
+    const job = services.scheduler.submit(plan.spec);
+    const { resume, cwd } = plan.spec;
     services.log.info(
-      { event: "run.submitted", run: job.id, chat_id: message.chatId, engine, resume: resume?.value ?? null, queued: job.queued, cwd },
+      { event: "run.submitted", run: job.id, chat_id: message.chatId, engine: plan.engine, resume: resume?.value ?? null, queued: job.queued, cwd },
       job.queued ? "run queued behind its session" : "run started",
     );
     return job;

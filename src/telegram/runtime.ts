@@ -8,7 +8,7 @@ import type { ThreadScheduler } from "../core/scheduler.js";
 import type { UsageTotals } from "../core/usage.js";
 import type { EngineCatalogue } from "../engines/catalogue.js";
 import type { MessageRef, SendOptions } from "../core/chat.js";
-import type { BridgeRuntime, ProjectInfo } from "../plugins/types.js";
+import type { BridgeRuntime, ProjectInfo, RunExecutor } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import { accessPolicy } from "./access.js";
 import type { TelegramClient } from "./client.js";
@@ -57,9 +57,21 @@ export function bridgeRuntime(options: RuntimeOptions): BridgeRuntime {
       return options.client.sendMessage(chatId, text, sendOptions);
     },
 
+    async edit(message: MessageRef, text: string): Promise<boolean> {
+      return (await options.client.editMessageText(message, text)) !== null;
+    },
+
+    // SEAM (issue 16): replaced by the executor (src/telegram/executor.ts) in the executor branch.
+    executor: unwiredExecutor,
+
     shutdown: ({ exitCode, reason }) => options.shutdown(exitCode, reason),
   };
 }
+
+const unwiredExecutor: RunExecutor = {
+  run: (request) => Promise.resolve({ ok: false, status: "error", answer: "", resume: null, engine: request.engine ?? "", error: "executor not wired", usage: null, message: null }),
+  runMany: (requests) => Promise.all(requests.map((request) => unwiredExecutor.run(request))),
+};
 
 function projectInfos(config: LoadedConfig): ProjectInfo[] {
   return Object.entries(config.settings.projects)

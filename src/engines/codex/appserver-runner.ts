@@ -15,7 +15,7 @@ import type { Redactor } from "../../secrets/redactor.js";
 import type { EngineBackend, RunRequest } from "../backend.js";
 import { JsonlStream } from "../jsonl-stream.js";
 import type { JsonRpcNotification, JsonRpcServerRequest } from "../jsonrpc.js";
-import type { RunControl } from "../runner.js";
+import type { RunControl, SteerOutcome } from "../runner.js";
 import { SessionLocks, type Release } from "../session-locks.js";
 import { AppServerProcess } from "./appserver-process.js";
 import { AppServerTranslator } from "./appserver-translator.js";
@@ -89,11 +89,12 @@ export class AppServerRunner {
   }
 
   /** Adds `text` to the session's turn in flight (`turn/steer`); rejects when it has none. */
-  async steer(session: ResumeToken, text: string): Promise<void> {
+  async steer(session: ResumeToken, text: string): Promise<SteerOutcome> {
     const turnId = this.#activeTurns.get(session.value);
     const server = this.#process;
     if (turnId === undefined || server === null || !server.alive) throw new Error(`codex session ${session.value} has no turn in flight to steer`);
     await server.client.request("turn/steer", { threadId: session.value, expectedTurnId: turnId, input: [textInput(text)] });
+    return "joined";
   }
 
   /** Stops the process (stdin EOF, then the tree killed after the grace period); `afterRuns` lets the runs in flight finish first. */

@@ -5,7 +5,6 @@
  * successful `/cancel` needs no reply of its own.
  */
 import type { IncomingCallback, IncomingMessage } from "../incoming.js";
-import { CANCEL_CALLBACK_DATA } from "../render.js";
 import type { BridgeServices } from "../services.js";
 
 const NOTHING_RUNNING = "nothing is currently running for that message.";
@@ -17,13 +16,9 @@ export function cancelCommand(services: Pick<BridgeServices, "scheduler">, messa
   return outcome === "none" ? NOTHING_RUNNING : null;
 }
 
-/** Answers a button press; a button that is not ours is answered without text so the client stops spinning. */
+/** Answers a press of the cancel button (callbacks.ts routes only `takopi:cancel` here). */
 export async function cancelButton(services: Pick<BridgeServices, "scheduler" | "client">, callback: IncomingCallback): Promise<void> {
   const { client, scheduler } = services;
-  if (callback.data !== CANCEL_CALLBACK_DATA) {
-    await client.answerCallbackQuery(callback.id);
-    return;
-  }
   const outcome = scheduler.cancelByMessage({ chatId: callback.chatId, messageId: callback.messageId });
   const text = outcome === "cancelling" ? "cancelling..." : outcome === "dropped" ? "dropped from queue." : NOTHING_RUNNING;
   await client.answerCallbackQuery(callback.id, { text });

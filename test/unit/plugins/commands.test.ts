@@ -33,6 +33,11 @@ const runtime: BridgeRuntime = {
   cancelRun: () => false,
   usage: () => null,
   send: () => Promise.resolve(null),
+  edit: () => Promise.resolve(false),
+  executor: {
+    run: () => Promise.reject(new Error("no executor in this test")),
+    runMany: () => Promise.reject(new Error("no executor in this test")),
+  },
   shutdown: () => Promise.resolve(),
 };
 

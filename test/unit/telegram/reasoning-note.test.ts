@@ -45,10 +45,10 @@ describe("engine capabilities", () => {
   });
 
   it("default to no reasoning when a backend declares nothing or something malformed", () => {
-    expect(engineCapabilities(passthroughBackend)).toEqual({ reasoning: null });
-    expect(engineCapabilities({ capabilities: { reasoning: "high" } } as unknown as EngineBackend)).toEqual({ reasoning: null });
-    expect(engineCapabilities({ capabilities: { reasoning: [1, 2] } } as unknown as EngineBackend)).toEqual({ reasoning: null });
-    expect(engineCapabilities(engineBackend("codex"))).toEqual({ reasoning: CODEX_REASONING_LEVELS });
+    expect(engineCapabilities(passthroughBackend)).toEqual({ reasoning: null, approvals: false, steer: false });
+    expect(engineCapabilities({ capabilities: { reasoning: "high" } } as unknown as EngineBackend)).toEqual({ reasoning: null, approvals: false, steer: false });
+    expect(engineCapabilities({ capabilities: { reasoning: [1, 2] } } as unknown as EngineBackend)).toEqual({ reasoning: null, approvals: false, steer: false });
+    expect(engineCapabilities(engineBackend("codex"))).toMatchObject({ reasoning: CODEX_REASONING_LEVELS });
   });
 });
 
