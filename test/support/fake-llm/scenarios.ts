@@ -11,6 +11,7 @@ export const SCENARIOS = [
   "reason",
   "slow",
   "sleep",
+  "touch",
   "error401",
   "error500",
   "streamerr",
@@ -25,6 +26,9 @@ export const TEXT_ANSWER = "hello from fake";
 export const REASONING_TEXT = "**Planning** the answer";
 export const SHELL_COMMAND = "echo hi";
 export const SLEEP_COMMAND = `node -e "setTimeout(()=>{},30000)" && echo hi`;
+/** A command that changes the working tree, so engines that ask before writing ask (approval tests). */
+export const TOUCH_FILE = "approved.txt";
+export const TOUCH_COMMAND = `touch ${TOUCH_FILE}`;
 export const EDIT_FILE = "hello.txt";
 export const EDIT_CONTENT = "hi\n";
 export const APPLY_PATCH = `*** Begin Patch\n*** Add File: ${EDIT_FILE}\n+hi\n*** End Patch\n`;
@@ -182,16 +186,20 @@ export function planFor(scenario: string, conv: Conversation): Plan {
     case "text":
       return text(TEXT_ANSWER);
     case "tool":
-    case "sleep": {
+    case "sleep":
+    case "touch": {
       if (conv.tools.length === 0) return text(TEXT_ANSWER);
       if (conv.toolResults.length > 0) {
         if (scenario === "sleep") return text("slept");
+        // The result is echoed so tests can tell a denied call (the engine's refusal text) from a run one.
+        if (scenario === "touch") return text(`touch done: ${conv.toolResults.join(" | ").slice(0, 300)}`);
         const printed = conv.toolResults.some((r) => /\bhi\b/.test(r));
         return text(printed ? "the command printed hi" : "the command did not print hi");
       }
       const shell = findShellTool(conv.tools);
       if (!shell) return text("fake-llm: no shell tool offered");
-      return { kind: "tool", call: shellCall(shell, scenario === "sleep" ? SLEEP_COMMAND : SHELL_COMMAND) };
+      const command = scenario === "sleep" ? SLEEP_COMMAND : scenario === "touch" ? TOUCH_COMMAND : SHELL_COMMAND;
+      return { kind: "tool", call: shellCall(shell, command) };
     }
     case "edit": {
       if (conv.tools.length === 0) return text(TEXT_ANSWER);
