@@ -21,7 +21,7 @@ import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interaction
 import { AppServerProcess } from "./appserver-process.js";
 import { AppServerTranslator } from "./appserver-translator.js";
 import { AsyncQueue } from "./async-queue.js";
-import type { CodexConfig } from "./schema.js";
+import { SANDBOX_FOR_POLICY, type CodexConfig } from "./schema.js";
 
 export interface AppServerRunnerOptions {
   backend: EngineBackend<CodexConfig>;
@@ -232,6 +232,13 @@ export class AppServerRunner {
           if (endsTurn) return;
           continue;
         }
+        if (endsTurn && interactions.stopped) {
+          // Stop on an approval: codex cancelled the request and interrupted the turn. The run ends as a cancel
+          // does (no `completed`; the bridge aborts the run's signal too and shows it cancelled), and the
+          // turn's background commands are cleaned up as on a cancel.
+          await this.#cleanTerminals(server, threadId);
+          return;
+        }
         for (const event of feed(message)) yield event;
         if (endsTurn || stream.completed) {
           if (!stream.completed) yield* stream.end({ exitCode: 0, signal: null, stderrTail: "" });
@@ -279,6 +286,14 @@ export class AppServerRunner {
     return { answered, timer };
   }
 
+  async #cleanTerminals(server: AppServerProcess, threadId: string): Promise<void> {
+    try {
+      await server.client.request("thread/backgroundTerminals/clean", { threadId });
+    } catch (error) {
+      this.#log.warn({ threadId, error: describe(error) }, "codex thread/backgroundTerminals/clean failed");
+    }
+  }
+
   /**
    * `thread/unsubscribe` once the run is over: no more notifications for an
    * idle session. Quirk (codex 0.169): the thread stays loaded all the same
@@ -296,7 +311,10 @@ export class AppServerRunner {
   }
 
   #threadParams(request: RunRequest): Record<string, unknown> {
-    const params: Record<string, unknown> = { cwd: request.cwd, approvalPolicy: "never" };
+    const policy = this.#options.config.approval_policy;
+    const params: Record<string, unknown> = { cwd: request.cwd, approvalPolicy: policy };
+    const sandbox = SANDBOX_FOR_POLICY[policy];
+    if (sandbox !== null) params.sandbox = sandbox;
     const model = request.options?.model ?? this.#options.config.model;
     if (model !== undefined && model !== "") params.model = model;
     const reasoning = request.options?.reasoning;
