@@ -121,12 +121,8 @@ export const DEFAULT_CODEX_EXTRA_ARGS: readonly string[] = ["-c", "notify=[]"];
 /** The `[codex]` table of takopi.toml. */
 /** The ways takopi can run codex (`[codex] backend`). */
 export const CODEX_BACKENDS = ["app-server", "exec"] as const;
-/**
- * Still exec: the stand-in codex of the Docker tests (test/support/fake-engine)
- * speaks only `codex exec --json`; app-server becomes the default once it
- * speaks app-server too. The real-codex suites run app-server already.
- */
-export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "exec";
+/** app-server: interrupt, steer and approvals need it; `exec` stays as the fallback. */
+export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "app-server";
 
 /** When codex asks before it acts (`[codex] approval_policy`). */
 export const CODEX_APPROVAL_POLICIES = ["never", "on-request", "untrusted"] as const;
