@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { setImmediate } from "node:timers";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** App-server item types for exec ones. */
