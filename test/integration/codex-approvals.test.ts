@@ -54,7 +54,7 @@ describe.skipIf(binary === null)("codex approvals and steering over app-server, 
   /** The runner the catalogue builds from `[codex]` with `table` (backend app-server: the default). */
   function runnerFor(scenario: string, table: Record<string, unknown> = {}): EngineRunnerLike {
     const setup = engineRunSetup(home, scenario, repo.dir);
-    const config = codex.configSchema.parse({ backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
+    const config = codex.configSchema.parse({ extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
     const runner = codex.createRunner?.({ backend: codex, config, env: setup.env, command: binary ?? "codex", graceMs: 500 });
     if (runner == null) throw new Error("expected the app-server runner");
     runners.push(runner);
