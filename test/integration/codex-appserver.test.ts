@@ -202,7 +202,9 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     // parent), but its stdin is takopi's pipe. Driven here by hand, as takopi's runner would, up to the slow tool.
     const setup = engineRunSetup(home, "sleep", repo.dir);
     const child = spawn(binary ?? "codex", ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs, "app-server"], { env: setup.env, stdio: ["pipe", "pipe", "ignore"], detached: true });
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+    }));
     const client = new JsonRpcClient(child.stdout, child.stdin);
     await client.request("initialize", { clientInfo: { name: "takopi-test", title: null, version: "0" }, capabilities: { experimentalApi: true } });
     client.notify("initialized");
