@@ -550,7 +550,7 @@ describe("codex argv", () => {
 
 describe("codex config", () => {
   it("{} gives the defaults", () => {
-    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "exec", approval_policy: "never" });
+    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "app-server", approval_policy: "never" });
   });
 
   it("backend is app-server or exec; anything else is an error naming both", () => {
@@ -561,7 +561,7 @@ describe("codex config", () => {
   });
 
   it("approval_policy is never by default, on-request or untrusted; anything else is an error naming them", () => {
-    expect(codexBackend.configSchema.parse({}).approval_policy).toBe("never");
+    expect(codexBackend.configSchema.parse({})).toMatchObject({ approval_policy: "never", backend: "app-server" });
     expect(codexBackend.configSchema.parse({ approval_policy: "untrusted" })).toMatchObject({ approval_policy: "untrusted" });
     const bad = codexBackend.configSchema.safeParse({ approval_policy: "on-failure" });
     expect(bad.success).toBe(false);
@@ -612,7 +612,7 @@ describe("codex config", () => {
 
   it("accepts ordinary global flags", () => {
     expect(findExecOnlyFlag(["-c", "notify=[]", "--sandbox", "workspace-write", "--colorful"])).toBeNull();
-    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "exec", approval_policy: "never" });
+    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "app-server", approval_policy: "never" });
   });
 
   it("rejects wrong types", () => {
