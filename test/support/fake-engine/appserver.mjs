@@ -8,8 +8,10 @@
  * The prompt markers of exec mode apply per turn (see cli.mjs): scenario, gate,
  * mute, hang, delay, flood; [deaf] makes this process ignore SIGTERM. Every
  * turn/start is a line of spawns.jsonl (pid: this process; `backend:
- * "app-server"`; the model from thread/start as `--model` in argv, where an
- * exec run has it), every turn that ends on its own a line of exits.jsonl.
+ * "app-server"`; argv is the server's, plus the run's model and reasoning
+ * effort (thread/start `model`, turn/start `effort`) as the `--model` and
+ * `-c model_reasoning_effort=` an exec run would have, so tests can check
+ * either backend alike), every turn that ends on its own a line of exits.jsonl.
  * turn/interrupt ends the turn (`interrupted`) and kills its [hang] child, as
  * codex cleans a turn's background terminals. Stdin EOF ends the process.
  */
@@ -47,7 +49,7 @@ export async function serveAppServer({ args, fixtures, stateDir, log, markerOf, 
     if (turn.child !== null && turn.child.exitCode === null) turn.child.kill("SIGKILL");
   };
 
-  async function runTurn(threadId, turn, prompt) {
+  async function runTurn(threadId, turn, prompt, effort) {
     const thread = threads.get(threadId);
     const marker = (name) => markerOf(prompt, name);
     const scenario = marker("scenario") ?? (thread.resume === null ? "text" : "resume");
@@ -59,7 +61,7 @@ export async function serveAppServer({ args, fixtures, stateDir, log, markerOf, 
     if (prompt.includes("[deaf]")) process.on("SIGTERM", () => undefined);
     const lines = recordingLines(fixtures, scenario);
     if (hang) turn.child = spawn("sleep", ["1000"], { stdio: "ignore" });
-    const argv = [...args, ...(thread.model !== null ? ["--model", thread.model] : [])];
+    const argv = [...args, ...(thread.model !== null ? ["--model", thread.model] : []), ...(effort ? ["-c", `model_reasoning_effort=${effort}`] : [])];
     log("spawns.jsonl", { engine: "codex", backend: "app-server", argv, cwd: thread.cwd, pid: process.pid, prompt, resume: thread.resume, session: threadId, scenario, childPid: turn.child?.pid ?? null });
 
     const ids = recordedIds(lines);
@@ -126,7 +128,7 @@ export async function serveAppServer({ args, fixtures, stateDir, log, markerOf, 
       turns.set(threadId, turn);
       const prompt = (params.input ?? []).map((part) => part.text ?? "").join("\n");
       setImmediate(() => {
-        runTurn(threadId, turn, prompt).catch((error) => {
+        runTurn(threadId, turn, prompt, params.effort ?? null).catch((error) => {
           process.stderr.write(`fake app-server: ${error?.stack ?? error}\n`);
           if (!turn.stopped) endTurn(threadId, turn, "failed", { message: String(error) });
         });
