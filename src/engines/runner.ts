@@ -239,7 +239,8 @@ async function checkCwd(cwd: string): Promise<string | null> {
   }
 }
 
-function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
+/** One line saying why an engine could not start (not installed, not executable, argv too long…). */
+export function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
   const command = invocation.command;
   if (error.code === "ENOENT") {
     // execve says ENOENT too when the file is there but its #! interpreter is not.

@@ -44,7 +44,7 @@ export class AppServerProcess {
   readonly #stderr: TailBuffer;
   readonly #listeners = new Map<string, ThreadListener>();
   #exit: { exitCode: number | null; signal: string | null } | null = null;
-  #spawnError: Error | null = null;
+  #spawnError: NodeJS.ErrnoException | null = null;
   #killing: Promise<void> | null = null;
   /** The child and its pipes: referenced only while a run uses them, so an idle server never keeps takopi alive. */
   readonly #handles: Refable[];
@@ -64,7 +64,7 @@ export class AppServerProcess {
       this.#stderr.push(chunk);
     });
     this.exited = new Promise((resolve) => {
-      child.once("error", (error) => {
+      child.once("error", (error: NodeJS.ErrnoException) => {
         this.#spawnError = error;
         this.#exit ??= { exitCode: null, signal: null };
         resolve(this.#exit);
@@ -106,6 +106,11 @@ export class AppServerProcess {
       capabilities: { experimentalApi: true },
     });
     this.client.notify("initialized");
+  }
+
+  /** Why the process could not start (ENOENT, EACCES…), once spawning failed. */
+  get spawnError(): NodeJS.ErrnoException | null {
+    return this.#spawnError;
   }
 
   get alive(): boolean {

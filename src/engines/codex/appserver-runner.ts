@@ -12,10 +12,10 @@
 import { threadKey, type ResumeToken, type TakopiEvent } from "../../core/events.js";
 import { silentLogger, type Logger } from "../../util/log.js";
 import type { Redactor } from "../../secrets/redactor.js";
-import type { EngineBackend, RunRequest } from "../backend.js";
+import type { EngineBackend, Invocation, RunRequest } from "../backend.js";
 import { JsonlStream } from "../jsonl-stream.js";
 import { JsonRpcError, type JsonRpcNotification, type JsonRpcServerRequest } from "../jsonrpc.js";
-import type { RunControl, SteerOutcome } from "../runner.js";
+import { describeSpawnFailure, type RunControl, type SteerOutcome } from "../runner.js";
 import { SessionLocks, type Release } from "../session-locks.js";
 import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interactions.js";
 import { AppServerProcess } from "./appserver-process.js";
@@ -327,22 +327,28 @@ export class AppServerRunner {
     args.push("app-server");
     const command = this.#options.command ?? "codex";
     this.#log.debug({ command, args }, "starting codex app-server");
-    const server = new AppServerProcess({
-      command,
-      args,
-      env: { ...(this.#options.env ?? process.env) },
-      graceMs: this.#options.graceMs ?? DEFAULTS.graceMs,
-      stderrTailBytes: DEFAULTS.stderrTailBytes,
-      onServerRequest: (request) => this.#serverRequest(request),
-      onProblem: (problem) => {
-        this.#log.warn({ problem: this.#redact(problem) }, "codex app-server protocol problem");
-      },
-    });
+    const invocation = { command, args, stdin: null, env: { ...(this.#options.env ?? process.env) } };
+    let server: AppServerProcess;
+    try {
+      server = new AppServerProcess({
+        ...invocation,
+        graceMs: this.#options.graceMs ?? DEFAULTS.graceMs,
+        stderrTailBytes: DEFAULTS.stderrTailBytes,
+        onServerRequest: (request) => this.#serverRequest(request),
+        onProblem: (problem) => {
+          this.#log.warn({ problem: this.#redact(problem) }, "codex app-server protocol problem");
+        },
+      });
+    } catch (error) {
+      // Node throws some spawn errors (E2BIG: an argument over 128 KiB) instead of emitting `error`.
+      throw this.#couldNotStart(error as NodeJS.ErrnoException, invocation);
+    }
     const release = server.hold();
     try {
       await server.initialize("takopi");
     } catch (error) {
       void server.kill();
+      if (server.spawnError !== null) throw this.#couldNotStart(server.spawnError, invocation);
       throw new Error(server.alive ? `codex app-server did not initialize: ${describe(error)}` : this.#redact(server.describeEnd()), { cause: error });
     } finally {
       release();
@@ -353,6 +359,13 @@ export class AppServerRunner {
       this.#log.info({ pid: server.pid, end: this.#redact(server.describeEnd()) }, "codex app-server ended");
     });
     return server;
+  }
+
+  /** The error a run ends with when codex app-server cannot be started, said as for an exec run. */
+  #couldNotStart(error: NodeJS.ErrnoException, invocation: Invocation): Error {
+    const message = describeSpawnFailure(error, invocation, this.backend.installHint);
+    this.#log.warn({ code: error.code ?? null, command: invocation.command, error: message }, "engine could not start");
+    return new Error(message, { cause: error });
   }
 
   /** A server request goes to the run of the thread that asked; one nobody can take is refused. */

@@ -159,6 +159,13 @@ describe("AppServerRunner with a scripted server", () => {
     expect(await params({ approval_policy: "untrusted" }, true)).toEqual({ method: "thread/resume", approvalPolicy: "untrusted", sandbox: "danger-full-access" });
   });
 
+  it("a codex that cannot be started ends the run with the same one-line error as an exec run", async () => {
+    const missing = new AppServerRunner({ backend: codexBackend, config: codexBackend.configSchema.parse({ extra_args: [] }), command: "takopi-no-such-codex", graceMs: 200 });
+    runners.push(missing);
+    const events = await collect(missing.run({ prompt: "hi", resume: null, cwd: process.cwd() }));
+    expect(completedOf(events)).toMatchObject({ ok: false, error: "takopi-no-such-codex not found on PATH; install it with: npm install -g @openai/codex" });
+  });
+
   it("one process serves run after run", async () => {
     const reused = runner();
     await collect(reused.run({ prompt: "hi", resume: null, cwd: process.cwd() }));
