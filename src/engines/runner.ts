@@ -230,7 +230,7 @@ export class EngineRunner<Config = unknown> implements EngineRunnerLike {
   }
 }
 
-async function checkCwd(cwd: string): Promise<string | null> {
+export async function checkCwd(cwd: string): Promise<string | null> {
   try {
     const info = await stat(cwd);
     return info.isDirectory() ? null : `working directory ${cwd} is not a directory`;
@@ -239,7 +239,7 @@ async function checkCwd(cwd: string): Promise<string | null> {
   }
 }
 
-function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
+export function describeSpawnFailure(error: NodeJS.ErrnoException, invocation: Invocation, installHint: string): string {
   const command = invocation.command;
   if (error.code === "ENOENT") {
     // execve says ENOENT too when the file is there but its #! interpreter is not.
