@@ -64,6 +64,8 @@ interface RunState {
   startedAt: number;
   /** The person answered Stop: the turn ends, and the run ends like a cancel. */
   stopped: boolean;
+  /** The run's signal aborted: the turn is being interrupted. */
+  cancelled: boolean;
 }
 
 export class ClaudeSessionRunner implements EngineRunnerLike {
@@ -150,7 +152,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
       }
       const running = child;
       const input = new SessionInput(stdin, prepared.invocation.stdin ?? userMessageLine(request.prompt));
-      const runState: RunState = { request, control, input, asking: new Map(), plans: new Map(), startedAt: Date.now(), stopped: false };
+      const runState: RunState = { request, control, input, asking: new Map(), plans: new Map(), startedAt: Date.now(), stopped: false, cancelled: false };
       state = runState;
       if (request.resume) {
         session = request.resume.value;
@@ -168,10 +170,9 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
           void running.terminate();
         }, this.#options.exitTimeoutMs ?? DEFAULTS.exitTimeoutMs);
       };
-      let cancelled = false;
       const onAbort = (): void => {
-        if (cancelled) return;
-        cancelled = true;
+        if (runState.cancelled) return;
+        runState.cancelled = true;
         for (const asking of runState.asking.values()) asking.abort();
         input.write(interruptLine(`takopi-interrupt-${Date.now()}`));
         closeInput();
@@ -182,7 +183,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
         const limit = this.#options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
         for await (const batch of splitLineBatches(running.stdout, limit)) {
           for (const item of batch) {
-            if (cancelled || runState.stopped) {
+            if (runState.cancelled || runState.stopped) {
               // Nothing of a cancelled run reaches the chat; the lines only keep claude's control requests answered.
               if (item.type === "line") this.#handleLine(item.text, runState, closeInput);
               continue;
@@ -203,7 +204,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
           }
         }
         const exit = await running.exited;
-        if (cancelled || runState.stopped || running.terminated || signal?.aborted) return;
+        if (runState.cancelled || runState.stopped || running.terminated || signal?.aborted) return;
         const rawTail = cleanStderr(running.stderrTail(), backend.stderrNoise ?? []);
         const stderrTail = this.#options.redactor?.redact(rawTail) ?? rawTail;
         if (!stream.completed) this.#log.debug({ ...exit, stderrTail }, "claude ended without a result event");
