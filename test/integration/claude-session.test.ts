@@ -195,6 +195,12 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
     expect(result.completed[0]?.answer).toContain("Denied by takopi: nobody can be asked in this run");
   });
 
+  it("with allowed_tools = [] even a read-only command asks", async () => {
+    const result = await run("tool", "echo hi", asking, { interact: () => Promise.resolve(approval("approve")) });
+    expect(result.asked).toEqual([{ kind: "command", command: "echo hi", cwd: expect.any(String) as string, reason: "Print hi" }]);
+    expect(result.completed[0]).toMatchObject({ ok: true, answer: "the command printed hi" });
+  });
+
   it("a tool in allowed_tools is not asked about", async () => {
     const asked: InteractionRequest[] = [];
     const result = await run("touch", "touch the file", { permission_mode: "default", allowed_tools: ["Bash"] }, {

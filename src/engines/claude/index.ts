@@ -38,6 +38,9 @@ const claudeResume = resumeCodec({
  */
 const ASKING_MODES = new Set(["default", "acceptEdits", "plan"]);
 
+/** Flag settings with an `ask` rule for Bash (Claude Code 2.1.330: rules go deny > ask > allow). */
+const ASK_BASH_SETTINGS = JSON.stringify({ permissions: { ask: ["Bash"] } });
+
 /** Whether runs with `config` ask the chat before tools (`--permission-prompt-tool stdio`). */
 export function asksPermission(config: ClaudeConfig): boolean {
   return !config.dangerously_skip_permissions && config.permission_mode !== undefined && ASKING_MODES.has(config.permission_mode);
@@ -72,7 +75,12 @@ export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): stri
   if (effort !== undefined && effort !== "") args.push("--effort", effort);
   if (config.allowed_tools.length > 0) args.push("--allowedTools", config.allowed_tools.join(","));
   if (config.permission_mode !== undefined) args.push("--permission-mode", config.permission_mode);
-  if (asksPermission(config)) args.push("--permission-prompt-tool", "stdio");
+  if (asksPermission(config)) {
+    args.push("--permission-prompt-tool", "stdio");
+    // claude runs read-only commands (`echo hi`, `ls`) unasked; an `ask` rule makes every Bash call ask,
+    // as takopi promises when Bash is not in allowed_tools (an ask rule would outrank `Bash(git:*)` too).
+    if (!config.allowed_tools.some((tool) => tool === "Bash" || tool.startsWith("Bash("))) args.push("--settings", ASK_BASH_SETTINGS);
+  }
   if (config.dangerously_skip_permissions) args.push("--dangerously-skip-permissions");
   return args;
 }

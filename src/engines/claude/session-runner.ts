@@ -279,6 +279,11 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
       state.input.write(controlErrorLine(id, `takopi does not serve ${request.subtype} requests`));
       return;
     }
+    if (state.cancelled || state.stopped) {
+      // The run is ending: nothing more is asked in the chat.
+      state.input.write(controlResponseLine(id, { behavior: "deny", message: "The run was stopped", interrupt: true }));
+      return;
+    }
     void this.#ask(id, request, state).catch((error: unknown) => {
       this.#log.warn({ error: errorMessage(error) }, "answering a claude permission request failed");
     });

@@ -25,6 +25,7 @@ describe("claude permission prompts: which runs ask the chat", () => {
     for (const mode of ["default", "acceptEdits", "plan"]) {
       expect(asksPermission(config({ permission_mode: mode }))).toBe(true);
       expect(args({ permission_mode: mode }).slice(-4)).toEqual(["--permission-mode", mode, "--permission-prompt-tool", "stdio"]);
+      expect(args({ permission_mode: mode, allowed_tools: ["Read"] }).slice(-2)).toEqual(["--settings", '{"permissions":{"ask":["Bash"]}}']);
     }
   });
 
@@ -35,9 +36,14 @@ describe("claude permission prompts: which runs ask the chat", () => {
     expect(args({})).not.toContain("--permission-prompt-tool");
   });
 
-  it("allowed_tools stay pre-approved; an empty list leaves every tool to ask about", () => {
+  it("allowed_tools stay pre-approved; without Bash among them every Bash call asks, read-only ones too", () => {
     expect(args({ permission_mode: "default" })).toContain("--allowedTools");
-    expect(args({ permission_mode: "default", allowed_tools: [] })).not.toContain("--allowedTools");
+    expect(args({ permission_mode: "default" })).not.toContain("--settings");
+    expect(args({ permission_mode: "default", allowed_tools: ["Bash(git status:*)"] })).not.toContain("--settings");
+    const none = args({ permission_mode: "default", allowed_tools: [] });
+    expect(none).not.toContain("--allowedTools");
+    expect(none.slice(-2)).toEqual(["--settings", '{"permissions":{"ask":["Bash"]}}']);
+    expect(args({ allowed_tools: [] })).not.toContain("--settings");
   });
 
   it("declares approvals and steering, and runs every prompt as a session", () => {
