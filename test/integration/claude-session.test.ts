@@ -16,7 +16,7 @@ import claude from "../../src/engines/claude/index.js";
 import { listProcesses } from "../../src/engines/process-tree.js";
 import { EngineRunner, type EngineRunnerLike } from "../../src/engines/runner.js";
 import { createLogger } from "../../src/util/log.js";
-import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type IsolatedHome } from "../support/engine-env.js";
+import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type GitRepo, type IsolatedHome } from "../support/engine-env.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { ASK_QUESTION, NAP_COMMAND, PLAN_TEXT, TOUCH_COMMAND, TOUCH_FILE } from "../support/fake-llm/scenarios.js";
 import { waitFor } from "../support/scripts.js";
@@ -35,6 +35,11 @@ interface Result {
 }
 
 interface RunOptions {
+  /** Use this runner (approvals for a session are remembered per runner). */
+  runner?: EngineRunnerLike;
+  /** Run in this repo (kept) instead of a fresh one. */
+  repo?: GitRepo;
+  resume?: ResumeToken;
   interact?: InteractionHandler;
   signal?: AbortSignal;
   reasoning?: string;
@@ -107,9 +112,9 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
   }
 
   async function run(scenario: string, prompt: string, table: Record<string, unknown>, options: RunOptions = {}): Promise<Result & { dir: string }> {
-    const repo = await makeGitRepo({ prefix: `takopi-claude-${scenario}-` });
+    const repo = options.repo ?? (await makeGitRepo({ prefix: `takopi-claude-${scenario}-` }));
     try {
-      const runner = runnerFor(scenario, repo.dir, table);
+      const runner = options.runner ?? runnerFor(scenario, repo.dir, table);
       const timeout = AbortSignal.timeout(RUN_TIMEOUT_MS);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       const asked: InteractionRequest[] = [];
@@ -138,7 +143,7 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
             }
           : {}),
       };
-      const request = { prompt, resume: null, cwd: repo.dir, ...(options.reasoning !== undefined ? { options: { reasoning: options.reasoning } } : {}) };
+      const request = { prompt, resume: options.resume ?? null, cwd: repo.dir, ...(options.reasoning !== undefined ? { options: { reasoning: options.reasoning } } : {}) };
       try {
         for await (const event of runner.run(request, control)) {
           events.push(event);
@@ -159,7 +164,7 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
         seen,
       };
     } finally {
-      await repo.dispose();
+      if (options.repo === undefined) await repo.dispose();
     }
   }
 
@@ -187,6 +192,24 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
     expect(result.dir).toBe("");
     expect(result.completed).toEqual([]);
     for (const pid of result.seen.keys()) expect(await alive(pid)).toBe(false);
+  });
+
+  it("approved for the session, the same command is not asked about again in the session's next run", async () => {
+    const repo = await makeGitRepo({ prefix: "takopi-claude-session-rule-" });
+    try {
+      const runner = runnerFor("touch", repo.dir, asking);
+      const first = await run("touch", "touch the file", asking, { repo, runner, interact: () => Promise.resolve(approval("approve_session")) });
+      expect(first.asked).toHaveLength(1);
+      expect(first.started).toBeDefined();
+      const second = await run("touch", "touch it again", asking, { repo, runner, resume: first.started?.resume, interact: () => Promise.resolve(approval("deny")) });
+      expect(second.asked).toEqual([]);
+      expect(second.completed[0]).toMatchObject({ ok: true, answer: "touch done: (Bash completed with no output)" });
+      // Another session of the same runner is asked.
+      const other = await run("touch", "touch the file", asking, { repo, runner, interact: () => Promise.resolve(approval("deny")) });
+      expect(other.asked).toHaveLength(1);
+    } finally {
+      await repo.dispose();
+    }
   });
 
   it("with nobody to ask, refuses on its own and the turn goes on", async () => {

@@ -91,14 +91,39 @@ export async function latestPlanFile(env: NodeJS.ProcessEnv, since: number): Pro
   }
 }
 
-/** The rules of claude's own "always allow" suggestion (addRules), else the whole tool. */
+/**
+ * What "Approve for this session" approves: a Bash command exactly as it was
+ * asked, or any later call of another tool. takopi remembers it per session
+ * (approvals.ts) as well as telling claude: claude's own session rule neither
+ * outlives the process (one per run) nor outranks the `ask` rule for Bash
+ * index.ts adds when Bash is not in allowed_tools.
+ */
+export interface SessionRule {
+  toolName: string;
+  /** The exact Bash command; undefined: every call of the tool. */
+  ruleContent?: string;
+}
+
+export function sessionRuleFor(request: CanUseTool): SessionRule {
+  const command = str(request.input.command);
+  return request.tool_name === "Bash" && command !== null ? { toolName: "Bash", ruleContent: command } : { toolName: request.tool_name };
+}
+
+/** Whether `rule` approves `request` (questions and plans are never approved in advance). */
+export function ruleApproves(rule: SessionRule, request: CanUseTool): boolean {
+  if (request.tool_name === "AskUserQuestion" || request.tool_name === "ExitPlanMode") return false;
+  if (rule.toolName !== request.tool_name) return false;
+  return rule.ruleContent === undefined || rule.ruleContent === str(request.input.command);
+}
+
+/** The rules of claude's own "always allow" suggestion (addRules), else takopi's own. */
 function sessionRules(request: CanUseTool): unknown[] {
   for (const suggestion of request.permission_suggestions ?? []) {
     if (typeof suggestion !== "object" || suggestion === null) continue;
     const { type, rules } = suggestion as { type?: unknown; rules?: unknown };
     if (type === "addRules" && Array.isArray(rules) && rules.length > 0) return rules;
   }
-  return [{ toolName: request.tool_name }];
+  return [sessionRuleFor(request)];
 }
 
 function deny(message: string): Record<string, unknown> {

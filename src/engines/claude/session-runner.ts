@@ -25,7 +25,8 @@ import { readProcess } from "../process-tree.js";
 import { checkCwd, describeSpawnFailure, type EngineRunnerLike, type EngineRunnerOptions, type RunControl, type SteerOutcome } from "../runner.js";
 import { SessionLocks, type Release } from "../session-locks.js";
 import { cleanStderr } from "../stderr.js";
-import { interactionFor, latestPlanFile, permissionResult } from "./permissions.js";
+import { SessionApprovals } from "./approvals.js";
+import { interactionFor, latestPlanFile, permissionResult, sessionRuleFor } from "./permissions.js";
 import {
   CanUseToolSchema,
   ControlCancelSchema,
@@ -66,6 +67,8 @@ interface RunState {
   stopped: boolean;
   /** The run's signal aborted: the turn is being interrupted. */
   cancelled: boolean;
+  /** The claude session, once known (resumed, or announced by `system/init`). */
+  session: string | null;
 }
 
 export class ClaudeSessionRunner implements EngineRunnerLike {
@@ -75,6 +78,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
   readonly #log: Logger;
   /** The stdin of each session's run in flight, for `steer`. */
   readonly #live = new Map<string, SessionInput>();
+  readonly #approvals = new SessionApprovals();
 
   constructor(options: ClaudeSessionRunnerOptions) {
     this.backend = options.backend;
@@ -152,7 +156,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
       }
       const running = child;
       const input = new SessionInput(stdin, prepared.invocation.stdin ?? userMessageLine(request.prompt));
-      const runState: RunState = { request, control, input, asking: new Map(), plans: new Map(), startedAt: Date.now(), stopped: false, cancelled: false };
+      const runState: RunState = { request, control, input, asking: new Map(), plans: new Map(), startedAt: Date.now(), stopped: false, cancelled: false, session: request.resume?.value ?? null };
       state = runState;
       if (request.resume) {
         session = request.resume.value;
@@ -196,6 +200,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
             for (const event of stream.line(item.text)) {
               if (event.type === "started" && session === null) {
                 session = event.resume.value;
+                runState.session = session;
                 if (releases.length === 0) releases.push(await this.#locks.acquire(threadKey(event.resume)));
                 this.#live.set(session, input);
               }
@@ -297,6 +302,10 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
       return;
     }
     const request = parsed.data;
+    if (this.#approvals.covers(state.session, request)) {
+      state.input.write(controlResponseLine(id, { behavior: "allow", updatedInput: request.input }));
+      return;
+    }
     let plan = request.tool_use_id != null ? (state.plans.get(request.tool_use_id) ?? null) : null;
     if (plan === null && request.tool_name === "ExitPlanMode") plan = await latestPlanFile(this.#options.env ?? process.env, state.startedAt);
     const asked = interactionFor(request, { cwd: state.request.cwd, plan });
@@ -315,6 +324,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
     // Withdrawn (the turn was interrupted) or the run is over: claude waits for no answer.
     if (aborter.signal.aborted) return;
     if (answer.kind === "approval" && answer.decision === "stop") state.stopped = true;
+    if (answer.kind === "approval" && answer.decision === "approve_session" && state.session !== null) this.#approvals.add(state.session, sessionRuleFor(request));
     state.input.write(controlResponseLine(id, permissionResult(request, asked, answer)));
   }
 }

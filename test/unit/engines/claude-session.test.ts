@@ -8,7 +8,8 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import type { Decider, InteractionAnswer, InteractionRequest } from "../../../src/core/interaction.js";
 import claudeBackend, { asksPermission } from "../../../src/engines/claude/index.js";
-import { interactionFor, permissionResult } from "../../../src/engines/claude/permissions.js";
+import { SessionApprovals } from "../../../src/engines/claude/approvals.js";
+import { interactionFor, permissionResult, ruleApproves, sessionRuleFor } from "../../../src/engines/claude/permissions.js";
 import { CanUseToolSchema, type CanUseTool } from "../../../src/engines/claude/protocol.js";
 import { SessionInput } from "../../../src/engines/claude/session-input.js";
 import { ClaudeSessionRunner } from "../../../src/engines/claude/session-runner.js";
@@ -148,6 +149,29 @@ describe("answers as claude permission results", () => {
     const plan: InteractionRequest = { kind: "plan", plan: "p" };
     expect(permissionResult(exit, plan, { kind: "plan", approve: true, by: alice })).toEqual({ behavior: "allow", updatedInput: {} });
     expect(permissionResult(exit, plan, { kind: "plan", approve: false, by: alice, note: "add tests" })).toEqual({ behavior: "deny", message: "Keep planning: add tests" });
+  });
+});
+
+describe("approvals for a session, remembered by takopi", () => {
+  const bash = (command: string) => canUse({ tool_name: "Bash", input: { command } });
+
+  it("a Bash command is approved exactly; another tool as a whole; questions and plans never", () => {
+    expect(sessionRuleFor(bash("npm test"))).toEqual({ toolName: "Bash", ruleContent: "npm test" });
+    expect(ruleApproves(sessionRuleFor(bash("npm test")), bash("npm test"))).toBe(true);
+    expect(ruleApproves(sessionRuleFor(bash("npm test")), bash("npm test && rm -rf /"))).toBe(false);
+    const write = canUse({ tool_name: "Write", input: { file_path: "/repo/a" } });
+    expect(ruleApproves(sessionRuleFor(write), canUse({ tool_name: "Write", input: { file_path: "/repo/b" } }))).toBe(true);
+    expect(ruleApproves({ toolName: "AskUserQuestion" }, canUse({ tool_name: "AskUserQuestion", input: {} }))).toBe(false);
+  });
+
+  it("per session, and bounded", () => {
+    const approvals = new SessionApprovals();
+    approvals.add("s1", { toolName: "Bash", ruleContent: "ls" });
+    expect(approvals.covers("s1", bash("ls"))).toBe(true);
+    expect(approvals.covers("s2", bash("ls"))).toBe(false);
+    expect(approvals.covers(null, bash("ls"))).toBe(false);
+    for (let i = 0; i < 1000; i++) approvals.add(`other-${i}`, { toolName: "Read" });
+    expect(approvals.covers("s1", bash("ls"))).toBe(false);
   });
 });
 
