@@ -4,7 +4,7 @@
  * open, the tail of stderr kept, spawn failures reported instead of hanging,
  * and the whole tree terminated on request.
  */
-import type { Readable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import { execa } from "execa";
 import { errorMessage } from "../util/errors.js";
 import { noteEngineEnded, noteEngineOutput, noteEngineStarted } from "./heap.js";
@@ -16,6 +16,12 @@ export interface SpawnSettings {
   graceMs: number;
   stderrTailBytes: number;
   drainIdleMs: number;
+  /**
+   * Keep stdin open as a pipe the caller writes to (a session that takes
+   * messages while it runs: claude stream-json); `invocation.stdin` is then
+   * not written. Default: write `invocation.stdin` and close it.
+   */
+  keepStdinOpen?: boolean;
 }
 
 /** A spawned engine CLI, as much of it as the runner needs. */
@@ -23,6 +29,8 @@ export interface EngineProcess {
   /** The group leader's pid; undefined when it never started. */
   pid: number | undefined;
   stdout: AsyncIterable<Buffer>;
+  /** The open stdin pipe with `keepStdinOpen` (write errors after the process died are swallowed); null otherwise. */
+  stdin: Writable | null;
   /** Null once the process is running; the error when it could not start. */
   spawnFailure: Promise<NodeJS.ErrnoException | null>;
   /** How the group leader exited. */
@@ -42,7 +50,7 @@ export function spawnEngine(invocation: Invocation, cwd: string, settings: Spawn
     cwd,
     env: invocation.env,
     extendEnv: false,
-    input: invocation.stdin ?? "",
+    ...(settings.keepStdinOpen === true ? { stdin: "pipe" as const } : { input: invocation.stdin ?? "" }),
     stdout: "pipe",
     stderr: "pipe",
     buffer: false,
@@ -55,6 +63,9 @@ export function spawnEngine(invocation: Invocation, cwd: string, settings: Spawn
     stripFinalNewline: false,
   });
   const node = subprocess.nodeChildProcess;
+  const stdin = settings.keepStdinOpen === true ? subprocess.stdin : null;
+  // EPIPE when the process is gone: what it did not read is the run's outcome to report, not a crash.
+  stdin?.on("error", () => undefined);
   const stdout = subprocess.stdout;
   const tail = new TailBuffer(settings.stderrTailBytes);
   const stderrSeen = { bytes: 0 };
@@ -112,6 +123,7 @@ export function spawnEngine(invocation: Invocation, cwd: string, settings: Spawn
   const engine: EngineProcess = {
     pid,
     stdout: untilClosed(readNow(stdout), consumed),
+    stdin,
     spawnFailure,
     exited,
     closed,

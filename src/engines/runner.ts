@@ -230,7 +230,7 @@ export class EngineRunner<Config = unknown> implements EngineRunnerLike {
   }
 }
 
-async function checkCwd(cwd: string): Promise<string | null> {
+export async function checkCwd(cwd: string): Promise<string | null> {
   try {
     const info = await stat(cwd);
     return info.isDirectory() ? null : `working directory ${cwd} is not a directory`;

@@ -1,12 +1,17 @@
 /**
- * Claude Code (`claude -p --output-format stream-json --verbose`, prompt on
- * stdin): the backend — argv, environment, resume lines. The JSONL translator is in
- * translator.ts, the input shapes in schema.ts.
+ * Claude Code (`claude -p --input-format stream-json --output-format
+ * stream-json --verbose`, the prompt a user message on stdin): the backend —
+ * argv, environment, resume lines. Runs go through ClaudeSessionRunner
+ * (session-runner.ts), which keeps stdin open for permission prompts, steers
+ * and interrupts. The JSONL translator is in translator.ts, the input shapes
+ * in schema.ts, the stdin protocol in protocol.ts.
  */
 import type { EngineBackend, EngineTranslator, PreparedRun, RunRequest, TranslatorContext } from "../backend.js";
 import { ClaudeConfigSchema, type ClaudeConfig } from "./schema.js";
 import { resumeCodec } from "../resume-lines.js";
 import { ClaudeTranslator } from "./translator.js";
+import { userMessageLine } from "./protocol.js";
+import { ClaudeSessionRunner } from "./session-runner.js";
 
 export { ClaudeConfigSchema, type ClaudeConfig } from "./schema.js";
 
@@ -26,7 +31,27 @@ const claudeResume = resumeCodec({
 });
 
 /**
- * Builds `claude -p --output-format stream-json --verbose [...]`; the prompt goes on stdin.
+ * Permission modes in which claude asks before some tools (`default`: every tool not
+ * pre-approved; `acceptEdits`: commands; `plan`: leaving plan mode): their questions are
+ * routed to the chat with `--permission-prompt-tool stdio`. Without it `claude -p` refuses
+ * such tools on its own; `bypassPermissions`/`dontAsk` never ask.
+ */
+const ASKING_MODES = new Set(["default", "acceptEdits", "plan"]);
+
+/** Flag settings with an `ask` rule for Bash (Claude Code 2.1.330: rules go deny > ask > allow). */
+const ASK_BASH_SETTINGS = JSON.stringify({ permissions: { ask: ["Bash"] } });
+
+/** Whether runs with `config` ask the chat before tools (`--permission-prompt-tool stdio`). */
+export function asksPermission(config: ClaudeConfig): boolean {
+  return !config.dangerously_skip_permissions && config.permission_mode !== undefined && ASKING_MODES.has(config.permission_mode);
+}
+
+/**
+ * Builds `claude -p --input-format stream-json --output-format stream-json --verbose
+ * --replay-user-messages [...]`; the prompt goes on stdin as a stream-json user message
+ * (userMessageLine), and stdin stays open while the run goes on (session-runner.ts).
+ * `--replay-user-messages` echoes each message claude takes in: how takopi knows a steer
+ * joined the running turn or waits for the next one.
  *
  * Not on the command line: Linux refuses one argument over 128 KiB (E2BIG), which forty
  * forwarded messages reach. Claude Code 2.1.330, run against the fake LLM server: with no
@@ -37,7 +62,7 @@ const claudeResume = resumeCodec({
  * provided either through stdin or as a prompt argument when using --print").
  */
 export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): string[] {
-  const args = ["-p", "--output-format", "stream-json", "--verbose"];
+  const args = ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--replay-user-messages"];
   if (request.resume !== null) {
     if (request.resume.engine !== ENGINE) {
       throw new Error(`resume token is for engine '${request.resume.engine}', not '${ENGINE}'`);
@@ -50,6 +75,12 @@ export function buildClaudeArgs(request: RunRequest, config: ClaudeConfig): stri
   if (effort !== undefined && effort !== "") args.push("--effort", effort);
   if (config.allowed_tools.length > 0) args.push("--allowedTools", config.allowed_tools.join(","));
   if (config.permission_mode !== undefined) args.push("--permission-mode", config.permission_mode);
+  if (asksPermission(config)) {
+    args.push("--permission-prompt-tool", "stdio");
+    // claude runs read-only commands (`echo hi`, `ls`) unasked; an `ask` rule makes every Bash call ask,
+    // as takopi promises when Bash is not in allowed_tools (an ask rule would outrank `Bash(git:*)` too).
+    if (!config.allowed_tools.some((tool) => tool === "Bash" || tool.startsWith("Bash("))) args.push("--settings", ASK_BASH_SETTINGS);
+  }
   if (config.dangerously_skip_permissions) args.push("--dangerously-skip-permissions");
   return args;
 }
@@ -66,17 +97,21 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   cliCommand: "claude",
   installHint: "npm install -g @anthropic-ai/claude-code",
   configSchema: ClaudeConfigSchema,
-  capabilities: { reasoning: CLAUDE_REASONING_LEVELS },
+  capabilities: { reasoning: CLAUDE_REASONING_LEVELS, approvals: true, steer: true },
   ...claudeResume,
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {
     return {
-      invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: request.prompt, env: claudeEnv(env, config) },
+      invocation: { command: "claude", args: buildClaudeArgs(request, config), stdin: userMessageLine(request.prompt), env: claudeEnv(env, config) },
       // Until the init event names the model, the configured one is the best title.
       translatorContext: { presetToken: null, title: config.model ?? null },
     };
   },
   createTranslator(context: TranslatorContext): EngineTranslator {
     return new ClaudeTranslator(context);
+  },
+  createRunner(options) {
+    // Every run is a session, one-shot prompts included: a steer may come to any of them.
+    return new ClaudeSessionRunner(options);
   },
 };
 

@@ -85,12 +85,21 @@ export const DEFAULT_ALLOWED_TOOLS: readonly string[] = ["Bash", "Read", "Edit",
 export const ClaudeConfigSchema = z.object({
   /** Default `--model`; a chat `/model` override wins. */
   model: z.string().min(1).optional(),
-  /** `--allowedTools`, comma-joined; an empty list omits the flag. */
+  /**
+   * `--allowedTools`, comma-joined; an empty list omits the flag. Pre-approved: with a
+   * `permission_mode` that asks, the chat is asked about the others — and about every
+   * Bash call when no entry names Bash (index.ts adds an `ask` rule for it).
+   */
   allowed_tools: z.array(z.string().min(1), { error: "expected a list of strings" }).default(() => [...DEFAULT_ALLOWED_TOOLS]),
   dangerously_skip_permissions: z.boolean().default(false),
   /** Keep ANTHROPIC_API_KEY in the environment (bill the API instead of the subscription). */
   use_api_billing: z.boolean().default(false),
-  /** `--permission-mode <m>` (`default`, `acceptEdits`, `plan`, …). */
+  /**
+   * `--permission-mode <m>`. `default`, `acceptEdits` and `plan` route claude's permission
+   * prompts, questions (AskUserQuestion) and plan approvals (ExitPlanMode) to the chat
+   * (`--permission-prompt-tool stdio`, unless `dangerously_skip_permissions`); unset, claude -p
+   * refuses what it would ask about.
+   */
   permission_mode: z.string().min(1).optional(),
 });
 export type ClaudeConfig = z.output<typeof ClaudeConfigSchema>;

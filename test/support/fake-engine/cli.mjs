@@ -46,7 +46,9 @@ if (engine === "codex" && args.includes("app-server")) {
   process.exit(0);
 }
 
-const stdin = await readStdin();
+// claude in stream-json input mode keeps stdin open for the whole run: its prompt is the first user message line.
+const streamJsonInput = engine === "claude" && args[args.indexOf("--input-format") + 1] === "stream-json";
+const stdin = streamJsonInput ? await readFirstUserMessage() : await readStdin();
 const prompt = [stdin, ...args].join("\n");
 const resume = resumeArgument(engine, args);
 const scenario = marker("scenario") ?? (resume === null ? "text" : "resume");
@@ -167,6 +169,20 @@ async function readStdin() {
   const chunks = [];
   for await (const chunk of process.stdin) chunks.push(chunk);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The text of the first stream-json user message on stdin; the rest of stdin is left unread. */
+async function readFirstUserMessage() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+    if (chunk.includes(10)) break;
+  }
+  process.stdin.pause();
+  const line = Buffer.concat(chunks).toString("utf8").split("\n")[0] ?? "";
+  const content = JSON.parse(line).message?.content;
+  if (typeof content === "string") return content;
+  return Array.isArray(content) ? content.map((block) => block.text ?? "").join("") : "";
 }
 
 async function waitForFile(path) {

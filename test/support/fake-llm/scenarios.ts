@@ -15,6 +15,9 @@ export const SCENARIOS = [
   "error401",
   "error500",
   "streamerr",
+  "ask",
+  "plan",
+  "nap",
 ] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
@@ -31,6 +34,13 @@ export const TOUCH_FILE = "approved.txt";
 export const TOUCH_COMMAND = `touch ${TOUCH_FILE}`;
 export const EDIT_FILE = "hello.txt";
 export const EDIT_CONTENT = "hi\n";
+/** The `ask` scenario's AskUserQuestion (claude): one question, two options. */
+export const ASK_QUESTION = "Which color should the button be?";
+export const ASK_OPTIONS = ["Red", "Blue"] as const;
+/** The `plan` scenario's plan, sent as ExitPlanMode's `plan` input. */
+export const PLAN_TEXT = "1. Create plan.txt\n2. Say done";
+/** The `nap` scenario's command: a shell call of a few seconds (steering while a tool runs). */
+export const NAP_COMMAND = `node -e "setTimeout(()=>{},3000)" && echo rested`;
 export const APPLY_PATCH = `*** Begin Patch\n*** Add File: ${EDIT_FILE}\n+hi\n*** End Patch\n`;
 
 /** A tool as offered by the request, flattened across dialects. */
@@ -222,6 +232,33 @@ export function planFor(scenario: string, conv: Conversation): Plan {
       const tool = findEditTool(conv.tools);
       if (!tool) return text("fake-llm: no edit tool offered");
       return { kind: "tool", call: editCall(tool, conv.cwd) };
+    }
+    case "ask": {
+      // claude offers AskUserQuestion only with a permission prompt surface (--permission-prompt-tool).
+      if (conv.tools.length === 0) return text(TEXT_ANSWER);
+      if (conv.toolResults.length > 0) return text(`asked: ${conv.toolResults.join(" | ").slice(0, 300)}`);
+      if (!conv.tools.some((t) => t.name === "AskUserQuestion")) return text("fake-llm: no AskUserQuestion offered");
+      const question = { question: ASK_QUESTION, header: "Color", options: ASK_OPTIONS.map((label) => ({ label, description: `${label.toLowerCase()} button` })), multiSelect: false };
+      return { kind: "tool", call: { kind: "function", name: "AskUserQuestion", arguments: JSON.stringify({ questions: [question] }) } };
+    }
+    case "plan": {
+      // claude 2.1.330 defers ExitPlanMode: ToolSearch `select:ExitPlanMode` loads it, then it can be called.
+      if (conv.tools.length === 0) return text(TEXT_ANSWER);
+      // ToolSearch's result is a tool_reference block, no text: the first result with text is ExitPlanMode's.
+      const answered = conv.toolResults.filter((result) => result.trim() !== "");
+      if (answered.length > 0) return text(`plan: ${answered.join(" | ").slice(0, 300)}`);
+      if (!conv.tools.some((t) => t.name === "ExitPlanMode")) {
+        if (!conv.tools.some((t) => t.name === "ToolSearch")) return text("fake-llm: no ExitPlanMode offered");
+        return { kind: "tool", call: { kind: "function", name: "ToolSearch", arguments: JSON.stringify({ query: "select:ExitPlanMode", max_results: 1 }) } };
+      }
+      return { kind: "tool", call: { kind: "function", name: "ExitPlanMode", arguments: JSON.stringify({ plan: PLAN_TEXT }) } };
+    }
+    case "nap": {
+      if (conv.tools.length === 0) return text(TEXT_ANSWER);
+      if (conv.toolResults.length > 0) return text(`rested: ${conv.toolResults.join(" | ").slice(0, 300)}`);
+      const shell = findShellTool(conv.tools);
+      if (!shell) return text("fake-llm: no shell tool offered");
+      return { kind: "tool", call: shellCall(shell, NAP_COMMAND) };
     }
   }
 }

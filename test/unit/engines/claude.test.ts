@@ -452,12 +452,12 @@ describe("claude argv and environment", () => {
   const defaults = claudeBackend.configSchema.parse({});
   const request = (extra: Partial<RunRequest> = {}): RunRequest => ({ prompt: "say hello", resume: null, cwd: "/repo", ...extra });
 
-  it("defaults: the prompt on stdin, not in argv; default allowed tools", () => {
+  it("defaults: the prompt on stdin as a stream-json user message, not in argv; default allowed tools", () => {
     const prepared = claudeBackend.prepareRun(request(), defaults, { PATH: "/bin" });
     expect(prepared.invocation).toEqual({
       command: "claude",
-      args: ["-p", "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash,Read,Edit,Write"],
-      stdin: "say hello",
+      args: ["-p", "--input-format", "stream-json", "--output-format", "stream-json", "--verbose", "--replay-user-messages", "--allowedTools", "Bash,Read,Edit,Write"],
+      stdin: `${JSON.stringify({ type: "user", message: { role: "user", content: "say hello" }, parent_tool_use_id: null, session_id: "" })}\n`,
       env: { PATH: "/bin" },
     });
     expect(prepared.translatorContext).toEqual({ presetToken: null, title: null });
@@ -477,9 +477,12 @@ describe("claude argv and environment", () => {
     );
     expect(prepared.invocation.args).toEqual([
       "-p",
+      "--input-format",
+      "stream-json",
       "--output-format",
       "stream-json",
       "--verbose",
+      "--replay-user-messages",
       "--resume",
       "sess-1",
       "--model",
@@ -493,14 +496,16 @@ describe("claude argv and environment", () => {
       "--dangerously-skip-permissions",
     ]);
     // A prompt that looks like a flag is stdin text: nothing for --allowedTools or the parser to take.
-    expect(prepared.invocation.stdin).toBe("--help me");
+    expect(JSON.parse(prepared.invocation.stdin ?? "")).toMatchObject({ type: "user", message: { content: "--help me" } });
   });
 
   it("a 160 KiB prompt goes whole on stdin and leaves argv short", () => {
     const prompt = `summarize these\n\n${"forwarded message text. ".repeat(7000)}`;
     expect(prompt.length).toBeGreaterThan(160 * 1024);
     const invocation = claudeBackend.prepareRun(request({ prompt }), defaults, {}).invocation;
-    expect(invocation.stdin).toBe(prompt);
+    expect(invocation.stdin?.endsWith("\n")).toBe(true);
+    expect(invocation.stdin?.slice(0, -1)).not.toContain("\n");
+    expect(JSON.parse(invocation.stdin ?? "")).toMatchObject({ message: { content: prompt } });
     expect(invocation.args.join(" ").length).toBeLessThan(200);
   });
 
@@ -508,9 +513,12 @@ describe("claude argv and environment", () => {
     const config = claudeBackend.configSchema.parse({ allowed_tools: [], model: "claude-config" });
     expect(claudeBackend.prepareRun(request(), config, {}).invocation.args).toEqual([
       "-p",
+      "--input-format",
+      "stream-json",
       "--output-format",
       "stream-json",
       "--verbose",
+      "--replay-user-messages",
       "--model",
       "claude-config",
     ]);
@@ -518,7 +526,7 @@ describe("claude argv and environment", () => {
 
   it("a reasoning override becomes --effort, after the model", () => {
     const args = claudeBackend.prepareRun(request({ options: { model: "claude-x", reasoning: "xhigh" } }), defaults, {}).invocation.args;
-    expect(args.slice(4, 8)).toEqual(["--model", "claude-x", "--effort", "xhigh"]);
+    expect(args.slice(7, 11)).toEqual(["--model", "claude-x", "--effort", "xhigh"]);
     expect(claudeBackend.capabilities?.reasoning).toEqual(["low", "medium", "high", "xhigh", "max"]);
   });
 
