@@ -31,7 +31,7 @@ export class RunAsks {
     this.#onChange = onChange;
     if (runSignal !== undefined) {
       if (runSignal.aborted) this.#ended.abort();
-      else runSignal.addEventListener("abort", () => this.#ended.abort(), { once: true });
+      else runSignal.addEventListener("abort", () => { this.#ended.abort(); }, { once: true });
     }
   }
 
