@@ -32,9 +32,15 @@ export class JsonRpcError extends Error {
   }
 }
 
+/**
+ * What `onRequest` returns to send nothing back: the peer withdrew the
+ * request (codex `serverRequest/resolved`) and ignores a late reply anyway.
+ */
+export const NO_REPLY: unique symbol = Symbol("jsonrpc.noReply");
+
 export interface JsonRpcHandlers {
   onNotification?: (message: JsonRpcNotification) => void;
-  /** Answers a server request: its result, or a thrown `JsonRpcError`. Unset: every request gets -32601. */
+  /** Answers a server request: its result, `NO_REPLY`, or a thrown `JsonRpcError`. Unset: every request gets -32601. */
   onRequest?: (message: JsonRpcServerRequest) => unknown;
   /** A line that is not a JSON object, or a response to nothing we asked. */
   onProtocolError?: (problem: string) => void;
@@ -156,7 +162,7 @@ export class JsonRpcClient {
       .then(() => handler(request))
       .then(
         (result) => {
-          this.#send({ id: request.id, result: result ?? null });
+          if (result !== NO_REPLY) this.#send({ id: request.id, result: result ?? null });
         },
         (error: unknown) => {
           const code = error instanceof JsonRpcError ? error.code : -32603;

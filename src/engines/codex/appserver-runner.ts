@@ -14,9 +14,10 @@ import { silentLogger, type Logger } from "../../util/log.js";
 import type { Redactor } from "../../secrets/redactor.js";
 import type { EngineBackend, RunRequest } from "../backend.js";
 import { JsonlStream } from "../jsonl-stream.js";
-import type { JsonRpcNotification, JsonRpcServerRequest } from "../jsonrpc.js";
+import { JsonRpcError, type JsonRpcNotification, type JsonRpcServerRequest } from "../jsonrpc.js";
 import type { RunControl, SteerOutcome } from "../runner.js";
 import { SessionLocks, type Release } from "../session-locks.js";
+import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interactions.js";
 import { AppServerProcess } from "./appserver-process.js";
 import { AppServerTranslator } from "./appserver-translator.js";
 import { AsyncQueue } from "./async-queue.js";
@@ -34,11 +35,6 @@ export interface AppServerRunnerOptions {
   interruptTimeoutMs?: number;
   log?: Logger;
   redactor?: Redactor;
-  /**
-   * Server requests (approvals, questions). Unset: declined with a warning —
-   * with approvalPolicy `never` none should come.
-   */
-  onServerRequest?: (request: JsonRpcServerRequest) => unknown;
   /** Every notification a run hands its translator, as the line a recording keeps (scripts/capture-engine-fixtures.ts). */
   onStreamLine?: (line: string) => void;
 }
@@ -68,6 +64,8 @@ export class AppServerRunner {
   #starting: Promise<AppServerProcess> | null = null;
   /** The turn in flight per thread, for `steer`. */
   readonly #activeTurns = new Map<string, string>();
+  /** Per thread with a run: where its server requests go (that run's `control.interact`). */
+  readonly #threads = new Map<string, ThreadInteractions>();
 
   constructor(options: AppServerRunnerOptions) {
     this.backend = options.backend;
@@ -93,8 +91,10 @@ export class AppServerRunner {
     const turnId = this.#activeTurns.get(session.value);
     const server = this.#process;
     if (turnId === undefined || server === null || !server.alive) throw new Error(`codex session ${session.value} has no turn in flight to steer`);
+    // Asked before the steer is sent: a steer made while a command runs is delivered once it ends.
+    const outcome: SteerOutcome = this.#threads.get(session.value)?.commandRunning === true ? "after_tool" : "joined";
     await server.client.request("turn/steer", { threadId: session.value, expectedTurnId: turnId, input: [textInput(text)] });
-    return "joined";
+    return outcome;
   }
 
   /** Stops the process (stdin EOF, then the tree killed after the grace period); `afterRuns` lets the runs in flight finish first. */
@@ -126,6 +126,7 @@ export class AppServerRunner {
     let stopListening = (): void => undefined;
     let releaseProcess = (): void => undefined;
     let threadId: string | null = null;
+    let interactions: ThreadInteractions | null = null;
     let interrupting: Interrupt | null = null;
     try {
       if (request.resume) {
@@ -172,8 +173,12 @@ export class AppServerRunner {
         yield stream.events.completed({ ok: false, error: "codex app-server answered without a thread id", resume: request.resume });
         return;
       }
+      const asking = new ThreadInteractions(threadId, control.interact, this.#log);
+      interactions = asking;
+      this.#threads.set(threadId, asking);
       const unlisten = server.listen(threadId, {
         notification: (message) => {
+          asking.observe(message);
           queue.push({ type: "notification", message });
         },
         closed: (why) => {
@@ -204,6 +209,7 @@ export class AppServerRunner {
       for (;;) {
         const item = await queue.next();
         if (item.type === "abort") {
+          interactions.close();
           interrupting ??= this.#interrupt(server, threadId, turnId, queue);
           continue;
         }
@@ -235,6 +241,10 @@ export class AppServerRunner {
     } finally {
       if (interrupting !== null) clearTimeout(interrupting.timer);
       stopListening();
+      if (interactions !== null) {
+        interactions.close();
+        if (threadId !== null && this.#threads.get(threadId) === interactions) this.#threads.delete(threadId);
+      }
       if (threadId !== null) {
         this.#activeTurns.delete(threadId);
         await this.#unload(threadId);
@@ -345,9 +355,17 @@ export class AppServerRunner {
     return server;
   }
 
+  /** A server request goes to the run of the thread that asked; one nobody can take is refused. */
   #serverRequest(request: JsonRpcServerRequest): unknown {
-    if (this.#options.onServerRequest !== undefined) return this.#options.onServerRequest(request);
-    this.#log.warn({ method: request.method }, "codex asked for approval or input though takopi runs it with approvalPolicy never; declined");
+    if (!(INTERACTION_METHODS as readonly string[]).includes(request.method)) {
+      this.#log.warn({ method: request.method }, "codex sent a server request takopi does not handle; refused");
+      throw new JsonRpcError(-32601, `takopi does not handle ${request.method}`);
+    }
+    const params = request.params as Record<string, unknown> | undefined;
+    const threadId = typeof params?.threadId === "string" ? params.threadId : null;
+    const thread = threadId === null ? undefined : this.#threads.get(threadId);
+    if (thread !== undefined) return thread.answer(request);
+    this.#log.warn({ method: request.method, threadId }, "codex asked for a thread no run is watching; declined");
     if (request.method === "item/tool/requestUserInput") return { answers: {} };
     return { decision: "decline" };
   }
