@@ -44,6 +44,8 @@ export interface InteractionContext {
   engine: string;
   /** The progress message, once posted. */
   progress(): MessageRef | null;
+  /** Settles with the progress message once it is posted (null if it could not be, or the run ended first). */
+  progressPosted: Promise<MessageRef | null>;
 }
 
 /**
@@ -173,10 +175,11 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   const reply = { replyTo: source };
   // Requests the engine makes of the person; the progress message says it waits for them.
   let progressRef: MessageRef | null = null;
+  const posted = Promise.withResolvers<MessageRef | null>();
   const asks =
     settings.interact === undefined
       ? null
-      : new RunAsks(settings.interact, { source, engine: runner.engine, progress: () => progressRef }, hooks.signal, () => {
+      : new RunAsks(settings.interact, { source, engine: runner.engine, progress: () => progressRef, progressPosted: posted.promise }, hooks.signal, () => {
           progress.update();
         });
   const label = (): string => asks?.label() ?? (lastEventAt === null ? PROGRESS_LABELS.starting : PROGRESS_LABELS.working);
@@ -186,6 +189,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     render: () => view.progress(label(), elapsedSeconds(), notice()),
     onMessage: (ref) => {
       progressRef = ref;
+      posted.resolve(ref);
       journal.note({ message_id: ref.messageId, thread_id: ref.threadId });
       callHook(log, "onProgressMessage", () => hooks.onProgressMessage?.(ref));
     },
@@ -232,6 +236,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   } finally {
     clearInterval(ticker);
     asks?.end();
+    posted.resolve(null);
   }
 
   const knownResume = started ?? run.resume;

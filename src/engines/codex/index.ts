@@ -48,7 +48,8 @@ export const codexBackend: EngineBackend<CodexConfig> = {
   cliCommand: "codex",
   installHint: "npm install -g @openai/codex",
   configSchema: CodexConfigSchema,
-  capabilities: { reasoning: CODEX_REASONING_LEVELS },
+  // steer: the app-server runner has `steer` (turn/steer); the exec runner has none, so nothing offers it there.
+  capabilities: { reasoning: CODEX_REASONING_LEVELS, steer: true },
   stderrNoise: [
     /^WARNING: proceeding, even though we could not create PATH aliases\b/,
     /^Reading additional input from stdin\.\.\.\s*$/,

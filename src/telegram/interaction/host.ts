@@ -50,12 +50,17 @@ export class ChatInteractions {
   readonly host: InteractionHost = (request, context, signal) => {
     const { pending, answer } = this.#pending.open(request, { engine: context.engine, progress: () => context.progress(), timeoutS: this.#options.timeoutS() }, signal);
     const { source } = context;
-    const replyTo = context.progress() ?? source;
     const shown = this.#render(requestMarkdown(request, context.engine));
     this.#options.log.info({ event: "interaction.asked", id: pending.id, kind: request.kind, chat_id: source.chatId, engine: context.engine }, "engine asks the person");
-    void this.#options.client
-      .sendMessage(source.chatId, shown.text, { entities: shown.entities, replyTo, threadId: source.threadId, replyMarkup: requestKeyboard(pending.id, request) })
+    // It replies to the progress message, which an engine asking at once may not have yet.
+    void context.progressPosted
+      .then((progress) => {
+        if (pending.closed !== null) return null;
+        const replyTo = progress ?? context.progress() ?? source;
+        return this.#options.client.sendMessage(source.chatId, shown.text, { entities: shown.entities, replyTo, threadId: source.threadId, replyMarkup: requestKeyboard(pending.id, request) });
+      })
       .then((ref) => {
+        if (pending.closed !== null && ref === null) return;
         if (ref === null) {
           // Nobody can answer what nobody sees: the engine gets its refusal now, not after the timeout.
           this.#pending.settle(pending.id, refusal(request, "the request could not be shown in the chat"), "withdrawn");
