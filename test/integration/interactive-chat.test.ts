@@ -1,71 +1,21 @@
 /**
- * Approvals and steering from the chat, end to end: a real `takopi run`
- * against the fake Bot API, with codex over app-server played by the
- * stand-in app-server (test/support/fake-appserver/codex.mjs: `ask` sends a
- * command approval and ends its turn with the decision takopi replied;
- * `wait` holds its turn open until steered). The person presses the
- * buttons of the approval message and of the `queued` message.
+ * Approvals from the chat, end to end: a real `takopi run` against the fake
+ * Bot API, with codex over app-server played by the stand-in app-server
+ * (test/support/fake-appserver/codex.mjs: `ask` sends a command approval and
+ * ends its turn with the decision takopi replied). The person presses the
+ * approval message's buttons, or lets it expire.
  */
-import { mkdir, symlink } from "node:fs/promises";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { bridgePerTest, progressOf, type BridgeHarness } from "../support/bridge-harness.js";
-import type { StoredMessage } from "../support/fake-telegram/index.js";
+import { bridgePerTest, progressOf } from "../support/bridge-harness.js";
 import { FORUM, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
+import { appServerBridge, approvalFor, button, buttons, closedWith, press } from "../support/interactive-bridge.js";
 import { waitFor } from "../support/scripts.js";
 
-const FAKE_APPSERVER = fileURLToPath(new URL("../support/fake-appserver/codex.mjs", import.meta.url));
 const { created } = bridgePerTest();
-
-/** A bridge whose `codex` is the stand-in app-server; only USER may press. */
-async function appServerBridge(telegram: Record<string, unknown> = {}): Promise<BridgeHarness> {
-  const harness = await created({ telegram: { allowed_user_ids: [USER], forward_coalesce_s: 0, ...telegram }, config: { codex: { backend: "app-server" } } });
-  const bin = join(harness.dir.path, "appserver-bin");
-  await mkdir(bin);
-  await symlink(FAKE_APPSERVER, join(bin, "codex"));
-  await harness.start([], { pathFirst: [bin] });
-  return harness;
-}
-
-type Row = { text: string; callback_data: string }[];
-
-function buttons(message: Pick<StoredMessage, "replyMarkup">): Row[] {
-  return ((message.replyMarkup?.inline_keyboard as Row[] | undefined) ?? []).filter((row) => row.length > 0);
-}
-
-function button(message: Pick<StoredMessage, "replyMarkup">, label: string): string {
-  const found = buttons(message)
-    .flat()
-    .find((candidate) => candidate.text === label);
-  if (found === undefined) throw new Error(`no button '${label}': ${JSON.stringify(message.replyMarkup)}`);
-  return found.callback_data;
-}
-
-/** The approval message of the run answering `prompt` (it replies to the progress message). */
-async function approvalFor(harness: BridgeHarness, prompt: number, chat = USER): Promise<StoredMessage> {
-  let progress: StoredMessage | undefined;
-  await waitFor(() => (progress = progressOf(harness, prompt, chat)) !== undefined, 20_000, `the progress message\n${harness.dump(chat)}`);
-  return harness.replyTo((progress as StoredMessage).messageId, (text) => text.includes("asks to run a command"), { chat }).catch((error: unknown) => {
-    throw new Error(`${String(error)}\n${JSON.stringify(harness.telegram.calls().slice(-6).map((call) => [call.method, call.status, call.params]))}`);
-  });
-}
-
-/** Waits until the request message says `outcome` (the close is an edit after the answer went out). */
-async function closedWith(harness: BridgeHarness, message: StoredMessage, outcome: string): Promise<void> {
-  await waitFor(() => message.text?.includes(outcome) === true, 10_000, `#${message.messageId} to say ${outcome}\n${harness.dump(message.chatId)}`);
-}
-
-/** Presses `label` under `message` as `from`; resolves with the answer the press got. */
-async function press(harness: BridgeHarness, message: StoredMessage, label: string, from = USER): Promise<string | undefined> {
-  const pressed = harness.telegram.injectCallbackQuery({ chat: message.chatId, message_id: message.messageId, from, data: button(message, label) });
-  await waitFor(() => harness.telegram.callbackAnswer(pressed.id) !== undefined, 10_000, `the press of ${label} answered`);
-  return harness.telegram.callbackAnswer(pressed.id)?.text;
-}
 
 describe("approvals from the chat (codex app-server)", () => {
   it("shows the command with the four buttons; a stranger's press does nothing and is answered, an allowed Approve accepts", async () => {
-    const harness = await appServerBridge();
+    const harness = await appServerBridge(created);
     const prompt = harness.send("ask");
     const approval = await approvalFor(harness, prompt.stored.messageId);
     expect(approval.text).toContain("rm -rf /");
@@ -93,7 +43,7 @@ describe("approvals from the chat (codex app-server)", () => {
   });
 
   it("Deny declines and the turn goes on to its answer; Approve for this session accepts for the session", async () => {
-    const harness = await appServerBridge();
+    const harness = await appServerBridge(created);
     const first = harness.send("ask");
     const approval = await approvalFor(harness, first.stored.messageId);
     expect(await press(harness, approval, "Deny")).toBe("denied.");
@@ -109,7 +59,7 @@ describe("approvals from the chat (codex app-server)", () => {
   });
 
   it("Stop cancels the run", async () => {
-    const harness = await appServerBridge();
+    const harness = await appServerBridge(created);
     const prompt = harness.send("ask");
     const approval = await approvalFor(harness, prompt.stored.messageId);
     expect(await press(harness, approval, "Stop")).toBe("stopping the run.");
@@ -120,7 +70,7 @@ describe("approvals from the chat (codex app-server)", () => {
   });
 
   it("an approval nobody answers expires after approval_timeout_s as a deny with a note", async () => {
-    const harness = await appServerBridge({ approval_timeout_s: 1 });
+    const harness = await appServerBridge(created, { approval_timeout_s: 1 });
     const prompt = harness.send("ask");
     const approval = await approvalFor(harness, prompt.stored.messageId);
     const final = await harness.replyTo(prompt.stored.messageId, (text) => text.includes("decision:"));
@@ -130,7 +80,7 @@ describe("approvals from the chat (codex app-server)", () => {
   });
 
   it("an approval in a forum topic is posted in that topic's thread", async () => {
-    const harness = await appServerBridge({ chat_id: FORUM });
+    const harness = await appServerBridge(created, { chat_id: FORUM });
     const threadId = harness.telegram.addForumTopic(FORUM, "approvals", { from: USER });
     const prompt = harness.telegram.injectMessage({ chat: FORUM, from: USER, text: "ask", message_thread_id: threadId });
     const approval = await approvalFor(harness, prompt.stored.messageId, FORUM);
@@ -141,20 +91,3 @@ describe("approvals from the chat (codex app-server)", () => {
   });
 });
 
-describe("steer or queue a prompt for a running codex turn", () => {
-  it("a reply to the running progress message is queued with a steer button; pressing it steers the held turn", async () => {
-    const harness = await appServerBridge();
-    const prompt = harness.send("wait");
-    let progress: StoredMessage | undefined;
-    await waitFor(() => (progress = progressOf(harness, prompt.stored.messageId))?.text?.includes("codex resume") === true, 20_000, `a running turn\n${harness.dump()}`);
-    const follow = harness.send("also this", { replyTo: (progress as StoredMessage).messageId });
-    const queued = await harness.replyTo(follow.stored.messageId, (text) => text.startsWith("queued"));
-    expect(buttons(queued).map((row) => row.map((each) => each.text))).toEqual([["steer into the running turn"], ["cancel"]]);
-
-    expect(await press(harness, queued, "steer into the running turn")).toBe("steered into the running turn.");
-    const final = await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
-    expect(final.text).toContain("steered: also this");
-    expect(queued.text).toMatch(/^steered/);
-    expect(buttons(queued)).toHaveLength(0);
-  });
-});
