@@ -58,7 +58,7 @@ describe("approvals from the chat (codex app-server)", () => {
     expect(done.text).toContain('decision: {"decision":"acceptForSession"}');
   });
 
-  it("Stop cancels the run", async () => {
+  it("Stop cancels the run; a request codex withdraws closes as no longer needed", async () => {
     const harness = await appServerBridge(created);
     const prompt = harness.send("ask");
     const approval = await approvalFor(harness, prompt.stored.messageId);
@@ -67,6 +67,15 @@ describe("approvals from the chat (codex app-server)", () => {
     await waitFor(() => progress?.text?.startsWith("cancelled") === true, 15_000, `the run shows cancelled\n${harness.dump()}`);
     await closedWith(harness, approval, "stopped by @ada");
     expect(buttons(approval)).toHaveLength(0);
+
+    // An approval codex withdraws before anyone answers gets no reply; shown (if it was posted in time), it closes as no longer needed.
+    const next = harness.send("ask-withdrawn");
+    const final = await harness.replyTo(next.stored.messageId, (text) => text.includes("withdrawn;"));
+    expect(final.text).toContain("late replies: 0");
+    const progress2 = progressOf(harness, next.stored.messageId);
+    const shown = harness.botMessages().filter((message) => message.replyToMessageId === progress2?.messageId && message.edits.length > 0);
+    for (const request of shown) await closedWith(harness, request, "no longer needed");
+    expect(harness.botMessages().filter((message) => message.text?.includes("asks to run a command") === true && buttons(message).length > 0)).toEqual([]);
   });
 
   it("an approval nobody answers expires after approval_timeout_s as a deny with a note", async () => {
