@@ -6,7 +6,7 @@
  */
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { bridgePerTest, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
+import { bridgePerTest, CODEX_RESUME, isAlive, progressOf, type EngineSpawn } from "../support/bridge-harness.js";
 import { GROUP, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
 import { waitFor } from "../support/scripts.js";
 
@@ -99,7 +99,18 @@ describe("scheduling", () => {
 });
 
 describe("cancel", () => {
-  it("/cancel as a reply to the progress message kills the engine's process group", async () => {
+  /**
+   * What a cancel leaves: no command of the run. codex over app-server (the
+   * default) interrupts the turn and cleans its background terminals, and the
+   * app-server goes on serving; an exec run's process group is killed.
+   */
+  async function cancelledCleanly(spawn: EngineSpawn | undefined): Promise<void> {
+    await waitFor(() => !isAlive(spawn?.childPid ?? 0), 10_000, "the run's command gone");
+    if (spawn?.backend === "app-server") expect(isAlive(spawn.pid)).toBe(true);
+    else await waitFor(() => !isAlive(spawn?.pid ?? 0), 10_000, "engine gone");
+  }
+
+  it("/cancel as a reply to the progress message stops the engine's run and its command", async () => {
     const harness = await started();
     const prompt = harness.send("work forever [hang]");
     const [spawn] = await harness.waitForSpawns(1);
@@ -107,7 +118,7 @@ describe("cancel", () => {
     const progress = progressOf(harness, prompt.stored.messageId);
     harness.send("/cancel", { replyTo: progress?.messageId ?? 0 });
     await waitFor(() => (harness.botMessages().find((message) => message.messageId === progress?.messageId)?.text ?? "").startsWith("cancelled"), 15_000, "cancelled");
-    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 10_000, "engine and its child gone");
+    await cancelledCleanly(spawn);
     const cancelled = harness.botMessages().find((message) => message.messageId === progress?.messageId);
     expect(cancelled?.text).toMatch(CODEX_RESUME);
     expect(cancelled?.replyMarkup).toBeUndefined(); // the cancel button is gone
@@ -122,7 +133,7 @@ describe("cancel", () => {
     const press = harness.telegram.injectCallbackQuery({ chat: USER, message_id: progress?.messageId ?? 0, from: USER, data: "takopi:cancel" });
     await waitFor(() => harness.telegram.callbackAnswer(press.id) !== undefined, 10_000, "button answered");
     expect(harness.telegram.callbackAnswer(press.id)).toMatchObject({ text: "cancelling..." });
-    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 10_000, "engine and its child gone");
+    await cancelledCleanly(spawn);
   });
 
   it("/cancel that is not a reply explains how to cancel", async () => {

@@ -32,8 +32,7 @@ describe.skipIf(codex === null && process.env.CI !== "true")("a real codex from 
     const home = await makeIsolatedHome("codex", llm, "tool");
     const setup = engineRunSetup(home, "tool", bridge.repo);
     await bridge.writeConfig({
-      // The default backend, named because the harness's stand-in codex needs "exec".
-      config: { codex: { backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] } },
+      config: { codex: { extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] } },
     });
     // The real CLI comes before the stand-ins on PATH.
     await bridge.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });

@@ -4,11 +4,13 @@
  * several sessions, sessions shared with `codex exec` both ways, a cancel that
  * leaves no command behind, a server that dies mid-run, and the exec fallback.
  */
+import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import codex from "../../src/engines/codex/index.js";
 import { AppServerRunner } from "../../src/engines/codex/appserver-runner.js";
+import { JsonRpcClient } from "../../src/engines/jsonrpc.js";
 import { listProcesses } from "../../src/engines/process-tree.js";
 import { EngineRunner, type EngineRunnerLike } from "../../src/engines/runner.js";
 import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type GitRepo, type IsolatedHome } from "../support/engine-env.js";
@@ -66,10 +68,10 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     await llm.close();
   });
 
-  /** A runner for `scenario` as the catalogue builds it from `[codex]` (backend app-server unless `table` says otherwise). */
+  /** A runner for `scenario` as the catalogue builds it from `[codex]` (backend app-server, the default, unless `table` says otherwise). */
   function runnerFor(scenario: string, table: Record<string, unknown> = {}): EngineRunnerLike {
     const setup = engineRunSetup(home, scenario, repo.dir);
-    const config = codex.configSchema.parse({ backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
+    const config = codex.configSchema.parse({ extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
     const options = { backend: codex, config, env: setup.env, command: binary ?? "codex", graceMs: 500 };
     const runner = codex.createRunner?.(options) ?? new EngineRunner(options);
     runners.push(runner);
@@ -193,6 +195,35 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     expect(started?.resume).toEqual(session);
     controller.abort();
     expect((await next).completed).toBeUndefined();
+  });
+
+  it("an app-server whose parent died (stdin EOF, as after a kill -9 of takopi) exits and takes the running command with it", async () => {
+    // What a crashed takopi leaves: codex app-server is the leader of its own process group (it survives its
+    // parent), but its stdin is takopi's pipe. Driven here by hand, as takopi's runner would, up to the slow tool.
+    const setup = engineRunSetup(home, "sleep", repo.dir);
+    const child = spawn(binary ?? "codex", ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs, "app-server"], { env: setup.env, stdio: ["pipe", "pipe", "ignore"], detached: true });
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once("exit", (code, signal) => {
+      resolve({ code, signal });
+    }));
+    const client = new JsonRpcClient(child.stdout, child.stdin);
+    await client.request("initialize", { clientInfo: { name: "takopi-test", title: null, version: "0" }, capabilities: { experimentalApi: true } });
+    client.notify("initialized");
+    const thread = (await client.request("thread/start", { cwd: repo.dir, approvalPolicy: "never" })) as { thread: { id: string } };
+    await client.request("turn/start", { threadId: thread.thread.id, input: [{ type: "text", text: "run the slow command", text_elements: [] }] });
+    const pid = child.pid ?? 0;
+    let tool: number[] = [];
+    await waitFor(
+      async () => {
+        tool = [...(await descendants(pid)).entries()].filter(([, line]) => line.includes("setTimeout")).map(([toolPid]) => toolPid);
+        return tool.length > 0;
+      },
+      RUN_TIMEOUT_MS,
+      "codex to start the slow tool",
+    );
+    client.end();
+    // It exits on its own (exit code 0, no signal), and its command is gone with it: nothing is orphaned.
+    expect(await exited).toEqual({ code: 0, signal: null });
+    await waitFor(async () => !(await Promise.all(tool.map(alive))).some(Boolean), 10_000, "the slow tool to end with the server");
   });
 
   it("never reached past the fake server", () => {

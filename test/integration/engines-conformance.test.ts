@@ -38,7 +38,7 @@ function engineConfig(engine: Engine, setup: EngineRunSetup): Record<string, unk
   switch (engine) {
     case "codex":
       // The scenario's base URL comes as `-c model_providers.fake.base_url=…` (setup.extraArgs).
-      return { backend: "app-server", extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] };
+      return { extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] };
     case "claude":
       // The fake server needs the API key; by default takopi strips it (no API billing).
       return { use_api_billing: true };

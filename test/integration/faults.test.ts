@@ -12,16 +12,24 @@ import { waitFor } from "../support/scripts.js";
 const { started } = bridgePerTest();
 
 describe("takopi killed with SIGKILL mid-run", () => {
-  it("at the next start stops the engine it left, marks the run interrupted with its resume line, and repeats nothing", async () => {
-    const harness = await started();
+  it.each(["app-server", "exec"])("at the next start stops the engine it left, marks the run interrupted with its resume line, and repeats nothing (codex %s)", async (backend) => {
+    const harness = await started({ config: { codex: { backend } } });
     const prompt = harness.send("work forever [hang]");
     const [spawn] = await harness.waitForSpawns(1);
+    expect(spawn?.backend ?? "exec").toBe(backend);
     await waitFor(() => CODEX_RESUME.test(progressOf(harness, prompt.stored.messageId)?.text ?? ""), 15_000, "the session on the progress message");
     const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
 
     await harness.stop("SIGKILL");
-    // What the fault leaves: the engine and its tool still running, the message saying `working` with a live button.
-    expect(isAlive(spawn?.pid ?? 0) && isAlive(spawn?.childPid ?? 0)).toBe(true);
+    if (spawn?.backend === "app-server") {
+      // codex app-server (the default) leads its own process group but reads takopi's pipe: at its end it stops
+      // its commands and exits, so nothing is orphaned even before the next start.
+      await waitFor(() => !isAlive(spawn.pid) && !isAlive(spawn.childPid ?? 0), 15_000, "the app-server and its command to end with takopi");
+    } else {
+      // What the fault leaves with an exec run: the engine and its tool still running.
+      expect(isAlive(spawn?.pid ?? 0) && isAlive(spawn?.childPid ?? 0)).toBe(true);
+    }
+    // And the message saying `working` with a live button.
     const stuck = harness.botMessages().find((message) => message.messageId === progressId);
     expect(stuck?.text).toMatch(/^working · codex/);
     expect(stuck?.replyMarkup).toBeDefined();

@@ -27,7 +27,8 @@ const { created } = bridgePerTest();
 /** A bridge as the container runs it, with the leaky codex first on PATH. */
 async function containerBridge(): Promise<{ harness: BridgeHarness; token: string; env: Record<string, string> }> {
   const harness = await created({
-    config: { codex: { env: { CODEX_EXTRA: "from-takopi-toml" }, env_deny: ["ANTHROPIC_*"] } },
+    // exec: the leaky stand-in speaks `codex exec --json`, and its failing exit with stderr is what the final shows.
+    config: { codex: { backend: "exec", env: { CODEX_EXTRA: "from-takopi-toml" }, env_deny: ["ANTHROPIC_*"] } },
   });
   const token = harness.telegram.token;
   const bin = join(harness.dir.path, "leaky-bin");

@@ -32,6 +32,8 @@ export interface EngineSpawn {
   session: string;
   scenario: string;
   childPid: number | null;
+  /** `app-server` when the stand-in served the run as a turn of its `codex app-server` (pid: that long-lived process). */
+  backend?: "app-server";
 }
 
 export interface BridgeHarnessOptions {
@@ -96,8 +98,6 @@ export class BridgeHarness {
       },
       projects: { app: { path: this.repo } },
       ...options.config,
-      // The stand-in `codex` speaks `codex exec --json` only; a test of the real CLI sets its own backend.
-      codex: { backend: "exec", ...(options.config?.codex as Record<string, unknown> | undefined) },
     };
     await writeFile(this.configPath, stringify(config));
   }

@@ -53,6 +53,7 @@ export class ThreadInteractions {
   /** `commandExecution` items started and not completed. */
   readonly #runningCommands = new Set<string>();
   #closed = false;
+  #stopped = false;
 
   constructor(threadId: string, interact: InteractionHandler | undefined, log: Logger) {
     this.#threadId = threadId;
@@ -63,6 +64,11 @@ export class ThreadInteractions {
   /** Whether a command of the turn is running now (a steer waits for it). */
   get commandRunning(): boolean {
     return this.#runningCommands.size > 0;
+  }
+
+  /** Whether a request was answered `stop` (codex then interrupts the turn: the run ends as cancelled). */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   /** Sees every notification of the thread, before the run's translator does. */
@@ -120,6 +126,7 @@ export class ThreadInteractions {
       this.#pending.delete(key);
     }
     if (controller.signal.aborted) return NO_REPLY;
+    if (answer.kind === "approval" && answer.decision === "stop" && asked.kind !== "question") this.#stopped = true;
     return reply(asked, answer);
   }
 

@@ -21,6 +21,7 @@ import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interaction
 import { AppServerProcess } from "./appserver-process.js";
 import { AppServerTranslator } from "./appserver-translator.js";
 import { AsyncQueue } from "./async-queue.js";
+import { describe, idOf, textInput, threadParams, turnParams } from "./appserver-params.js";
 import type { CodexConfig } from "./schema.js";
 
 export interface AppServerRunnerOptions {
@@ -158,12 +159,12 @@ export class AppServerRunner {
         signal?.removeEventListener("abort", onAbort);
       };
 
-      const threadParams = this.#threadParams(request);
+      const startParams = threadParams(this.#options.config, request);
       let thread: unknown;
       try {
         thread = request.resume
-          ? await server.client.request("thread/resume", { ...threadParams, threadId: request.resume.value, excludeTurns: true })
-          : await server.client.request("thread/start", threadParams);
+          ? await server.client.request("thread/resume", { ...startParams, threadId: request.resume.value, excludeTurns: true })
+          : await server.client.request("thread/start", startParams);
       } catch (error) {
         yield stream.events.completed({ ok: false, error: `codex ${request.resume ? "thread/resume" : "thread/start"}: ${describe(error)}`, resume: request.resume });
         return;
@@ -198,7 +199,7 @@ export class AppServerRunner {
 
       let turnId: string | null;
       try {
-        const turn = await server.client.request("turn/start", this.#turnParams(threadId, request));
+        const turn = await server.client.request("turn/start", turnParams(threadId, request));
         turnId = idOf(turn, "turn");
       } catch (error) {
         yield stream.events.completed({ ok: false, error: `codex turn/start: ${describe(error)}` });
@@ -231,6 +232,13 @@ export class AppServerRunner {
           if (endsTurn) await interrupting.answered;
           if (endsTurn) return;
           continue;
+        }
+        if (endsTurn && interactions.stopped) {
+          // Stop on an approval: codex cancelled the request and interrupted the turn. The run ends as a cancel
+          // does (no `completed`; the bridge aborts the run's signal too and shows it cancelled), and the
+          // turn's background commands are cleaned up as on a cancel.
+          await this.#cleanTerminals(server, threadId);
+          return;
         }
         for (const event of feed(message)) yield event;
         if (endsTurn || stream.completed) {
@@ -279,6 +287,14 @@ export class AppServerRunner {
     return { answered, timer };
   }
 
+  async #cleanTerminals(server: AppServerProcess, threadId: string): Promise<void> {
+    try {
+      await server.client.request("thread/backgroundTerminals/clean", { threadId });
+    } catch (error) {
+      this.#log.warn({ threadId, error: describe(error) }, "codex thread/backgroundTerminals/clean failed");
+    }
+  }
+
   /**
    * `thread/unsubscribe` once the run is over: no more notifications for an
    * idle session. Quirk (codex 0.169): the thread stays loaded all the same
@@ -293,22 +309,6 @@ export class AppServerRunner {
     } catch (error) {
       this.#log.debug({ threadId, error: describe(error) }, "codex thread/unsubscribe failed");
     }
-  }
-
-  #threadParams(request: RunRequest): Record<string, unknown> {
-    const params: Record<string, unknown> = { cwd: request.cwd, approvalPolicy: "never" };
-    const model = request.options?.model ?? this.#options.config.model;
-    if (model !== undefined && model !== "") params.model = model;
-    const reasoning = request.options?.reasoning;
-    if (reasoning !== undefined && reasoning !== "") params.config = { model_reasoning_effort: reasoning };
-    return params;
-  }
-
-  #turnParams(threadId: string, request: RunRequest): Record<string, unknown> {
-    const params: Record<string, unknown> = { threadId, input: [textInput(request.prompt)] };
-    const reasoning = request.options?.reasoning;
-    if (reasoning !== undefined && reasoning !== "") params.effort = reasoning;
-    return params;
   }
 
   /** The live process, started (and initialized) on first use or after the last one died. */
@@ -373,21 +373,4 @@ export class AppServerRunner {
   #redact(text: string): string {
     return this.#options.redactor?.redact(text) ?? text;
   }
-}
-
-function textInput(text: string): Record<string, unknown> {
-  return { type: "text", text, text_elements: [] };
-}
-
-/** `result.thread.id` / `result.turn.id`. */
-function idOf(value: unknown, key: "thread" | "turn"): string | null {
-  if (typeof value !== "object" || value === null) return null;
-  const inner = (value as Record<string, unknown>)[key];
-  if (typeof inner !== "object" || inner === null) return null;
-  const id = (inner as Record<string, unknown>).id;
-  return typeof id === "string" && id !== "" ? id : null;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

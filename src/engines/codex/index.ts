@@ -48,8 +48,9 @@ export const codexBackend: EngineBackend<CodexConfig> = {
   cliCommand: "codex",
   installHint: "npm install -g @openai/codex",
   configSchema: CodexConfigSchema,
-  // steer: the app-server runner has `steer` (turn/steer); the exec runner has none, so nothing offers it there.
-  capabilities: { reasoning: CODEX_REASONING_LEVELS, steer: true },
+  // Over app-server only: the exec runner (EngineRunner) has no `steer` and codex exec never asks, which the
+  // bridge sees as `typeof runner.steer !== "function"` and as approval_policy "never" (warned at createRunner).
+  capabilities: { reasoning: CODEX_REASONING_LEVELS, approvals: true, steer: true },
   stderrNoise: [
     /^WARNING: proceeding, even though we could not create PATH aliases\b/,
     /^Reading additional input from stdin\.\.\.\s*$/,
@@ -67,7 +68,13 @@ export const codexBackend: EngineBackend<CodexConfig> = {
     return new CodexStreamTranslator(context);
   },
   createRunner(options) {
-    if (options.config.backend !== "app-server") return null;
+    if (options.config.backend !== "app-server") {
+      // `codex exec` has no channel to ask on and runs with approval policy never whatever it is told (codex 0.169).
+      if (options.config.approval_policy !== "never") {
+        options.log?.warn({ approval_policy: options.config.approval_policy }, `[codex] approval_policy = "${options.config.approval_policy}" needs backend = "app-server"; codex exec cannot ask and runs as "never"`);
+      }
+      return null;
+    }
     const { backend, config, env, command, graceMs, log, redactor } = options;
     return new AppServerRunner({ backend, config, ...(env ? { env } : {}), ...(command ? { command } : {}), ...(graceMs !== undefined ? { graceMs } : {}), ...(log ? { log } : {}), ...(redactor ? { redactor } : {}) });
   },

@@ -121,12 +121,29 @@ export const DEFAULT_CODEX_EXTRA_ARGS: readonly string[] = ["-c", "notify=[]"];
 /** The `[codex]` table of takopi.toml. */
 /** The ways takopi can run codex (`[codex] backend`). */
 export const CODEX_BACKENDS = ["app-server", "exec"] as const;
+/** app-server: interrupt, steer and approvals need it; `exec` stays as the fallback. */
+export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "app-server";
+
+/** When codex asks before it acts (`[codex] approval_policy`). */
+export const CODEX_APPROVAL_POLICIES = ["never", "on-request", "untrusted"] as const;
+export type CodexApprovalPolicy = (typeof CODEX_APPROVAL_POLICIES)[number];
+
 /**
- * Still exec: the stand-in codex of the Docker tests (test/support/fake-engine)
- * speaks only `codex exec --json`; app-server becomes the default once it
- * speaks app-server too. The real-codex suites run app-server already.
+ * The sandbox takopi starts an app-server thread in, per approval policy
+ * (null: codex's own config decides, as before approvals existed). Measured
+ * with codex 0.169: `on-request` with `workspace-write` runs every command
+ * and in-repo patch unasked, so from a phone it would hardly ever ask;
+ * `on-request` with `read-only` lets codex read and search freely and asks
+ * before anything writes or reaches the network (it runs the command in the
+ * sandbox, and asks to run it outside when the sandbox refused). `untrusted`
+ * asks before every command codex does not know as read-only (even
+ * `echo hi`); once approved, a command runs outside the sandbox.
  */
-export const DEFAULT_CODEX_BACKEND: (typeof CODEX_BACKENDS)[number] = "exec";
+export const SANDBOX_FOR_POLICY: Record<CodexApprovalPolicy, string | null> = {
+  never: null,
+  "on-request": "read-only",
+  untrusted: "danger-full-access",
+};
 
 export const CodexConfigSchema = z.object({
   /** Global codex flags put before `exec` (default disables codex's own notify hook). */
@@ -147,6 +164,18 @@ export const CodexConfigSchema = z.object({
    * process per run, as before).
    */
   backend: z.enum(CODEX_BACKENDS, { error: `backend must be one of: ${CODEX_BACKENDS.map((name) => `"${name}"`).join(", ")}` }).default(DEFAULT_CODEX_BACKEND),
+  /**
+   * When codex asks the chat before it acts (app-server backend only):
+   * `never` (it does not ask: today's behaviour), `on-request` (reads run,
+   * writes and network ask: the thread runs in codex's read-only sandbox),
+   * `untrusted` (every command but known read-only ones asks). See
+   * SANDBOX_FOR_POLICY. `codex exec` cannot ask (it runs with approval
+   * policy never whatever it is told): with `backend = "exec"` anything but
+   * `never` is warned about and behaves as `never`.
+   */
+  approval_policy: z
+    .enum(CODEX_APPROVAL_POLICIES, { error: `approval_policy must be one of: ${CODEX_APPROVAL_POLICIES.map((name) => `"${name}"`).join(", ")}` })
+    .default("never"),
 });
 export type CodexConfig = z.output<typeof CodexConfigSchema>;
 

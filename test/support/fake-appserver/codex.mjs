@@ -8,7 +8,8 @@
  * `ask-withdrawn`: an approval withdrawn (`serverRequest/resolved`) before
  * anyone answers, the answer reporting how many replies came after all;
  * `wait`: a turn that ends only when steered (`turn/steer`); `wait-command`:
- * the same while a command item is running.
+ * the same while a command item is running; `thread-params`: answers with
+ * the approval policy and sandbox the thread was started or resumed with.
  */
 import { createInterface } from "node:readline";
 import { setTimeout } from "node:timers";
@@ -24,6 +25,8 @@ let turns = 0;
 let nextServerId = 0;
 const waitingFor = new Map();
 let lateReplies = 0;
+/** The approval policy and sandbox of the last thread/start or thread/resume (prompt `thread-params`). */
+let threadParams = null;
 
 /** Sends a server request; `then` gets the result takopi replied with. */
 function ask(method, params, then) {
@@ -36,6 +39,11 @@ function ask(method, params, then) {
 function finish(text) {
   send({ method: "item/completed", params: { threadId, turnId, item: { type: "agentMessage", id: `msg_${turns}`, text, phase: null } } });
   send({ method: "turn/completed", params: { threadId, turn: { id: turnId, status: "completed", error: null } } });
+  turnId = null;
+}
+
+function interrupted() {
+  send({ method: "turn/completed", params: { threadId, turn: { id: turnId, status: "interrupted", error: null } } });
   turnId = null;
 }
 
@@ -56,6 +64,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
       break;
     case "thread/start":
     case "thread/resume":
+      threadParams = { method: msg.method, approvalPolicy: msg.params.approvalPolicy, sandbox: msg.params.sandbox };
       send({ id: msg.id, result: { thread: { id: threadId } } });
       break;
     case "thread/unsubscribe":
@@ -67,7 +76,8 @@ createInterface({ input: process.stdin }).on("line", (line) => {
       send({ id: msg.id, result: { turn: { id: turnId, status: "inProgress" } } });
       send({ method: "turn/started", params: { threadId, turn: { id: turnId, status: "inProgress" } } });
       const prompt = msg.params.input[0].text;
-      const decided = (result) => finish(`decision: ${JSON.stringify(result)}`);
+      // As codex: `cancel` declines the item and interrupts the turn.
+      const decided = (result) => (result?.decision === "cancel" ? interrupted() : finish(`decision: ${JSON.stringify(result)}`));
       if (prompt === "ask") {
         ask("item/commandExecution/requestApproval", { itemId: "call_1", command: "/bin/bash -lc 'rm -rf /'", cwd: "/repo", reason: null }, decided);
       } else if (prompt === "ask-files") {
@@ -88,6 +98,8 @@ createInterface({ input: process.stdin }).on("line", (line) => {
         }, 100);
       } else if (prompt === "wait-command") {
         send({ method: "item/started", params: { threadId, turnId, item: { type: "commandExecution", id: "call_5", command: "sleep 30", status: "inProgress" } } });
+      } else if (prompt === "thread-params") {
+        finish(JSON.stringify(threadParams));
       } else if (prompt !== "wait") {
         finish("hello from fake app-server");
       }
@@ -97,8 +109,7 @@ createInterface({ input: process.stdin }).on("line", (line) => {
       send({ id: msg.id, result: {} });
       for (const [id] of waitingFor) send({ method: "serverRequest/resolved", params: { threadId, requestId: id } });
       waitingFor.clear();
-      send({ method: "turn/completed", params: { threadId, turn: { id: turnId, status: "interrupted", error: null } } });
-      turnId = null;
+      interrupted();
       break;
     case "thread/backgroundTerminals/clean":
       send({ id: msg.id, result: {} });

@@ -19,6 +19,9 @@
  *                    many tool calls. As fast as the pipe takes them with [delay:0], else one call per delay
  * Every start is appended to $FAKE_ENGINE_DIR/spawns.jsonl (engine, argv, cwd,
  * pid, prompt, resume, session, child pid) and every clean end to exits.jsonl.
+ *
+ * `codex app-server` (takopi's default codex backend) is served by
+ * appserver.mjs: one process, a turn per run, the same markers per prompt.
  */
 import { spawn } from "node:child_process";
 import { setTimeout as delay } from "node:timers/promises";
@@ -34,6 +37,12 @@ const fixtures = process.env.FAKE_ENGINE_FIXTURES ?? join(dirname(fileURLToPath(
 
 if (args.includes("--version")) {
   process.stdout.write(`${engine} 0.0.0-fake\n`);
+  process.exit(0);
+}
+
+if (engine === "codex" && args.includes("app-server")) {
+  const { serveAppServer } = await import("./appserver.mjs");
+  await serveAppServer({ args, fixtures, stateDir, log, markerOf: markerIn, toolCallOf });
   process.exit(0);
 }
 
@@ -79,7 +88,11 @@ log("exits.jsonl", { engine, pid: process.pid, session, exitCode: exit });
 process.exit(exit);
 
 function marker(name) {
-  const match = new RegExp(`\\[${name}:([^\\]]+)\\]`).exec(prompt);
+  return markerIn(prompt, name);
+}
+
+function markerIn(text, name) {
+  const match = new RegExp(`\\[${name}:([^\\]]+)\\]`).exec(text);
   return match === null ? null : match[1];
 }
 
@@ -90,7 +103,7 @@ function marker(name) {
 function toolCallOf(recordedLines) {
   const idPattern = /"(item_0|toolu_[A-Za-z0-9]+|call_[A-Za-z0-9]+)"/;
   const first = recordedLines.findIndex((line) => idPattern.test(line));
-  if (first === -1) throw new Error(`${recording} has no tool call to flood with`);
+  if (first === -1) throw new Error("the recording has no tool call to flood with");
   const id = idPattern.exec(recordedLines[first])[1];
   let last = first;
   recordedLines.forEach((line, index) => {

@@ -123,6 +123,15 @@ export function shellCall(tool: ToolSpec, command: string): ToolCall {
   return { kind: "function", name: tool.name, arguments: JSON.stringify(args) };
 }
 
+/** A codex shell call asking to run outside the sandbox, when the tool offers `sandbox_permissions`. */
+function escalatedShellCall(tool: ToolSpec | undefined, command: string): ToolCall | null {
+  if (!tool || !("sandbox_permissions" in schemaProperties(tool.schema))) return null;
+  const call = shellCall(tool, command);
+  if (call.kind !== "function") return null;
+  const args = JSON.parse(call.arguments) as JsonObject;
+  return { ...call, arguments: JSON.stringify({ ...args, sandbox_permissions: "require_escalated", justification: `Create ${TOUCH_FILE}?` }) };
+}
+
 /** File-write arguments built from the tool's own JSON schema. */
 export function editCall(tool: ToolSpec, cwd: string | null): ToolCall {
   if (tool.name === "apply_patch") {
@@ -189,6 +198,12 @@ export function planFor(scenario: string, conv: Conversation): Plan {
     case "sleep":
     case "touch": {
       if (conv.tools.length === 0) return text(TEXT_ANSWER);
+      if (scenario === "touch" && conv.toolResults.length === 1 && /read-only file system/i.test(conv.toolResults[0] ?? "")) {
+        // As codex (0.169, approval_policy on-request) tells the model: a command its sandbox refused is
+        // rerun with `sandbox_permissions: "require_escalated"` and a justification, which asks the user.
+        const escalated = escalatedShellCall(findShellTool(conv.tools), TOUCH_COMMAND);
+        if (escalated) return { kind: "tool", call: escalated };
+      }
       if (conv.toolResults.length > 0) {
         if (scenario === "sleep") return text("slept");
         // The result is echoed so tests can tell a denied call (the engine's refusal text) from a run one.

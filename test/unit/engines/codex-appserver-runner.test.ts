@@ -21,8 +21,8 @@ afterEach(async () => {
   for (const runner of runners.splice(0)) await runner.shutdown();
 });
 
-function runner(): AppServerRunner {
-  const created = new AppServerRunner({ backend: codexBackend, config: codexBackend.configSchema.parse({ extra_args: [] }), command: FAKE, graceMs: 200 });
+function runner(table: Record<string, unknown> = {}): AppServerRunner {
+  const created = new AppServerRunner({ backend: codexBackend, config: codexBackend.configSchema.parse({ extra_args: [], ...table }), command: FAKE, graceMs: 200 });
   runners.push(created);
   return created;
 }
@@ -56,12 +56,24 @@ describe("AppServerRunner with a scripted server", () => {
   });
 
   it("asks the run's interact for a command, shown without codex's shell wrapper, and sends each decision in codex's words", async () => {
-    const decisions = { approve: "accept", approve_session: "acceptForSession", deny: "decline", stop: "cancel" } as const;
+    const decisions = { approve: "accept", approve_session: "acceptForSession", deny: "decline" } as const;
     for (const [decision, codexDecision] of Object.entries(decisions)) {
       const { asked, answer } = await askRun("ask", () => ({ kind: "approval", decision: decision as keyof typeof decisions, by }));
       expect(asked).toEqual([{ kind: "command", command: "rm -rf /", cwd: "/repo", reason: null }]);
       expect(answer).toBe(`decision: {"decision":"${codexDecision}"}`);
     }
+  });
+
+  it("stop: codex cancels and interrupts the turn, and the run ends as a cancel does (no completed)", async () => {
+    const asked: InteractionRequest[] = [];
+    const interact: InteractionHandler = (request) => {
+      asked.push(request);
+      return Promise.resolve({ kind: "approval", decision: "stop", by });
+    };
+    const events = await collect(runner().run({ prompt: "ask", resume: null, cwd: process.cwd() }, { interact }));
+    expect(asked).toHaveLength(1);
+    expect(events.map((event) => event.type)).toContain("started");
+    expect(events.some((event) => event.type === "completed")).toBe(false);
   });
 
   it("shows a patch's files and diff from its item/started with the files request", async () => {
@@ -133,6 +145,18 @@ describe("AppServerRunner with a scripted server", () => {
     });
     expect(completedOf(events)).toMatchObject({ ok: true, answer: "steered: then this" });
     expect(outcome).toBe("after_tool");
+  });
+
+  it("starts and resumes threads with the configured approval policy, in the sandbox that policy needs", async () => {
+    const params = async (table: Record<string, unknown>, resume: boolean): Promise<unknown> => {
+      const events = await collect(runner(table).run({ prompt: "thread-params", resume: resume ? { engine: "codex", value: "thread-1" } : null, cwd: process.cwd() }));
+      return JSON.parse(completedOf(events).answer);
+    };
+    // never: codex's own sandbox setting is left alone, as before approvals.
+    expect(await params({}, false)).toEqual({ method: "thread/start", approvalPolicy: "never" });
+    expect(await params({ approval_policy: "on-request" }, false)).toEqual({ method: "thread/start", approvalPolicy: "on-request", sandbox: "read-only" });
+    expect(await params({ approval_policy: "on-request" }, true)).toEqual({ method: "thread/resume", approvalPolicy: "on-request", sandbox: "read-only" });
+    expect(await params({ approval_policy: "untrusted" }, true)).toEqual({ method: "thread/resume", approvalPolicy: "untrusted", sandbox: "danger-full-access" });
   });
 
   it("one process serves run after run", async () => {

@@ -3,6 +3,8 @@ import { EventFactory } from "../../../src/core/events.js";
 import type { RunRequest } from "../../../src/engines/backend.js";
 import { codexBackend, displayCommand, findExecOnlyFlag } from "../../../src/engines/codex/index.js";
 import { JsonlStream } from "../../../src/engines/jsonl-stream.js";
+import { EngineRunner } from "../../../src/engines/runner.js";
+import { createLogger } from "../../../src/util/log.js";
 import { replayText } from "../../../src/engines/replay.js";
 import { cleanStderr } from "../../../src/engines/stderr.js";
 import { actionsOf, completedOf, eventLines, jsonl, readRecording, recordingExit, recordingNames, replaySharedRecording, sharedExitCode, sharedFixture, startedTokens } from "../../support/recordings.js";
@@ -548,7 +550,7 @@ describe("codex argv", () => {
 
 describe("codex config", () => {
   it("{} gives the defaults", () => {
-    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "exec" });
+    expect(codexBackend.configSchema.parse({})).toEqual({ extra_args: ["-c", "notify=[]"], backend: "app-server", approval_policy: "never" });
   });
 
   it("backend is app-server or exec; anything else is an error naming both", () => {
@@ -556,6 +558,33 @@ describe("codex config", () => {
     const bad = codexBackend.configSchema.safeParse({ backend: "appserver" });
     expect(bad.success).toBe(false);
     expect(bad.error?.issues[0]?.message).toBe('backend must be one of: "app-server", "exec"');
+  });
+
+  it("approval_policy is never by default, on-request or untrusted; anything else is an error naming them", () => {
+    expect(codexBackend.configSchema.parse({})).toMatchObject({ approval_policy: "never", backend: "app-server" });
+    expect(codexBackend.configSchema.parse({ approval_policy: "untrusted" })).toMatchObject({ approval_policy: "untrusted" });
+    const bad = codexBackend.configSchema.safeParse({ approval_policy: "on-failure" });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]?.message).toBe('approval_policy must be one of: "never", "on-request", "untrusted"');
+  });
+
+  it("an approval policy with the exec backend is warned about once, at runner creation: exec cannot ask", () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: "warn", destination: { write: (line: string) => lines.push(line) } });
+    expect(codexBackend.createRunner?.({ backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "exec", approval_policy: "on-request" }), log })).toBeNull();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('approval_policy = "on-request" needs backend = "app-server"; codex exec cannot ask');
+    codexBackend.createRunner?.({ backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "exec" }), log });
+    expect(lines).toHaveLength(1);
+  });
+
+  it("the codex backend declares approvals and steer; only the app-server runner can steer", async () => {
+    expect(codexBackend.capabilities).toMatchObject({ approvals: true, steer: true });
+    const exec = new EngineRunner({ backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "exec" }) });
+    expect("steer" in exec).toBe(false);
+    const server = codexBackend.createRunner?.({ backend: codexBackend, config: codexBackend.configSchema.parse({ backend: "app-server" }) });
+    expect(typeof server?.steer).toBe("function");
+    await server?.shutdown?.();
   });
 
   it("the exec backend is EngineRunner's (no runner of its own); app-server has one", () => {
@@ -583,7 +612,7 @@ describe("codex config", () => {
 
   it("accepts ordinary global flags", () => {
     expect(findExecOnlyFlag(["-c", "notify=[]", "--sandbox", "workspace-write", "--colorful"])).toBeNull();
-    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "exec" });
+    expect(codexBackend.configSchema.parse({ extra_args: [], profile: "p" })).toEqual({ extra_args: [], profile: "p", backend: "app-server", approval_policy: "never" });
   });
 
   it("rejects wrong types", () => {
