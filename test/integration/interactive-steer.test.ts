@@ -49,7 +49,17 @@ describe("steer or queue a prompt for a running codex turn", () => {
     expect(await press(harness, queued, "steer into the running turn")).toBe("steered into the running turn.");
     const final = await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
     expect(final.text).toContain("steered: also this");
-    expect(queued.text).toMatch(/^steered/);
+    await waitFor(() => queued.text?.startsWith("steered") === true, 10_000, `the queued message says steered\n${harness.dump()}`);
     expect(buttons(queued)).toHaveLength(0);
+
+    // While a command runs, codex takes the steer only once it finishes: the queued message says so.
+    const busy = harness.send("wait-command");
+    let running: StoredMessage | undefined;
+    await waitFor(() => (running = progressOf(harness, busy.stored.messageId))?.text?.includes("sleep 30") === true, 20_000, `a running command\n${harness.dump()}`);
+    const later = harness.send("after it", { replyTo: (running as StoredMessage).messageId });
+    const waiting = await harness.replyTo(later.stored.messageId, (text) => text.startsWith("queued"));
+    expect(await press(harness, waiting, "steer into the running turn")).toBe("steered: it joins once the running command finishes.");
+    await waitFor(() => waiting.text?.includes("codex takes it in once the running command finishes") === true, 10_000, `the note\n${harness.dump()}`);
+    await harness.replyTo(busy.stored.messageId, (text) => text.includes("steered: after it"));
   });
 });

@@ -159,7 +159,7 @@ export class ChatInteractions {
   }
 
   #closed(pending: PendingRequest, answer: InteractionAnswer, closedBy: ClosedBy): void {
-    pending.closed = closedMarkdown(pending.request, pending.engine, answer);
+    pending.closed = closedMarkdown(pending.request, pending.engine, answer, closedBy === "withdrawn");
     this.#options.log.info({ event: "interaction.closed", id: pending.id, closed_by: closedBy, by: answer.by.userId }, "request closed");
     if (pending.message !== null) void this.#edit(pending.message, pending.closed, CLEAR_MARKUP);
   }

@@ -9,7 +9,7 @@
 import { refusal, type InteractionAnswer, type InteractionRequest } from "../../core/interaction.js";
 import type { MessageRef } from "../../core/chat.js";
 import type { Clock } from "../../util/clock.js";
-import { timeoutNote } from "./render.js";
+import { NO_LONGER_NEEDED, timeoutNote } from "./render.js";
 
 /** Why a request closed without a person's answer. */
 export type ClosedBy = "answered" | "timeout" | "withdrawn";
@@ -74,7 +74,7 @@ export class PendingRequests {
           this.settle(id, refusal(request, timeoutNote(details.timeoutS)), "timeout");
         }),
         onAbort: () => {
-          this.settle(id, refusal(request, "no longer needed"), "withdrawn");
+          this.settle(id, refusal(request, NO_LONGER_NEEDED), "withdrawn");
         },
       };
       this.#entries.set(id, entry);

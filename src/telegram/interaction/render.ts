@@ -144,9 +144,13 @@ export function outcomeLine(request: InteractionRequest, answer: InteractionAnsw
   return `💬 answered${by}: ${chosen}`;
 }
 
-/** The message of a closed request: what it asked, then the outcome. */
-export function closedMarkdown(request: InteractionRequest, engine: string, answer: InteractionAnswer): string {
-  return `${requestMarkdown(request, engine)}\n\n**${escapeStars(outcomeLine(request, answer))}**`;
+/** Shown under a request the engine withdrew, or whose run ended, before anyone answered. */
+export const NO_LONGER_NEEDED = "no longer needed";
+
+/** The message of a closed request: what it asked, then the outcome (`withdrawn`: nobody decided, it went away). */
+export function closedMarkdown(request: InteractionRequest, engine: string, answer: InteractionAnswer, withdrawn = false): string {
+  const line = withdrawn ? `⏏ ${NO_LONGER_NEEDED}` : outcomeLine(request, answer);
+  return `${requestMarkdown(request, engine)}\n\n**${escapeStars(line)}**`;
 }
 
 /** The note a request that nobody answered closes with. */

@@ -79,6 +79,9 @@ describe("request rendering", () => {
     expect(outcomeLine({ kind: "plan", plan: "x" }, { kind: "plan", approve: false, by: ADA, note: "smaller steps" })).toBe("✏️ keep planning by @ada (smaller steps)");
     const closed = renderMarkdown(closedMarkdown(COMMAND, "codex", { kind: "approval", decision: "deny", by: { userId: 1, name: "@under_score" } }));
     expect(closed.text).toContain("denied by @under_score");
+    const gone = renderMarkdown(closedMarkdown(COMMAND, "codex", { kind: "approval", decision: "deny", by: { userId: null, name: null }, note: "no longer needed" }, true));
+    expect(gone.text).toContain("no longer needed");
+    expect(gone.text).not.toContain("denied");
   });
 });
 
