@@ -28,6 +28,10 @@ describe("approvals from the chat (codex app-server)", () => {
     const progress = progressOf(harness, prompt.stored.messageId);
     await waitFor(() => progress?.text?.startsWith("waiting for approval") === true, 10_000, `progress says waiting for approval\n${harness.dump()}`);
 
+    // A typed reply to an approval decides nothing and starts no run: it is told to use the buttons.
+    const typed = harness.send("yes", { replyTo: approval.messageId });
+    await harness.replyTo(typed.stored.messageId, (text) => text.startsWith("to approve or deny, press a button"));
+
     expect(await press(harness, approval, "Approve", OTHER_USER)).toBe("only allowed users can use this button.");
     expect(buttons(approval)).toHaveLength(2);
 
@@ -36,6 +40,7 @@ describe("approvals from the chat (codex app-server)", () => {
     expect(final.text).toContain('decision: {"decision":"accept"}');
     await closedWith(harness, approval, "approved by @ada");
     expect(buttons(approval)).toHaveLength(0);
+    expect(progressOf(harness, typed.stored.messageId)).toBeUndefined();
     // A second press on the closed request is stale.
     const again = harness.telegram.injectCallbackQuery({ chat: USER, message_id: approval.messageId, from: USER, data: button(approval.edits[0] ?? approval, "Approve") });
     await waitFor(() => harness.telegram.callbackAnswer(again.id) !== undefined, 10_000, "stale press answered");

@@ -10,7 +10,7 @@
  * Every press is answered, a stale one with callbacks.ts's note.
  */
 import type { InlineKeyboardMarkup } from "grammy/types";
-import type { MessageRef } from "../../core/chat.js";
+import { messageRefOf, type MessageRef } from "../../core/chat.js";
 import { refusal, type Decider, type InteractionAnswer } from "../../core/interaction.js";
 import type { InteractionHost } from "../../core/run-message.js";
 import { systemClock, type Clock } from "../../util/clock.js";
@@ -31,6 +31,9 @@ export interface ChatInteractionsOptions {
   clock?: Clock;
   log: Logger;
 }
+
+/** The answer to a typed reply to an open approval. */
+export const APPROVAL_REPLY_HINT = "to approve or deny, press a button under the request; this reply was not run as a prompt.";
 
 /** What a press is answered with, per decision. */
 const PRESS_ANSWERS = { approve: "approved.", approve_session: "approved for this session.", deny: "denied.", stop: "stopping the run." } as const;
@@ -88,8 +91,9 @@ export class ChatInteractions {
 
   /**
    * A typed reply to an open question (its answer, for every question) or
-   * plan (keep planning, with the text as feedback). False when `message`
-   * is not one: it is routed as usual.
+   * plan (keep planning, with the text as feedback); to an approval, a hint
+   * to use the buttons. False when `message` replies to no open request: it
+   * is routed as usual.
    */
   reply(message: IncomingMessage): boolean {
     const pending = this.#replyTarget(message);
@@ -102,10 +106,12 @@ export class ChatInteractions {
       return this.#pending.settle(pending.id, { kind: "answers", answers, by });
     }
     if (request.kind === "plan") return this.#pending.settle(pending.id, { kind: "plan", approve: false, by, note: text });
-    return false;
+    // Text is no decision ("yes"? "ok, but…"?), and a new run from a reply to a request would surprise: say what to do.
+    void this.#options.client.sendMessage(message.chatId, APPROVAL_REPLY_HINT, { replyTo: messageRefOf(message), threadId: message.threadId, notify: false });
+    return true;
   }
 
-  /** Whether `message` is a typed answer to an open question or plan (`reply` takes it). */
+  /** Whether `message` replies to an open request (`reply` takes it: an answer, or a hint for an approval). */
   takesReply(message: IncomingMessage): boolean {
     return this.#replyTarget(message) !== null;
   }
@@ -113,7 +119,7 @@ export class ChatInteractions {
   #replyTarget(message: IncomingMessage): PendingRequest | null {
     if (message.replyTo === null || message.text.trim() === "") return null;
     const pending = this.#pending.byMessage({ chatId: message.chatId, messageId: message.replyTo.messageId });
-    return pending !== null && (pending.request.kind === "question" || pending.request.kind === "plan") ? pending : null;
+    return pending;
   }
 
   /** Applies a press; the text to answer it with, or null when the button does not fit the request. */
