@@ -95,6 +95,8 @@ export const TelegramSchema = z.object({
   show_resume_line: z.boolean().default(true),
   /** Our addition: the final message's footer shows the tokens and cost the engine reported. */
   show_usage: z.boolean().default(false),
+  /** Our addition: seconds an engine's approval, question or plan waits for an answer before it is denied. */
+  approval_timeout_s: z.int().min(1).default(600),
   forward_coalesce_s: z.number().min(0).default(1),
   media_group_debounce_s: z.number().min(0).default(1),
   /** Our addition: a local Bot API server (or a test's fake one) instead of api.telegram.org. */

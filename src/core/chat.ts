@@ -42,9 +42,11 @@ export interface InlineButton {
 
 /**
  * The buttons under a message. `cancel` is the progress message's cancel
- * button; `none` shows no buttons — on an edit it removes the cancel button.
+ * button; `steer` is a `queued` message's cancel button plus one that sends
+ * the prompt into the running turn instead (scheduler.ts `steerByMessage`);
+ * `none` shows no buttons — on an edit it removes the buttons.
  */
-export type MessageMarkup = "cancel" | "none";
+export type MessageMarkup = "cancel" | "steer" | "none";
 
 /** A run's message as core describes it: markdown parts, buttons and what to do when it is too long. */
 export interface ChatMessage {

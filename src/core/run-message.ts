@@ -11,7 +11,7 @@
  * counts as done once its answer is out.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
-import type { ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
+import type { EngineBackend, ResumeCodec, RunOptions, RunRequest } from "../engines/backend.js";
 import type { RunControl, SteerOutcome } from "../engines/runner.js";
 import type { InteractionAnswer, InteractionRequest } from "./interaction.js";
 import type { MessageOverflow } from "../render/final.js";
@@ -23,13 +23,14 @@ import { LiveProgress, type Delivery } from "./live-progress.js";
 import { runOutcome, type RunStatus } from "./outcome.js";
 import type { JournalEntry, RunJournal } from "./run-journal.js";
 import { PROGRESS_LABELS, RunView, stallNotice } from "./run-view.js";
+import { RunAsks } from "./run-asks.js";
 import { normalizeUsage, type UsageTotals } from "./usage.js";
 
 /** What the bridge needs of an engine: an `EngineRunner` fits. */
 export interface MessageRunner {
   readonly engine: string;
-  /** The engine's resume lines: shown in footers, stripped from prompts. */
-  readonly backend: ResumeCodec;
+  /** The engine's resume lines: shown in footers, stripped from prompts; its capabilities (steer), when it declares them. */
+  readonly backend: ResumeCodec & Partial<Pick<EngineBackend, "capabilities">>;
   /** Yields the run's events; ends without `completed` when `control.signal` aborts. */
   run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent>;
   /** Adds text to the session's running turn, on engines that can (engines/runner.ts `EngineRunnerLike.steer`). */
@@ -43,6 +44,8 @@ export interface InteractionContext {
   engine: string;
   /** The progress message, once posted. */
   progress(): MessageRef | null;
+  /** Settles with the progress message once it is posted (null if it could not be, or the run ended first). */
+  progressPosted: Promise<MessageRef | null>;
 }
 
 /**
@@ -123,7 +126,8 @@ export interface RunHooks {
   journalKey?: string;
 }
 
-export type RunResultStatus = RunStatus | "cancelled";
+/** `steered`: a queued prompt that joined the running turn instead of running on its own. */
+export type RunResultStatus = RunStatus | "cancelled" | "steered";
 
 export interface RunResult {
   status: RunResultStatus;
@@ -169,18 +173,30 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     return limitS > 0 && silentS >= limitS ? stallNotice(runner.engine, silentS) : null;
   };
   const reply = { replyTo: source };
+  // Requests the engine makes of the person; the progress message says it waits for them.
+  let progressRef: MessageRef | null = null;
+  const posted = Promise.withResolvers<MessageRef | null>();
+  const asks =
+    settings.interact === undefined
+      ? null
+      : new RunAsks(settings.interact, { source, engine: runner.engine, progress: () => progressRef, progressPosted: posted.promise }, hooks.signal, () => {
+          progress.update();
+        });
+  const label = (): string => asks?.label() ?? (lastEventAt === null ? PROGRESS_LABELS.starting : PROGRESS_LABELS.working);
   const progress = new LiveProgress(surface, {
     chatId: source.chatId,
     reply,
-    render: () => view.progress(lastEventAt === null ? PROGRESS_LABELS.starting : PROGRESS_LABELS.working, elapsedSeconds(), notice()),
+    render: () => view.progress(label(), elapsedSeconds(), notice()),
     onMessage: (ref) => {
+      progressRef = ref;
+      posted.resolve(ref);
       journal.note({ message_id: ref.messageId, thread_id: ref.threadId });
       callHook(log, "onProgressMessage", () => hooks.onProgressMessage?.(ref));
     },
   });
   progress.open(view.progress(PROGRESS_LABELS.starting, 0), hooks.placeholder ?? null);
 
-  const request: RunRequest = { prompt: stripResumeLines(run.prompt, run.resumeCodecs ?? [runner.backend]), resume: run.resume, cwd: run.cwd };
+  const request: RunRequest = { prompt: enginePrompt(run), resume: run.resume, cwd: run.cwd };
   if (run.runOptions !== undefined) request.options = run.runOptions;
 
   let started: ResumeToken | null = null;
@@ -195,7 +211,9 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
       journal.note({ pid: spawned.pid, pid_start_time: spawned.startTime });
     };
     let sliceStart = performance.now();
-    for await (const event of runner.run(request, { signal: hooks.signal, onSpawn })) {
+    const control: RunControl = { signal: hooks.signal, onSpawn };
+    if (asks !== null) control.interact = asks.handler;
+    for await (const event of runner.run(request, control)) {
       if (event.type === "started" && started === null) {
         started = event.resume;
         const token = event.resume;
@@ -217,6 +235,8 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
     failure = error;
   } finally {
     clearInterval(ticker);
+    asks?.end();
+    posted.resolve(null);
   }
 
   const knownResume = started ?? run.resume;
@@ -260,9 +280,9 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
  * The silent `queued` reply of a run that waits for its session,
  * with the resume line and the cancel button. Settles with the message, or null.
  */
-export async function postQueued(settings: BridgeSettings, run: MessageRun, journalKey?: string): Promise<MessageRef | null> {
+export async function postQueued(settings: BridgeSettings, run: MessageRun, journalKey?: string, steerable = false): Promise<MessageRef | null> {
   const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
-  const ref = await surface.send(run.source.chatId, runView(run, run.resume).progress(PROGRESS_LABELS.queued, 0), { replyTo: run.source, notify: false });
+  const ref = await surface.send(run.source.chatId, runView(run, run.resume).queued(steerable), { replyTo: run.source, notify: false });
   if (ref !== null) journalRecord(settings, run, journalKey, "queued").note({ message_id: ref.messageId, thread_id: ref.threadId });
   return ref;
 }
@@ -273,6 +293,19 @@ export async function showDropped(settings: BridgeSettings, run: MessageRun, pla
   const shown = await surface.edit(placeholder, runView(run, run.resume).progress(PROGRESS_LABELS.cancelled, 0));
   if (journalKey !== undefined) await settings.journal?.forget(journalKey);
   return shown;
+}
+
+/** A `queued` message whose prompt was steered into the running turn says so, without buttons. */
+export async function showSteered(settings: BridgeSettings, run: MessageRun, placeholder: MessageRef, outcome: SteerOutcome, journalKey?: string): Promise<MessageRef | null> {
+  const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
+  const shown = await surface.edit(placeholder, runView(run, run.resume).steered(run.runner.engine, outcome === "after_tool"));
+  if (journalKey !== undefined) await settings.journal?.forget(journalKey);
+  return shown;
+}
+
+/** The prompt as the engine gets it: resume lines removed. */
+export function enginePrompt(run: Pick<MessageRun, "prompt" | "resumeCodecs" | "runner">): string {
+  return stripResumeLines(run.prompt, run.resumeCodecs ?? [run.runner.backend]);
 }
 
 /** A run's entry in the journal, kept in memory and written on each change (nothing when there is no journal). */

@@ -74,8 +74,20 @@ export class RunView {
     const snapshot = this.#tracker.snapshot({ formatResume, contextLine });
     return {
       parts: progressParts({ label, snapshot, elapsedSeconds, baseDir: cwd, notice }),
-      markup: label === PROGRESS_LABELS.cancelled ? "none" : "cancel",
+      markup: label === PROGRESS_LABELS.cancelled || label === STEERED_LABEL ? "none" : "cancel",
     };
+  }
+
+  /** A `queued` message; `steerable`: the running turn takes steering, so it gets the steer button too. */
+  queued(steerable: boolean): ChatMessage {
+    const message = this.progress(PROGRESS_LABELS.queued, 0);
+    return steerable ? { ...message, markup: "steer" } : message;
+  }
+
+  /** A `queued` message whose prompt was steered into the running turn; `waits`: until its command finishes. */
+  steered(engine: string, waits: boolean): ChatMessage {
+    const note = waits ? `${engine} takes it in once the running command finishes.` : "sent into the running turn.";
+    return this.progress(STEERED_LABEL, 0, note);
   }
 
   /** The final answer, with the context and resume lines; no buttons. */
@@ -97,6 +109,9 @@ export class RunView {
     };
   }
 }
+
+/** The label of a `queued` message whose prompt joined the running turn. */
+export const STEERED_LABEL = "`steered`";
 
 /** What a progress message says once an engine has printed nothing for a while; nothing is stopped. */
 export function stallNotice(engine: string, silentSeconds: number): string {

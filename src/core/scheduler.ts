@@ -21,7 +21,9 @@ import type { RunInfo } from "../plugins/types.js";
 import { silentLogger, type Logger } from "../util/log.js";
 import type { MessageRef } from "./chat.js";
 import { threadKey, type ResumeToken } from "./events.js";
-import { postQueued, resumeFormatter, runMessage, showDropped, type BridgeSettings, type MessageRun, type RunResult } from "./run-message.js";
+import { engineCapabilities } from "../engines/backend.js";
+import type { SteerOutcome } from "../engines/runner.js";
+import { enginePrompt, postQueued, resumeFormatter, runMessage, showDropped, showSteered, type BridgeSettings, type MessageRun, type MessageRunner, type RunResult } from "./run-message.js";
 
 /** A prompt to run, with what the run registry reports about it. */
 export interface JobSpec extends MessageRun {
@@ -54,6 +56,9 @@ export type CancelOutcome =
   /** Nothing running or queued has that id or message. */
   | "none";
 
+/** What a steer press did: the prompt joined the running turn, or why it stays queued. */
+export type SteerResult = { steered: true; outcome: SteerOutcome } | { steered: false; reason: string };
+
 export type SchedulerSettings = BridgeSettings;
 
 interface Job {
@@ -75,6 +80,8 @@ interface Job {
   done: PromiseWithResolvers<RunResult>;
   /** Settled once the session is known (or the job ended without one). */
   session: PromiseWithResolvers<ResumeToken | null>;
+  /** Out of its queue while its prompt is being steered into the running turn. */
+  steering?: boolean;
 }
 
 interface Lane {
@@ -150,6 +157,51 @@ export class ThreadScheduler {
   }
 
   /**
+   * Steers the queued job whose `queued` message is `ref` into its session's
+   * running turn: it leaves the queue and its message says it was steered.
+   * When the engine refuses (the turn just ended), it keeps its place.
+   */
+  async steerByMessage(ref: Pick<MessageRef, "chatId" | "messageId">): Promise<SteerResult> {
+    const job = this.#byMessage.get(messageKey(ref));
+    if (job === undefined || job.state !== "queued" || job.steering === true) return { steered: false, reason: "this prompt is no longer queued." };
+    const lane = this.#lanes.get(job.lane);
+    const running = lane?.running ?? null;
+    if (lane === undefined || running === null || running.resume === null) return { steered: false, reason: "no turn is running to steer into; it stays queued." };
+    const runner = running.spec.runner;
+    if (!canSteer(runner)) return { steered: false, reason: `${runner.engine} cannot be steered; it stays queued.` };
+    const index = lane.queue.indexOf(job);
+    lane.queue.splice(index, 1);
+    job.steering = true;
+    let outcome: SteerOutcome;
+    try {
+      outcome = await runner.steer(running.resume, enginePrompt(job.spec));
+    } catch (error) {
+      job.steering = false;
+      this.#requeue(job, index);
+      this.#log.info({ runId: job.id, err: error }, "steer refused; prompt stays queued");
+      return { steered: false, reason: "the running turn did not take it (it may have just ended); it stays queued." };
+    }
+    job.steering = false;
+    job.state = "finished";
+    this.#log.info({ event: "run.steered", runId: job.id, into: running.id, outcome }, "queued prompt steered into the running turn");
+    const placeholder = await job.placeholder;
+    const message = placeholder == null ? null : await showSteered(this.#settings, job.spec, placeholder, outcome, job.journalKey);
+    this.#finish(job, Promise.resolve({ status: "steered", resume: job.resume, message }));
+    return { steered: true, outcome };
+  }
+
+  /** A job whose steer failed goes back where it was (its lane may have emptied and gone meanwhile). */
+  #requeue(job: Job, index: number): void {
+    let lane = this.#lanes.get(job.lane);
+    if (lane === undefined) {
+      lane = { key: job.lane, running: null, queue: [] };
+      this.#lanes.set(lane.key, lane);
+    }
+    lane.queue.splice(Math.min(Math.max(index, 0), lane.queue.length), 0, job);
+    this.#pump(lane);
+  }
+
+  /**
    * For a reply to a progress or `queued` message: that job's `session`.
    * Null when no running or queued job shows its progress in `ref` (route the
    * reply as usual).
@@ -202,6 +254,7 @@ export class ThreadScheduler {
   }
 
   #cancelJob(job: Job): CancelOutcome {
+    if (job.steering === true) return "none";
     if (job.state === "running") {
       job.controller.abort();
       return "cancelling";
@@ -298,7 +351,8 @@ export class ThreadScheduler {
   }
 
   async #postPlaceholder(job: Job): Promise<MessageRef | null> {
-    const ref = await postQueued(this.#settings, job.spec, job.journalKey);
+    const running = this.#lanes.get(job.lane)?.running ?? null;
+    const ref = await postQueued(this.#settings, job.spec, job.journalKey, running !== null && canSteer(running.spec.runner));
     if (ref !== null && job.state !== "finished") this.#index(job, ref);
     return ref;
   }
@@ -323,6 +377,11 @@ export class ThreadScheduler {
       resumeLine: resumeLine === "" ? null : resumeLine,
     };
   }
+}
+
+/** Whether a runner takes steering into a running turn: it has `steer` and its backend says so. */
+function canSteer(runner: MessageRunner): runner is MessageRunner & Required<Pick<MessageRunner, "steer">> {
+  return typeof runner.steer === "function" && engineCapabilities(runner.backend).steer === true;
 }
 
 function messageKey(ref: Pick<MessageRef, "chatId" | "messageId">): string {

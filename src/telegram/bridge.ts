@@ -31,6 +31,7 @@ import { UpdatePoller, type BacklogSummary } from "./polling.js";
 import { knownSecrets } from "../secrets/config.js";
 import { redactingLogger } from "../secrets/log.js";
 import { Redactor } from "../secrets/redactor.js";
+import { ChatInteractions } from "./interaction/host.js";
 import { MessageRouter } from "./router.js";
 import { bridgeRuntime } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
@@ -98,7 +99,17 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
 
   // Per-chat usage since start, for plugins (`BridgeRuntime.usage`, `/status`).
   const usage = new UsageTotals();
+  // Engines ask the person in the run's chat; `Stop` cancels the run (the scheduler is made just below).
+  const interactions = new ChatInteractions({
+    client,
+    timeoutS: () => telegramConfig().approval_timeout_s,
+    stopRun: (ref) => {
+      scheduler.cancelByMessage(ref);
+    },
+    log,
+  });
   const scheduler = new ThreadScheduler({
+    interact: interactions.host,
     surface,
     finalNotify: context.finalNotify,
     overflow: () => telegramConfig().message_overflow,
@@ -149,6 +160,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     topics: state.topics,
     plugins: context.plugins,
     runtime,
+    interactions,
     config,
     defaultEngine,
     botUsername: me.username,

@@ -38,9 +38,12 @@ export function withReasoningNote(runner: CapableRunner, options: RunOptions): M
     ok: true,
     action: { id: `${engine}.override.reasoning`, kind: "note", title: problem, detail: {} },
   };
+  const steer = runner.steer?.bind(runner);
   return {
     engine,
     backend: runner.backend,
+    // The wrapper only adds a note at the start: steering goes to the engine's runner as is.
+    ...(steer === undefined ? {} : { steer }),
     async *run(request: RunRequest, control?: RunControl): AsyncIterable<TakopiEvent> {
       yield note;
       // The engine never sees a level it cannot take.

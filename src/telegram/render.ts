@@ -38,6 +38,14 @@ export const CANCEL_MARKUP: InlineKeyboardMarkup = deepFreeze({
   inline_keyboard: [[{ text: "cancel", callback_data: CANCEL_CALLBACK_DATA }]],
 });
 
+/** The callback data of a `queued` message's steer button. */
+export const STEER_CALLBACK_DATA = "takopi:steer";
+
+/** On a `queued` message whose running turn takes steering: steer, then cancel. */
+export const STEER_MARKUP: InlineKeyboardMarkup = deepFreeze({
+  inline_keyboard: [[{ text: "steer into the running turn", callback_data: STEER_CALLBACK_DATA }], [{ text: "cancel", callback_data: CANCEL_CALLBACK_DATA }]],
+});
+
 /** On final and cancelled messages: an empty keyboard, which removes the button from an edited message. */
 export const CLEAR_MARKUP: InlineKeyboardMarkup = deepFreeze({ inline_keyboard: [] });
 
@@ -53,7 +61,7 @@ function deepFreeze<T extends object>(value: T): T {
  * leaves out, so "no buttons" is an explicit empty keyboard.
  */
 export function replyMarkup(markup: MessageMarkup | undefined): InlineKeyboardMarkup {
-  return markup === "cancel" ? CANCEL_MARKUP : CLEAR_MARKUP;
+  return markup === "cancel" ? CANCEL_MARKUP : markup === "steer" ? STEER_MARKUP : CLEAR_MARKUP;
 }
 
 /**

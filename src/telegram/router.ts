@@ -23,7 +23,9 @@ import { hearVoice } from "./voice/voice-note.js";
 import { FileTransfer } from "./files/transfer.js";
 import { PROJECT_CALLBACK_PREFIX, ProjectChoices } from "./project-choice.js";
 import { CallbackRoutes, STALE_BUTTON } from "./callbacks.js";
-import { CANCEL_CALLBACK_DATA } from "./render.js";
+import { CANCEL_CALLBACK_DATA, STEER_CALLBACK_DATA } from "./render.js";
+import { ASK_CALLBACK_PREFIX } from "./interaction/render.js";
+import { steerButton } from "./interaction/steer.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
 import { planPrompt } from "./prompt-job.js";
@@ -68,7 +70,9 @@ export class MessageRouter {
       await services.client.answerCallbackQuery(press.id, { text: STALE_BUTTON });
     })
       .add(CANCEL_CALLBACK_DATA, (press) => cancelButton(services, press))
-      .add(PROJECT_CALLBACK_PREFIX, (press) => this.#projectChosen(press));
+      .add(PROJECT_CALLBACK_PREFIX, (press) => this.#projectChosen(press))
+      .add(STEER_CALLBACK_DATA, (press) => steerButton(services, press))
+      .add(ASK_CALLBACK_PREFIX, (press) => services.interactions?.press(press) ?? services.client.answerCallbackQuery(press.id, { text: STALE_BUTTON }).then(() => undefined));
     this.#choices = new ProjectChoices(services);
     this.#files = new FileTransfer(services, {
       saved: () => this.#saved, reply: (to, text) => this.#reply(to, text),
@@ -121,6 +125,12 @@ export class MessageRouter {
       return;
     }
     if (this.#files.takesAlbumItem(message)) return;
+    // A typed reply to an engine's open question or plan answers it (interaction/host.ts).
+    if (services.interactions?.takesReply(message) === true) {
+      await this.#saved;
+      services.interactions.reply(message);
+      return;
+    }
     // A command acts (replies, changes settings) once its update is saved, and the chat's next
     // messages are routed after it started, so they see what it changed.
     if (slash !== null && isBuiltin(slash.command)) {

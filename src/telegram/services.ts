@@ -13,6 +13,7 @@ import type { BridgeRuntime } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import type { TelegramClient } from "./client.js";
 import type { IncomingMessage } from "./incoming.js";
+import type { ChatInteractions } from "./interaction/host.js";
 import type { ChatPrefsStore, ChatSessionsStore, TopicsStore } from "./state/index.js";
 
 export interface BridgeServices {
@@ -25,6 +26,8 @@ export interface BridgeServices {
   topics: TopicsStore;
   plugins: PluginRegistry;
   runtime: BridgeRuntime;
+  /** Engines' approvals, questions and plans shown in the chat, and their answers (interaction/host.ts). */
+  interactions?: ChatInteractions;
   /** The config in force (hot reload replaces it). */
   config(): LoadedConfig;
   /** `takopi <engine>` if given, else `default_engine`. */

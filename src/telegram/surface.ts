@@ -24,7 +24,7 @@ export function telegramSurface(client: TelegramClient): ChatSurface {
       const sent = await client.sendMessage(chatId, primary.text, {
         ...options,
         entities: primary.entities,
-        ...(message.markup === "cancel" ? { replyMarkup: replyMarkup("cancel") } : {}),
+        ...(message.markup === "cancel" || message.markup === "steer" ? { replyMarkup: replyMarkup(message.markup) } : {}),
       });
       if (sent !== null) await sendFollowUps(chatId, followUps, options);
       return sent;

@@ -206,6 +206,7 @@ describe("complete upstream-style configs", () => {
           session_mode: "stateless",
           show_resume_line: true,
           show_usage: false,
+          approval_timeout_s: 600,
           forward_coalesce_s: 1,
           media_group_debounce_s: 1,
           api_root: "https://api.telegram.org",
