@@ -10,8 +10,8 @@ describe("plugin buttons", () => {
 
   it("takes data up to Telegram's 64 bytes with the prefix, counted in UTF-8, and refuses one byte more", () => {
     const room = CALLBACK_DATA_MAX_BYTES - "p:ab:".length;
-    expect(pluginKeyboard("ab", [[{ text: "ok", data: "x".repeat(room) }]]).inline_keyboard[0]?.[0]).toEqual({ text: "ok", callback_data: `p:ab:${"x".repeat(room)}` });
-    expect(5 + room).toBe(64);
+    const fits = pluginKeyboard("ab", [[{ text: "ok", data: "x".repeat(room) }]]).inline_keyboard[0]?.[0] as { callback_data: string } | undefined;
+    expect(fits?.callback_data).toHaveLength(64);
     expect(() => pluginKeyboard("ab", [[{ text: "long", data: "x".repeat(room + 1) }]])).toThrow(/take at most 59/);
     // "é" is two bytes: 30 of them are 60 bytes, over the 59 left.
     expect(() => pluginKeyboard("ab", [[{ text: "accents", data: "é".repeat(30) }]])).toThrow(/60 bytes/);
