@@ -118,7 +118,7 @@ async function runOne(deps: ExecutorDeps, request: ExecutorRequest, options: Exe
     spec.source = { chatId, messageId: replyTo.messageId, threadId };
   } else {
     const label = request.label ?? (deps.pluginId === null ? "▶ run from a plugin" : `▶ run from /${deps.pluginId}`);
-    const posted = await services.client.sendMessage(chatId, `${label}\n${request.prompt}`, { threadId, notify: false });
+    const posted = await services.client.sendMessage(chatId, `${label}\n${shown(request.prompt)}`, { threadId, notify: false });
     if (posted === null) return { ...failed(request, `could not post the run's message in chat ${chatId}`), engine };
     spec.source = posted;
   }
@@ -188,6 +188,15 @@ function failed(request: Partial<ExecutorRequest> | undefined, error: string): E
 
 function cancelled(request: ExecutorRequest): ExecutorResult {
   return { ...failed(request, "cancelled"), status: "cancelled" };
+}
+
+/** Room for the prompt in the run's message (Telegram takes 4096 characters); the engine still gets all of it. */
+const SHOWN_PROMPT_CHARS = 3500;
+
+function shown(prompt: string): string {
+  if (prompt.length <= SHOWN_PROMPT_CHARS) return prompt;
+  const cut = prompt.slice(0, SHOWN_PROMPT_CHARS);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`; // never half an emoji
 }
 
 function aborted(signal: AbortSignal | undefined): boolean {
