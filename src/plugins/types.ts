@@ -80,6 +80,11 @@ export interface ExecutorRequest {
  * - `emit`: shown in the chat exactly as a typed prompt's run (progress,
  *   cancel button, final answer with the resume line); queues behind a busy session.
  * - `capture`: no chat messages at all; the answer comes back in the result.
+ *   It starts a session of its own unless `resume` names one, and never
+ *   becomes the chat's stored session (`session_mode = "chat"`). Nobody
+ *   watches it, so an engine that asks for approval (codex
+ *   `approval_policy`, claude `permission_mode = "default"`) is refused and
+ *   goes on without.
  */
 export type ExecutorMode = "emit" | "capture";
 
@@ -93,7 +98,8 @@ export interface ExecutorOptions {
 /** How a run requested by a plugin ended. Never thrown: a bad request is `ok: false` with an `error`. */
 export interface ExecutorResult {
   ok: boolean;
-  status: "ok" | "error" | "cancelled";
+  /** `steered`: it waited behind a busy session and someone steered it into that session's running turn, whose answer covers it. */
+  status: "ok" | "error" | "cancelled" | "steered";
   /** The final answer (empty when the run failed before answering). */
   answer: string;
   /** The resume line to continue the session, or null when none was announced. */
@@ -141,12 +147,15 @@ export interface BridgeRuntime {
   usage(chatId: number): UsageTotal | null;
   /**
    * Sends a plain-text message to any allowed chat (a reply only to a message
-   * in that chat); `options.buttons` put the plugin's buttons under it.
+   * in that chat); `options.buttons` put the plugin's buttons under it (a
+   * press calls the plugin's `callback`). Null when the chat is not allowed
+   * or the send failed; throws only for buttons that cannot be sent (data
+   * over Telegram's limit, see `InlineButton`).
    */
   send(chatId: number, text: string, options?: SendOptions): Promise<MessageRef | null>;
   /** Replaces the text (and buttons: none unless given) of a message this bot sent; false when it failed. */
   edit(message: MessageRef, text: string, options?: Pick<SendOptions, "buttons">): Promise<boolean>;
-  /** Starts engine runs for the plugin (see `RunExecutor`). */
+  /** Starts engine runs for the plugin (see `RunExecutor`); `emit` runs go to the main chat unless a request names one. */
   readonly executor: RunExecutor;
   /**
    * Stops the bridge: polling stops, handled updates are acknowledged to the

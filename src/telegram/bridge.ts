@@ -33,7 +33,7 @@ import { redactingLogger } from "../secrets/log.js";
 import { Redactor } from "../secrets/redactor.js";
 import { ChatInteractions } from "./interaction/host.js";
 import { MessageRouter } from "./router.js";
-import { bridgeRuntime } from "./runtime.js";
+import { runtimeViews } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
 import { startupMessage } from "./startup-message.js";
 import { openTelegramState, stateDirFor } from "./state/index.js";
@@ -130,7 +130,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   let exitCode = 0;
   let polling: Promise<void> = Promise.resolve();
 
-  const runtime = bridgeRuntime({
+  const views = runtimeViews({
     version: takopiVersion(),
     startedAt,
     config,
@@ -140,6 +140,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     scheduler,
     usage,
     client,
+    services: () => services,
+    stopping: stop.signal,
     log,
     async shutdown(code, reason) {
       if (!stop.signal.aborted) {
@@ -159,7 +161,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     chatPrefs: state.chatPrefs,
     topics: state.topics,
     plugins: context.plugins,
-    runtime,
+    runtime: views.base,
+    runtimeFor: (pluginId) => views.forPlugin(pluginId),
     interactions,
     config,
     defaultEngine,
@@ -172,7 +175,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     // A button press left unanswered keeps spinning on the presser's phone. In a chat the bot serves (so no
     // secret is given away) an unlisted member is told why nothing happened; a stranger's chat still gets nothing.
     onRefused: (update, reason) => {
-      if (update.kind === "callback" && reason === "sender") void client.answerCallbackQuery(update.id, { text: "only allowed users can use this button." });
+      // A press is answered in any chat: the button is the bot's own, so answering gives nothing away.
+      if (update.kind === "callback") void client.answerCallbackQuery(update.id, { text: reason === "sender" ? "only allowed users can use this button." : "this button does not work in this chat." });
     },
     log,
   });
@@ -290,7 +294,8 @@ async function runStartupHooks(services: BridgeServices): Promise<void> {
     }
     const log = services.log.child({ command: entry.id });
     try {
-      await loaded.backend.started?.({ runtime: services.runtime, executor: services.runtime.executor, pluginConfig: pluginConfig(services.config(), entry.id), log });
+      const runtime = services.runtimeFor(entry.id);
+      await loaded.backend.started?.({ runtime, executor: runtime.executor, pluginConfig: pluginConfig(services.config(), entry.id), log });
     } catch (error) {
       log.error({ event: "plugin.startup_failed", err: error }, "a command's started hook failed");
     }
