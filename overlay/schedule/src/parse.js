@@ -139,10 +139,12 @@ function parseCron(text, options) {
   const end = quote === '"' || quote === "'" ? text.indexOf(quote, 1) : -1;
   if (end < 0) return error(`put the cron expression in quotes, ${example}`);
   const pattern = text.slice(1, end).trim().replace(/\s+/g, " ");
+  const fields = pattern === "" ? 0 : pattern.split(" ").length;
+  if (fields !== 5) return error(`"${pattern}" has ${String(fields)} fields; a cron expression has 5, ${example}`);
   try {
     cronOf(pattern, options.zone);
   } catch (/** @type {unknown} */ cause) {
-    const why = cause instanceof Error ? cause.message.replace(/^CronPattern: /, "") : String(cause);
+    const why = cause instanceof Error ? cause.message.replace(/^CronPattern: /, "").replace(/\.$/, "") : String(cause);
     return error(`"${pattern}" is not a cron expression (${why}); ${example}`);
   }
   return create({ kind: "cron", pattern }, text.slice(end + 1), `cron "${pattern}"`);
