@@ -23,7 +23,7 @@ import { LiveProgress, type Delivery } from "./live-progress.js";
 import { runOutcome, type RunStatus } from "./outcome.js";
 import type { JournalEntry, RunJournal } from "./run-journal.js";
 import { PROGRESS_LABELS, RunView, stallNotice } from "./run-view.js";
-import { normalizeUsage, type UsageTotals } from "./usage.js";
+import { normalizeUsage, type RunUsage, type UsageTotals } from "./usage.js";
 
 /** What the bridge needs of an engine: an `EngineRunner` fits. */
 export interface MessageRunner {
@@ -107,6 +107,8 @@ export interface MessageRun {
   resumeCodecs?: readonly ResumeCodec[];
   /** The resume line for the footer; return `""` to hide it. Default: the runner's. */
   formatResume?: (token: ResumeToken) => string;
+  /** Where this run is shown instead of the bridge's surface (a plugin's `capture` run: nowhere). */
+  surface?: ChatSurface;
 }
 
 /** How the caller follows and steers a run. */
@@ -131,6 +133,12 @@ export interface RunResult {
   resume: ResumeToken | null;
   /** Where the outcome is shown (the final answer, or the edited progress message); null if nothing could be posted. */
   message: MessageRef | null;
+  /** The engine's answer, trimmed ("" when it gave none); absent for a dropped or cancelled run. */
+  answer?: string;
+  /** What went wrong when `status` is `error` (the engine's error, or the failure's text); else null. */
+  error?: string | null;
+  /** What the engine reported it used; null when it reported nothing. */
+  usage?: RunUsage | null;
 }
 
 const DEFAULT_STALL_NOTICE_S = 300;
@@ -153,7 +161,7 @@ export const NO_COMPLETED_ERROR = "runner finished without a completed event";
  */
 export async function runMessage(settings: BridgeSettings, run: MessageRun, hooks: RunHooks = {}): Promise<RunResult> {
   const log = (settings.log ?? silentLogger).child({ engine: run.runner.engine, chatId: run.source.chatId });
-  const surface = guardedSurface(settings.surface, log);
+  const surface = guardedSurface(run.surface ?? settings.surface, log);
   const now = settings.now ?? Date.now;
   const startedAt = now();
   const elapsedSeconds = (): number => Math.max(0, (now() - startedAt) / 1000);
@@ -232,15 +240,18 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   let text: string;
   let resume: ResumeToken | null;
   let delivery: Delivery;
+  let error: string | null = null;
   if (completed !== null) {
     ({ status, text, resume } = runOutcome(completed, knownResume));
     delivery = settings.finalNotify === false ? "edit" : "new";
+    if (status === "error") error = completed.error?.trim() || text;
   } else {
     // A throwing runner, and one that just stops, both end in an error shown in place.
     status = "error";
     text = failure === null ? NO_COMPLETED_ERROR : describeFailure(failure);
     resume = knownResume;
     delivery = "edit";
+    error = text;
     if (failure === null) log.error(NO_COMPLETED_ERROR);
     else log.warn({ err: failure }, "engine run failed");
   }
@@ -253,7 +264,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
   const final = view.final({ label: status, elapsedSeconds: elapsedSeconds(), body: text, resume, overflow, usage: shownUsage });
   const shown = await progress.settle(final, delivery);
   await journal.forget();
-  return { status, resume, message: shown };
+  return { status, resume, message: shown, answer: completed?.answer.trim() ?? "", error, usage };
 }
 
 /**
@@ -261,7 +272,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
  * with the resume line and the cancel button. Settles with the message, or null.
  */
 export async function postQueued(settings: BridgeSettings, run: MessageRun, journalKey?: string): Promise<MessageRef | null> {
-  const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
+  const surface = guardedSurface(run.surface ?? settings.surface, settings.log ?? silentLogger);
   const ref = await surface.send(run.source.chatId, runView(run, run.resume).progress(PROGRESS_LABELS.queued, 0), { replyTo: run.source, notify: false });
   if (ref !== null) journalRecord(settings, run, journalKey, "queued").note({ message_id: ref.messageId, thread_id: ref.threadId });
   return ref;
@@ -269,7 +280,7 @@ export async function postQueued(settings: BridgeSettings, run: MessageRun, jour
 
 /** A dropped run's `queued` message shows `cancelled`, without the button. */
 export async function showDropped(settings: BridgeSettings, run: MessageRun, placeholder: MessageRef, journalKey?: string): Promise<MessageRef | null> {
-  const surface = guardedSurface(settings.surface, settings.log ?? silentLogger);
+  const surface = guardedSurface(run.surface ?? settings.surface, settings.log ?? silentLogger);
   const shown = await surface.edit(placeholder, runView(run, run.resume).progress(PROGRESS_LABELS.cancelled, 0));
   if (journalKey !== undefined) await settings.journal?.forget(journalKey);
   return shown;

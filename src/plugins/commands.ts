@@ -1,7 +1,9 @@
 /**
  * Running a `/command` that a plugin provides: load it on first
  * use, hand it its config, the runtime and the message, and turn every failure
- * into an `error:` reply — a plugin's bug never reaches the bridge.
+ * into an `error:` reply — a plugin's bug never reaches the bridge. A press on
+ * one of a plugin's buttons goes to its `callback` the same way
+ * (`dispatchCallback`); the transport answers the press whatever happens.
  */
 import { ConfigError } from "../config/errors.js";
 import { pluginConfig, type LoadedConfig } from "../config/load.js";
@@ -9,7 +11,7 @@ import { splitArgs } from "../core/slash.js";
 import { errorMessage } from "../util/errors.js";
 import type { Logger } from "../util/log.js";
 import type { PluginRegistry } from "./registry.js";
-import type { BridgeRuntime, CommandContext, MessageRef, SendOptions } from "./types.js";
+import type { BridgeRuntime, CallbackContext, CommandContext, MessageRef, RunExecutor, SendOptions } from "./types.js";
 
 export interface CommandMessage {
   /** Command id, lower-cased, without `/` or `@bot`. */
@@ -29,6 +31,8 @@ export interface DispatchOptions {
   runtime: BridgeRuntime;
   /** Sends in the command's chat and thread, replying to the command message unless told otherwise. */
   reply: (text: string, options?: SendOptions) => Promise<MessageRef | null>;
+  /** The executor with the command's chat and topic as the default place (default `runtime.executor`). */
+  executor?: RunExecutor;
   log: Logger;
 }
 
@@ -71,7 +75,7 @@ export async function dispatchCommand(input: CommandMessage, options: DispatchOp
     pluginConfig: table,
     runtime,
     reply,
-    executor: runtime.executor,
+    executor: options.executor ?? runtime.executor,
     log: log.child({ command: input.command }),
   };
   let result;
@@ -83,6 +87,65 @@ export async function dispatchCommand(input: CommandMessage, options: DispatchOp
   }
   if (result) {
     await reply(result.text, { replyTo: result.replyTo ?? input.message, notify: result.notify ?? true });
+  }
+  return "handled";
+}
+
+/** A press on one of a plugin's buttons, its data without the `p:<plugin>:` namespace. */
+export interface CallbackPress {
+  pluginId: string;
+  data: string;
+  message: MessageRef;
+  senderId: number;
+}
+
+export interface CallbackDispatchOptions extends DispatchOptions {
+  /** Answers the press (once; later calls do nothing). */
+  answer: (text?: string, options?: { alert?: boolean }) => Promise<void>;
+}
+
+/**
+ * `stale`: no enabled plugin with that id, or it has no `callback`;
+ * `failed`: it could not be loaded or its `callback` threw (logged).
+ */
+export type CallbackOutcome = "handled" | "stale" | "failed";
+
+export async function dispatchCallback(press: CallbackPress, options: CallbackDispatchOptions): Promise<CallbackOutcome> {
+  const { plugins, config, runtime, reply, answer, log } = options;
+  const entry = plugins.find("command", press.pluginId);
+  if (!entry?.enabled) return "stale";
+  const loaded = await plugins.tryLoad("command", press.pluginId);
+  if (!loaded.ok) {
+    log.warn({ event: "command.load_failed", command: press.pluginId }, loaded.error);
+    return "failed";
+  }
+  const backend = loaded.backend;
+  if (typeof backend.callback !== "function") return "stale";
+  let table: Record<string, unknown>;
+  try {
+    table = pluginConfig(config, press.pluginId);
+  } catch (error) {
+    log.warn({ event: "command.config_invalid", command: press.pluginId, err: error }, "plugin config is invalid");
+    return "failed";
+  }
+  const context: CallbackContext = {
+    data: press.data,
+    message: press.message,
+    senderId: press.senderId,
+    configPath: config.path,
+    pluginConfig: table,
+    runtime,
+    answer,
+    reply,
+    edit: (text, editOptions) => runtime.edit(press.message, text, editOptions),
+    executor: options.executor ?? runtime.executor,
+    log: log.child({ command: press.pluginId }),
+  };
+  try {
+    await backend.callback(context);
+  } catch (error) {
+    log.error({ event: "command.callback_failed", command: press.pluginId, package: entry.packageName, err: error }, "a plugin's button callback failed");
+    return "failed";
   }
   return "handled";
 }

@@ -32,7 +32,7 @@ import { knownSecrets } from "../secrets/config.js";
 import { redactingLogger } from "../secrets/log.js";
 import { Redactor } from "../secrets/redactor.js";
 import { MessageRouter } from "./router.js";
-import { bridgeRuntime } from "./runtime.js";
+import { runtimeViews } from "./runtime.js";
 import type { BridgeServices } from "./services.js";
 import { startupMessage } from "./startup-message.js";
 import { openTelegramState, stateDirFor } from "./state/index.js";
@@ -119,7 +119,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
   let exitCode = 0;
   let polling: Promise<void> = Promise.resolve();
 
-  const runtime = bridgeRuntime({
+  const views = runtimeViews({
     version: takopiVersion(),
     startedAt,
     config,
@@ -129,6 +129,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     scheduler,
     usage,
     client,
+    services: () => services,
     log,
     async shutdown(code, reason) {
       if (!stop.signal.aborted) {
@@ -148,7 +149,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     chatPrefs: state.chatPrefs,
     topics: state.topics,
     plugins: context.plugins,
-    runtime,
+    runtime: views.base,
+    runtimeFor: (pluginId) => views.forPlugin(pluginId),
     config,
     defaultEngine,
     botUsername: me.username,
@@ -160,7 +162,8 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     // A button press left unanswered keeps spinning on the presser's phone. In a chat the bot serves (so no
     // secret is given away) an unlisted member is told why nothing happened; a stranger's chat still gets nothing.
     onRefused: (update, reason) => {
-      if (update.kind === "callback" && reason === "sender") void client.answerCallbackQuery(update.id, { text: "only allowed users can use this button." });
+      // A press is answered in any chat: the button is the bot's own, so answering gives nothing away.
+      if (update.kind === "callback") void client.answerCallbackQuery(update.id, { text: reason === "sender" ? "only allowed users can use this button." : "this button does not work in this chat." });
     },
     log,
   });
@@ -278,7 +281,8 @@ async function runStartupHooks(services: BridgeServices): Promise<void> {
     }
     const log = services.log.child({ command: entry.id });
     try {
-      await loaded.backend.started?.({ runtime: services.runtime, executor: services.runtime.executor, pluginConfig: pluginConfig(services.config(), entry.id), log });
+      const runtime = services.runtimeFor(entry.id);
+      await loaded.backend.started?.({ runtime, executor: runtime.executor, pluginConfig: pluginConfig(services.config(), entry.id), log });
     } catch (error) {
       log.error({ event: "plugin.startup_failed", err: error }, "a command's started hook failed");
     }

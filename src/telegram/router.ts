@@ -23,6 +23,7 @@ import { hearVoice } from "./voice/voice-note.js";
 import { FileTransfer } from "./files/transfer.js";
 import { PROJECT_CALLBACK_PREFIX, ProjectChoices } from "./project-choice.js";
 import { CallbackRoutes, STALE_BUTTON } from "./callbacks.js";
+import { PLUGIN_CALLBACK_PREFIX, pluginButtonPressed } from "./plugin-buttons.js";
 import { CANCEL_CALLBACK_DATA } from "./render.js";
 import type { IncomingCallback, IncomingMessage, IncomingUpdate } from "./incoming.js";
 import { sendReply } from "./replies.js";
@@ -68,7 +69,8 @@ export class MessageRouter {
       await services.client.answerCallbackQuery(press.id, { text: STALE_BUTTON });
     })
       .add(CANCEL_CALLBACK_DATA, (press) => cancelButton(services, press))
-      .add(PROJECT_CALLBACK_PREFIX, (press) => this.#projectChosen(press));
+      .add(PROJECT_CALLBACK_PREFIX, (press) => this.#projectChosen(press))
+      .add(PLUGIN_CALLBACK_PREFIX, (press) => pluginButtonPressed(services, press));
     this.#choices = new ProjectChoices(services);
     this.#files = new FileTransfer(services, {
       saved: () => this.#saved, reply: (to, text) => this.#reply(to, text),
@@ -200,10 +202,11 @@ export class MessageRouter {
     const config = services.config();
     this.#coalescer.flush(message);
     const ref = messageRefOf(message);
+    const runtime = services.runtimeFor(command);
     const replyTo = message.replyTo === null ? null : { chatId: message.chatId, messageId: message.replyTo.messageId, threadId: message.threadId };
     // Plain text through the runtime (allowed chats only), in the command's chat and thread, replying to it by default.
     const reply = (text: string, options: SendOptions = {}): Promise<MessageRef | null> =>
-      services.runtime.send(message.chatId, text, {
+      runtime.send(message.chatId, text, {
         ...options,
         replyTo: options.replyTo === undefined ? ref : options.replyTo,
         threadId: options.threadId === undefined ? message.threadId : options.threadId,
@@ -211,7 +214,7 @@ export class MessageRouter {
     this.#track(
       dispatchCommand(
         { command, text: message.text, argsText, message: ref, senderId: message.senderId, replyTo, replyText: message.replyTo?.text ?? null },
-        { plugins: services.plugins, config, runtime: services.runtime, reply, log: services.log },
+        { plugins: services.plugins, config, runtime, executor: runtime.executorAt({ chatId: message.chatId, threadId: message.threadId }), reply, log: services.log },
       ),
     );
   }

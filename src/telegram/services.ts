@@ -12,6 +12,7 @@ import type { PluginRegistry } from "../plugins/registry.js";
 import type { BridgeRuntime } from "../plugins/types.js";
 import type { Logger } from "../util/log.js";
 import type { TelegramClient } from "./client.js";
+import type { PluginRuntime } from "./runtime.js";
 import type { IncomingMessage } from "./incoming.js";
 import type { ChatPrefsStore, ChatSessionsStore, TopicsStore } from "./state/index.js";
 
@@ -25,6 +26,8 @@ export interface BridgeServices {
   topics: TopicsStore;
   plugins: PluginRegistry;
   runtime: BridgeRuntime;
+  /** A plugin's own runtime view: its buttons carry its id (runtime.ts). */
+  runtimeFor(pluginId: string): PluginRuntime;
   /** The config in force (hot reload replaces it). */
   config(): LoadedConfig;
   /** `takopi <engine>` if given, else `default_engine`. */
