@@ -17,7 +17,7 @@ describe("next run", () => {
   });
 
   it("every mon,thu 08:00 skips to the next listed day", () => {
-    const weekly = { kind: "weekly", days: ["mon", "thu"], time: "08:00" } as const;
+    const weekly = { kind: "weekly" as const, days: ["mon", "thu"], time: "08:00" };
     // 2026-12-05 is a Saturday.
     expect(nextRunAfter(weekly, "America/New_York", at("2026-12-05T12:00:00Z"))).toBe(at("2026-12-07T13:00:00Z"));
     expect(nextRunAfter(weekly, "America/New_York", at("2026-12-07T13:00:00Z"))).toBe(at("2026-12-10T13:00:00Z"));
