@@ -222,7 +222,7 @@ export class Scheduler {
     const { runtime, log } = this.#options;
     schedule.lastRunAt = this.clock.now();
     this.#running.add(schedule.id);
-    const label = `⏰ scheduled: ${schedule.id} · ${describe(schedule)}${why === null ? "" : ` · ${why}`}`;
+    const label = `⏰ scheduled: ${schedule.id} · ${describeTiming(schedule.timing)}${why === null ? "" : ` · ${why}`}`;
     log.info({ event: "schedule.fired", id: schedule.id, chat_id: schedule.chatId }, "scheduled run starting");
     runtime.executor
       .run({ prompt: schedule.prompt, chatId: schedule.chatId, threadId: schedule.threadId, label }, { mode: "emit" })
