@@ -158,7 +158,7 @@ function ensure(runtime, settings, log) {
  * @param {string} configPath
  * @returns {Settings | string}
  */
-function readSettings(config, configPath) {
+export function readSettings(config, configPath) {
   const zone = config.timezone ?? defaultZone();
   if (typeof zone !== "string" || !isTimeZone(zone)) {
     return `[plugins.schedule] timezone ${JSON.stringify(zone)} is not an IANA time zone (e.g. "Europe/Berlin", "UTC") in ${configPath}`;
@@ -167,7 +167,7 @@ function readSettings(config, configPath) {
   const numbers = {};
   for (const [key, fallback] of Object.entries(DEFAULTS)) {
     const value = config[key] ?? fallback;
-    const least = key === "catch_up_s" ? 0 : key === "min_interval_s" ? 1 : 1;
+    const least = key === "catch_up_s" ? 0 : 1;
     if (typeof value !== "number" || !Number.isFinite(value) || value < least || (key === "max_per_chat" && !Number.isInteger(value))) {
       return `[plugins.schedule] ${key} must be a number ≥ ${String(least)} (in ${configPath})`;
     }
@@ -193,7 +193,9 @@ function defaultZone() {
  */
 function listText(schedules, zone) {
   if (schedules.length === 0) return `no schedules here (times in ${zone}); /schedule help says how to add one.`;
-  const lines = schedules.map((each) => `${each.id} · ${describeTiming(each.timing)} · ${each.paused ? "paused" : `next ${nextText(each, zone)}`} · ${shorten(each.prompt)}`);
+  // A schedule made before `timezone` changed keeps its zone: say which, when it is another one.
+  const timing = (/** @type {Schedule} */ each) => `${describeTiming(each.timing)}${each.zone !== zone && each.timing.kind !== "every" ? ` ${each.zone}` : ""}`;
+  const lines = schedules.map((each) => `${each.id} · ${timing(each)} · ${each.paused ? "paused" : `next ${nextText(each, zone)}`} · ${shorten(each.prompt)}`);
   return [`schedules here (times in ${zone}):`, ...lines].join("\n");
 }
 
