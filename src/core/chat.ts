@@ -34,7 +34,11 @@ export interface SendOptions {
   buttons?: InlineButton[][];
 }
 
-/** A button under a plugin's message: its label and what a press hands back (≤ 48 bytes of UTF-8). */
+/**
+ * A button under a plugin's message: its label and what a press hands back.
+ * `data` goes to Telegram as `p:<plugin>:<data>`, which must fit 64 bytes of
+ * UTF-8 (so 59 minus the plugin id's length); longer data throws.
+ */
 export interface InlineButton {
   text: string;
   data: string;

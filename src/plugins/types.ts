@@ -141,12 +141,15 @@ export interface BridgeRuntime {
   usage(chatId: number): UsageTotal | null;
   /**
    * Sends a plain-text message to any allowed chat (a reply only to a message
-   * in that chat); `options.buttons` put the plugin's buttons under it.
+   * in that chat); `options.buttons` put the plugin's buttons under it (a
+   * press calls the plugin's `callback`). Null when the chat is not allowed
+   * or the send failed; throws only for buttons that cannot be sent (data
+   * over Telegram's limit, see `InlineButton`).
    */
   send(chatId: number, text: string, options?: SendOptions): Promise<MessageRef | null>;
   /** Replaces the text (and buttons: none unless given) of a message this bot sent; false when it failed. */
   edit(message: MessageRef, text: string, options?: Pick<SendOptions, "buttons">): Promise<boolean>;
-  /** Starts engine runs for the plugin (see `RunExecutor`). */
+  /** Starts engine runs for the plugin (see `RunExecutor`); `emit` runs go to the main chat unless a request names one. */
   readonly executor: RunExecutor;
   /**
    * Stops the bridge: polling stops, handled updates are acknowledged to the

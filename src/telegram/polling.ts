@@ -8,7 +8,10 @@
  *   Button presses from the backlog are skipped too: the runs they refer to
  *   died with the previous process. After the drain the age limit no longer
  *   applies — a message delayed by an outage while takopi was running is
- *   still an answer the user waits for.
+ *   still an answer the user waits for. A message the person scheduled in
+ *   their Telegram app (`is_from_offline: true`) is sent at the chosen time,
+ *   and `date` is "the date the message was sent" (Bot API), not when it was
+ *   written: it is handled like a message typed then (scheduled-messages.test.ts).
  * - **No update is handled twice.** The id of the last update of each batch
  *   is saved to `telegram_updates_state.json`, and ids at or below it are
  *   skipped, also after a restart. The batch is handed on with a promise of

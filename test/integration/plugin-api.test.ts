@@ -3,7 +3,7 @@
  * depends on `takopi`, type-checks against `import type … from "takopi"`,
  * builds, and is then discovered and loaded by the real CLI.
  */
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -69,6 +69,16 @@ afterAll(async () => {
 describe("the public plugin API", () => {
   it("type-checks and builds a command plugin written against `import type … from \"takopi\"`", async () => {
     await writeFile(join(pkg, "src", "hello.ts"), GOOD);
+    const build = await execa(process.execPath, [TSC, "-p", pkg], { reject: false });
+    expect(build.stdout + build.stderr).toBe("");
+    expect(build.exitCode).toBe(0);
+  });
+
+  it("type-checks and builds the README's \"Write a plugin\" example (executor, buttons, callback)", async () => {
+    const readme = await readFile(join(REPO, "README.md"), "utf8");
+    const example = /### Write a plugin[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toContain("ctx.executor.run(");
+    await writeFile(join(pkg, "src", "check.ts"), example ?? "");
     const build = await execa(process.execPath, [TSC, "-p", pkg], { reject: false });
     expect(build.stdout + build.stderr).toBe("");
     expect(build.exitCode).toBe(0);

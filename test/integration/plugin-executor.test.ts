@@ -4,7 +4,7 @@
  * (`/probe`) that drives `ctx.executor` and buttons as a third-party plugin
  * would, and replies with what it got back (`result: <json>`).
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BridgeHarness, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
@@ -89,6 +89,10 @@ beforeAll(async () => {
   const plugins = join(harness.dir.path, "plugins");
   await mkdir(plugins);
   await writePackage(plugins, { name: "takopi-probe", manifest: { apiVersion: 1, commands: { probe: "./probe.js" } }, files: { "probe.js": PROBE } });
+  // The README's example plugin as written (Node strips its types on import).
+  const readme = await readFile(new URL("../../README.md", import.meta.url), "utf8");
+  const example = /### Write a plugin[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
+  await writePackage(plugins, { name: "takopi-check", manifest: { apiVersion: 1, commands: { check: "./check.ts" } }, files: { "check.ts": example } });
   // Two projects and no default: a prompt must name one. Only USER may act.
   await harness.writeConfig({ telegram: { allowed_user_ids: [USER] }, config: { projects: { app: { path: harness.repo }, web: { path: web } } } });
   await harness.start([], { env: { TAKOPI_PLUGIN_PATH: plugins } });
@@ -305,5 +309,21 @@ describe("plugin buttons", () => {
     await harness.replyTo(label?.messageId ?? 0, (text) => text.startsWith("done · codex"));
     const report = await harness.replyTo(pick.messageId, (text) => text.startsWith("button run: "));
     expect(JSON.parse((report.text ?? "").slice("button run: ".length))).toMatchObject({ ok: true, status: "ok", answer: "hello from fake" });
+  });
+});
+
+describe("the README's example plugin", () => {
+  it("captures a run, puts a button under the answer, and a press starts an emit run in the chat", async () => {
+    const command = harness.send("/check app");
+    const offer = await harness.replyTo(command.stored.messageId, (text) => text.startsWith("app: "));
+    expect(offer.text).toBe("app: hello from fake");
+    expect(JSON.stringify(offer.replyMarkup)).toContain('"callback_data":"p:check:fix:app"');
+    expect(await answerOf(press(offer.messageId, "p:check:fix:app").id)).toMatchObject({ text: "fixing app" });
+    await waitFor(() => message(offer.messageId)?.text === "fixing app…", 10_000, "the offer edited");
+    expect(message(offer.messageId)?.replyMarkup).toBeUndefined();
+    await waitFor(() => harness.botMessages().some((sent) => sent.text === "▶ run from /check\nmake the failing tests pass"), 10_000, "the emit run's message");
+    const label = harness.botMessages().find((sent) => sent.text === "▶ run from /check\nmake the failing tests pass");
+    await harness.replyTo(label?.messageId ?? 0, (text) => text.startsWith("done · codex") && text.includes("ctx: app"));
+    expect((await spawnFor("make the failing tests pass"))?.cwd).toBe(harness.repo);
   });
 });
