@@ -261,11 +261,6 @@ export class Scheduler {
         this.#options.log.warn({ event: "schedule.save_failed", err: error }, "could not save the schedules");
       });
   }
-
-  /** Resolves once every write asked for so far is on disk. */
-  flushed() {
-    return this.#saving;
-  }
 }
 
 /**
