@@ -1,11 +1,11 @@
 /**
  * `/schedule` (overlay/schedule) across a `/reload` of a real `takopi run`,
- * the cancel button under a confirmation, and a schedule made in a forum
- * topic — against the fake Bot API with the stand-in engines, on the
+ * with a damaged state file or time zone, the cancel button under a
+ * confirmation, and a schedule made in a forum topic — against the fake Bot API with the stand-in engines, on the
  * plugin's test clock (TAKOPI_SCHEDULE_CLOCK_FILE; see schedule.test.ts for
  * the real clock).
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgePerTest } from "../support/bridge-harness.js";
@@ -39,6 +39,21 @@ describe("/schedule across a restart", () => {
     await setClock("2026-12-05T09:00:00Z");
     await finished(bridge, await firing(bridge, '⏰ scheduled: 3 · cron "0 9 * * *"'));
     expect((await bridge.spawns()).map((spawn) => spawn.prompt.trim())).toEqual(["catch me", "daily report"]);
+  });
+});
+
+describe("/schedule with a broken setup", () => {
+  it("says so in one line: a damaged state file (left as it is) and a time zone that does not exist", async () => {
+    const bridge = await created({ config: { plugins: { schedule: { timezone: "Mars/Olympus" } } } });
+    const state = join(bridge.home, ".takopi", "takopi_schedules.json");
+    await writeFile(state, "{ half a file");
+    await bridge.start();
+    expect((await schedule(bridge, "list")).text).toBe(`[plugins.schedule] timezone "Mars/Olympus" is not an IANA time zone (e.g. "Europe/Berlin", "UTC") in ${bridge.configPath}`);
+    await bridge.stop();
+    await bridge.writeConfig({ config: { plugins: { schedule: { timezone: "UTC" } } } });
+    await bridge.start();
+    expect((await schedule(bridge, "in 5m /app x")).text).toBe(`schedules unavailable: ${state} is not JSON`);
+    expect(await readFile(state, "utf8")).toBe("{ half a file");
   });
 });
 

@@ -107,11 +107,13 @@ const schedule = {
   /** The cancel button under a confirmation: `cancel:<id>`. @param {CallbackContext} ctx */
   async callback(ctx) {
     const [verb, id] = ctx.data.split(":");
-    if (verb !== "cancel" || id === undefined || scheduler === null) {
+    if (verb !== "cancel" || id === undefined) {
       await ctx.answer("this button is no longer active.");
       return;
     }
-    const gone = (await scheduler).cancel(ctx.message.chatId, id);
+    // A press can come before the `started` hook ran (from the backlog of a restart).
+    const settings = readSettings(ctx.pluginConfig, ctx.configPath);
+    const gone = (await ensure(ctx.runtime, settings, ctx.log)).cancel(ctx.message.chatId, id);
     if (gone === null) {
       await ctx.answer(`schedule ${id} is already gone.`);
       return;
@@ -124,7 +126,7 @@ const schedule = {
   async started(ctx) {
     const settings = readSettings(ctx.pluginConfig, ctx.runtime.configPath);
     if (typeof settings === "string") ctx.log.warn({ event: "schedule.bad_config" }, `${settings}; using the defaults until it is fixed`);
-    await ensure(ctx.runtime, typeof settings === "string" ? readSettings({}, ctx.runtime.configPath) : settings, ctx.log);
+    await ensure(ctx.runtime, settings, ctx.log);
   },
 };
 export default schedule;
