@@ -5,7 +5,7 @@
  * plugin's test clock (TAKOPI_SCHEDULE_CLOCK_FILE; see schedule.test.ts for
  * the real clock).
  */
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgePerTest } from "../support/bridge-harness.js";
@@ -43,7 +43,7 @@ describe("/schedule across a restart", () => {
 });
 
 describe("/schedule with a broken setup", () => {
-  it("says so in one line: a damaged state file (left as it is) and a time zone that does not exist", async () => {
+  it("says so in one line: a damaged state file (left as it is), a time zone that does not exist, a state file it cannot write", async () => {
     const bridge = await created({ config: { plugins: { schedule: { timezone: "Mars/Olympus" } } } });
     const state = join(bridge.home, ".takopi", "takopi_schedules.json");
     await writeFile(state, "{ half a file");
@@ -54,6 +54,15 @@ describe("/schedule with a broken setup", () => {
     await bridge.start();
     expect((await schedule(bridge, "in 5m /app x")).text).toBe(`schedules unavailable: ${state} is not JSON`);
     expect(await readFile(state, "utf8")).toBe("{ half a file");
+
+    // A state file that cannot be written: the change still holds until a restart, and the reply says so.
+    await bridge.stop();
+    await rm(state);
+    await bridge.start();
+    await mkdir(`${state}.${String(bridge.pid)}.tmp`);
+    const made = await schedule(bridge, "in 5m /app x", (text) => text.startsWith("⏰ scheduled 1"));
+    expect(made.text).toMatch(/\n⚠ not saved \(EISDIR: [^\n]*\): this change is lost when takopi restarts\.$/);
+    expect((await schedule(bridge, "list")).text).toContain("1 · once (in 5m) · next");
   });
 });
 

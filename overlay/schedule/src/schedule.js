@@ -77,7 +77,8 @@ const schedule = {
           return { text: `this chat has ${String(settings.maxPerChat)} schedules, the most [plugins.schedule] max_per_chat allows; cancel one first (/schedule list).` };
         }
         const made = schedules.add({ chatId, threadId, timing: parsed.timing, zone, prompt: parsed.prompt, createdBy: ctx.senderId });
-        await ctx.reply(`⏰ scheduled ${made.id}: ${describeTiming(made.timing)}, next run ${nextText(made, zone)}\n${shorten(made.prompt)}`, {
+        const text = `⏰ scheduled ${made.id}: ${describeTiming(made.timing)}, next run ${nextText(made, zone)}\n${shorten(made.prompt)}`;
+        await ctx.reply(await withSaveNote(text, schedules), {
           notify: false,
           buttons: [[{ text: `cancel ${made.id}`, data: `cancel:${made.id}` }]],
         });
@@ -85,21 +86,22 @@ const schedule = {
       }
       case "cancel": {
         const gone = schedules.cancel(chatId, parsed.id);
-        return { text: gone === null ? unknownId(parsed.id) : `cancelled ${gone.id} (${describe(gone)}; times in ${zone}).` };
+        return { text: gone === null ? unknownId(parsed.id) : await withSaveNote(`cancelled ${gone.id} (${describe(gone)}; times in ${zone}).`, schedules) };
       }
       case "pause": {
         const found = schedules.find(chatId, parsed.id);
         if (found === null) return { text: unknownId(parsed.id) };
         if (found.paused) return { text: `${found.id} is already paused; /schedule resume ${found.id} continues it.` };
         schedules.pause(found);
-        return { text: `paused ${found.id} (${describe(found)}; times in ${zone}); /schedule resume ${found.id} continues it.` };
+        return { text: await withSaveNote(`paused ${found.id} (${describe(found)}; times in ${zone}); /schedule resume ${found.id} continues it.`, schedules) };
       }
       case "resume": {
         const found = schedules.find(chatId, parsed.id);
         if (found === null) return { text: unknownId(parsed.id) };
         if (!found.paused) return { text: `${found.id} is not paused; next run ${nextText(found, zone)}.` };
         const now = schedules.resume(found);
-        return { text: now ? `resumed ${found.id}; its time passed while it was paused, so it runs now (${zone}).` : `resumed ${found.id}: next run ${nextText(found, zone)}.` };
+        const text = now ? `resumed ${found.id}; its time passed while it was paused, so it runs now (${zone}).` : `resumed ${found.id}: next run ${nextText(found, zone)}.`;
+        return { text: await withSaveNote(text, schedules) };
       }
     }
   },
@@ -207,6 +209,16 @@ function listText(schedules, zone) {
  */
 function nextText(each, zone) {
   return each.nextRunAt === null ? "none" : `${formatTime(each.nextRunAt, zone)} (${zone})`;
+}
+
+/**
+ * `text`, and a warning when the change could not be written to the state file.
+ * @param {string} text
+ * @param {Scheduler} schedules
+ */
+async function withSaveNote(text, schedules) {
+  const problem = await schedules.saved();
+  return problem === null ? text : `${text}\n⚠ not saved (${problem}): this change is lost when takopi restarts.`;
 }
 
 /** @param {string} id */

@@ -39,8 +39,8 @@ export class Scheduler {
   #timers = new Map();
   /** Schedules whose run has not ended yet. @type {Set<string>} */
   #running = new Set();
-  /** @type {Promise<void>} */
-  #saving = Promise.resolve();
+  /** The last write: null once on disk, else why it failed. @type {Promise<string | null>} */
+  #saving = Promise.resolve(/** @type {string | null} */ (null));
 
   /** @param {SchedulerOptions} options */
   constructor(options) {
@@ -255,11 +255,20 @@ export class Scheduler {
   /** Writes the state after the previous write, so writes never overlap. */
   #save() {
     const snapshot = /** @type {State} */ (JSON.parse(JSON.stringify(this.#state)));
-    this.#saving = this.#saving
-      .then(() => saveState(this.#options.path, snapshot))
-      .catch((/** @type {unknown} */ error) => {
-        this.#options.log.warn({ event: "schedule.save_failed", err: error }, "could not save the schedules");
-      });
+    this.#saving = this.#saving.then(() =>
+      saveState(this.#options.path, snapshot).then(
+        () => null,
+        (/** @type {unknown} */ error) => {
+          this.#options.log.warn({ event: "schedule.save_failed", err: error }, "could not save the schedules");
+          return error instanceof Error ? error.message : String(error);
+        },
+      ),
+    );
+  }
+
+  /** Resolves once the writes asked for so far are done: null when on disk, else why the last one failed. */
+  saved() {
+    return this.#saving;
   }
 }
 
