@@ -71,6 +71,7 @@ describe("/schedule with a driven clock", () => {
       ['cron "*/15 * *" /app x', '"*/15 * *" has 3 fields; a cron expression has 5, e.g. /schedule cron "*/15 * * * *" <prompt> (minute hour day month weekday)'],
       ["at 25:00 /app x", '"25:00" is not a time of day; write /schedule at 18:30 <prompt> (24-hour clock, Asia/Tokyo)'],
       ["pause 9", "no schedule 9 in this chat; /schedule list shows the ids."],
+      ['cron "0 9 30 2 *" /app x', 'cron "0 9 30 2 *" never comes (in Asia/Tokyo); write a date that exists, e.g. /schedule cron "0 9 1 * *" <prompt>'],
     ];
     for (const [args, expected] of replies) expect((await schedule(bridge, args ?? "")).text).toBe(expected);
     await schedule(bridge, "every mon,thu 08:00 /app deps", (text) => text === "⏰ scheduled 1: every mon,thu 08:00, next run Mon 2026-12-07 08:00:00 (Asia/Tokyo)\n/app deps");

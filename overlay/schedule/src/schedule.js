@@ -26,7 +26,7 @@ import { clockFromEnv } from "./clock.js";
 import { USAGE, parseSchedule } from "./parse.js";
 import { Scheduler, describe, shorten } from "./scheduler.js";
 import { statePath } from "./store.js";
-import { describeTiming, formatTime, isTimeZone } from "./timing.js";
+import { describeTiming, formatTime, isTimeZone, nextRunAfter } from "./timing.js";
 
 /** @import { BridgeRuntime, CallbackContext, CommandBackend, CommandContext, CommandResult, StartupContext } from "takopi" */
 /** @import { Schedule } from "./store.js" */
@@ -75,6 +75,9 @@ const schedule = {
       case "create": {
         if (schedules.countIn(chatId) >= settings.maxPerChat) {
           return { text: `this chat has ${String(settings.maxPerChat)} schedules, the most [plugins.schedule] max_per_chat allows; cancel one first (/schedule list).` };
+        }
+        if (nextRunAfter(parsed.timing, zone, schedules.clock.now()) === null) {
+          return { text: `${describeTiming(parsed.timing)} never comes (in ${zone}); write a date that exists, e.g. /schedule cron "0 9 1 * *" <prompt>` };
         }
         const made = schedules.add({ chatId, threadId, timing: parsed.timing, zone, prompt: parsed.prompt, createdBy: ctx.senderId });
         const text = `⏰ scheduled ${made.id}: ${describeTiming(made.timing)}, next run ${nextText(made, zone)}\n${shorten(made.prompt)}`;
