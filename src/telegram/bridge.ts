@@ -130,6 +130,7 @@ export async function runTelegramBridge(context: TransportContext): Promise<numb
     usage,
     client,
     services: () => services,
+    stopping: stop.signal,
     log,
     async shutdown(code, reason) {
       if (!stop.signal.aborted) {

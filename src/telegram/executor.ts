@@ -41,6 +41,12 @@ export interface ExecutorDeps {
   pluginId: string | null;
   /** The command's or button's chat and topic; null: the main chat. */
   place: ExecutorPlace | null;
+  /**
+   * Aborted when the bridge begins to stop: runs are cancelled at once and no
+   * new one starts. (Shutdown waits for the plugin commands in flight before
+   * it cancels runs, and a command may be waiting for its run.)
+   */
+  stopping: AbortSignal;
 }
 
 export function telegramExecutor(deps: ExecutorDeps): RunExecutor {
@@ -88,6 +94,7 @@ async function runOne(deps: ExecutorDeps, request: ExecutorRequest, options: Exe
   if (replyTo !== null && replyTo.chatId !== chatId) return failed(request, `replyTo is a message in chat ${replyTo.chatId}, not in chat ${chatId}`);
   const threadId = request.threadId !== undefined ? request.threadId : replyTo !== null ? replyTo.threadId : deps.place?.chatId === chatId ? deps.place.threadId : null;
 
+  if (deps.stopping.aborted) return failed(request, "takopi is shutting down");
   const text = promptText(services, request);
   if (text.kind === "error") return failed(request, text.error);
   if (aborted(options.signal)) return cancelled(request);
@@ -111,7 +118,7 @@ async function runOne(deps: ExecutorDeps, request: ExecutorRequest, options: Exe
     spec.source = { chatId, messageId: replyTo.messageId, threadId };
   } else {
     const label = request.label ?? (deps.pluginId === null ? "▶ run from a plugin" : `▶ run from /${deps.pluginId}`);
-    const posted = await services.client.sendMessage(chatId, `${label}\n${request.prompt}`, { threadId, notify: false });
+    const posted = await services.client.sendMessage(chatId, `${label}\n${shown(request.prompt)}`, { threadId, notify: false });
     if (posted === null) return { ...failed(request, `could not post the run's message in chat ${chatId}`), engine };
     spec.source = posted;
   }
@@ -126,12 +133,14 @@ async function runOne(deps: ExecutorDeps, request: ExecutorRequest, options: Exe
   const cancel = (): void => {
     services.scheduler.cancel(job.id);
   };
-  options.signal?.addEventListener("abort", cancel, { once: true });
+  const signals = [options.signal, deps.stopping].filter((signal) => signal !== undefined);
+  for (const signal of signals) signal.addEventListener("abort", cancel, { once: true });
+  if (aborted(deps.stopping)) cancel(); // it began to stop while the run was being set up
   let result: RunResult;
   try {
     result = await job.done;
   } finally {
-    options.signal?.removeEventListener("abort", cancel);
+    for (const signal of signals) signal.removeEventListener("abort", cancel);
   }
   const status = result.status === "done" ? "ok" : result.status;
   return {
@@ -179,6 +188,15 @@ function failed(request: Partial<ExecutorRequest> | undefined, error: string): E
 
 function cancelled(request: ExecutorRequest): ExecutorResult {
   return { ...failed(request, "cancelled"), status: "cancelled" };
+}
+
+/** Room for the prompt in the run's message (Telegram takes 4096 characters); the engine still gets all of it. */
+const SHOWN_PROMPT_CHARS = 3500;
+
+function shown(prompt: string): string {
+  if (prompt.length <= SHOWN_PROMPT_CHARS) return prompt;
+  const cut = prompt.slice(0, SHOWN_PROMPT_CHARS);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`; // never half an emoji
 }
 
 function aborted(signal: AbortSignal | undefined): boolean {

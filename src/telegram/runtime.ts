@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   services(): BridgeServices;
   /** Begins the shutdown; resolves once polling stopped and handled updates are confirmed. */
   shutdown(exitCode: number, reason: string): Promise<void>;
+  /** Aborted when the bridge begins to stop (plugin runs are cancelled then). */
+  stopping: AbortSignal;
   log: Logger;
 }
 
@@ -78,7 +80,7 @@ export function bridgeRuntime(options: RuntimeOptions, pluginId: string | null =
     log.warn({ event: "plugin.send_refused", chat_id: chatId }, "a plugin tried to send to a chat that is not allowed");
     return true;
   };
-  const executorAt = (place: ExecutorPlace | null): RunExecutor => telegramExecutor({ services: () => options.services(), pluginId, place });
+  const executorAt = (place: ExecutorPlace | null): RunExecutor => telegramExecutor({ services: () => options.services(), pluginId, place, stopping: options.stopping });
   return {
     get configPath() {
       return options.config().path;

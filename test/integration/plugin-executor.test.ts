@@ -227,15 +227,7 @@ describe("executor: emit", () => {
     expect((await spawnFor("second in line"))?.resume).toBe(CODEX_RESUME.exec(resume)?.[1]);
   });
 
-  it("is cancelled by the plugin's signal", async () => {
-    const { value } = await probe({ op: "run", request: { prompt: "/app stop me by signal [hang]" }, cancelWhenRunning: true });
-    expect(value).toMatchObject({ ok: false, status: "cancelled" });
-    const spawn = await spawnFor("stop me by signal");
-    expect(message(value.message?.messageId ?? 0)?.text).toMatch(/^cancelled · codex/);
-    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 10_000, "engine and its child gone");
-  });
-
-  it("a capture run is cancelled by the signal too", async () => {
+  it("is cancelled by the plugin's signal (a capture run here; the cancel button is next)", async () => {
     const { value } = await probe({ op: "run", request: { prompt: "/app stop capture [hang]" }, options: { mode: "capture" }, cancelWhenRunning: true });
     expect(value).toMatchObject({ ok: false, status: "cancelled", message: null });
     const spawn = await spawnFor("stop capture");
@@ -325,5 +317,21 @@ describe("the README's example plugin", () => {
     const label = harness.botMessages().find((sent) => sent.text === "▶ run from /check\nmake the failing tests pass");
     await harness.replyTo(label?.messageId ?? 0, (text) => text.startsWith("done · codex") && text.includes("ctx: app"));
     expect((await spawnFor("make the failing tests pass"))?.cwd).toBe(harness.repo);
+  });
+});
+
+// Last: it stops the bridge.
+describe("shutdown", () => {
+  it("cancels a plugin's run at once, and the plugin's reply with the cancelled result still goes out", async () => {
+    const sent = harness.send(`/probe ${JSON.stringify({ op: "run", request: { prompt: "/app until shutdown [hang]" } })}`);
+    const spawn = await spawnFor("until shutdown");
+    await waitFor(() => CODEX_RESUME.test(progressOf(harness, labelled("/app until shutdown [hang]")?.messageId ?? 0)?.text ?? ""), 10_000, "the run's session");
+    expect(await harness.stop("SIGTERM")).toBe(0);
+    const reply = harness.botMessages().find((message) => message.replyToMessageId === sent.stored.messageId);
+    expect(JSON.parse((reply?.text ?? "").slice("result: ".length))).toMatchObject({ ok: false, status: "cancelled" });
+    expect(progressOf(harness, labelled("/app until shutdown [hang]")?.messageId ?? 0)?.text).toMatch(/^cancelled · codex/);
+    expect(isAlive(spawn?.pid ?? 0) || isAlive(spawn?.childPid ?? 0)).toBe(false);
+    // The executor cancelled it before the bridge's own cancel-all found anything left to cancel.
+    expect(harness.logs().filter((line) => line.event === "telegram.shutdown_cancelling")).toEqual([]);
   });
 });
