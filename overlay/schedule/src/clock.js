@@ -49,18 +49,18 @@ export function systemClock(timers = { now: Date.now, setTimeout: globalThis.set
       /** @type {unknown} */
       let handle = null;
       let cancelled = false;
-      const step = () => {
-        if (cancelled) return;
-        const wait = when - timers.now();
-        if (wait <= 0) {
-          fire();
-          return;
-        }
-        handle = timers.setTimeout(step, Math.min(wait, MAX_STEP_MS));
+      // Never fires from inside `at` itself, even when `when` has passed: the caller has not stored the cancel function yet.
+      const arm = () => {
+        handle = timers.setTimeout(step, Math.max(0, Math.min(when - timers.now(), MAX_STEP_MS)));
         // A pending schedule must not keep a stopping takopi alive.
         if (typeof handle === "object" && handle !== null && "unref" in handle && typeof handle.unref === "function") handle.unref();
       };
-      step();
+      const step = () => {
+        if (cancelled) return;
+        if (when - timers.now() <= 0) fire();
+        else arm();
+      };
+      arm();
       return () => {
         cancelled = true;
         if (handle !== null) timers.clearTimeout(handle);

@@ -85,6 +85,16 @@ describe("the system clock", () => {
     expect(fired).toEqual([when]);
   });
 
+  it("a time already past fires on the next turn, never inside at() itself", () => {
+    vi.useFakeTimers({ now: 10_000 });
+    const clock = systemClock({ now: Date.now, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout });
+    const fired: string[] = [];
+    clock.at(5000, () => fired.push("late"));
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(0);
+    expect(fired).toEqual(["late"]);
+  });
+
   it("a cancelled firing never fires", () => {
     vi.useFakeTimers({ now: 0 });
     const clock = systemClock({ now: Date.now, setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout });
