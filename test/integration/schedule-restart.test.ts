@@ -52,7 +52,7 @@ describe("/schedule with a broken setup", () => {
     await bridge.stop();
     await bridge.writeConfig({ config: { plugins: { schedule: { timezone: "UTC" } } } });
     await bridge.start();
-    expect((await schedule(bridge, "in 5m /app x")).text).toBe(`schedules unavailable: ${state} is not JSON`);
+    expect((await schedule(bridge, "in 5m /app x")).text).toBe(`schedules unavailable: ${state} is not JSON (time zone UTC)`);
     expect(await readFile(state, "utf8")).toBe("{ half a file");
 
     // A state file that cannot be written: the change still holds until a restart, and the reply says so.

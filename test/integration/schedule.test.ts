@@ -59,23 +59,23 @@ describe("/schedule with a driven clock", () => {
 
     await schedule(bridge, "resume 1", (text) => text === "resumed 1: next run Sat 2026-12-05 21:00:00 (Europe/Berlin).");
     await schedule(bridge, "cancel 1", (text) => text === "cancelled 1 (every 2h: /app check [gate:slow]; times in Europe/Berlin).");
-    await schedule(bridge, "cancel 1", (text) => text === "no schedule 1 in this chat; /schedule list shows the ids.");
+    await schedule(bridge, "cancel 1", (text) => text === "no schedule 1 in this chat; /schedule list shows the ids (time zone Europe/Berlin).");
     expect((await schedule(bridge, "list")).text).toBe(noSchedules("Europe/Berlin"));
   });
 
   it("answers bad input with one line, and keeps to max_per_chat", async () => {
     const { bridge } = await withClock("2026-12-05T10:00:00Z", { max_per_chat: 1, timezone: "Asia/Tokyo" });
     const replies = [
-      ["every 0s /app x", "every 0s is too often: the shortest interval is 1m; write e.g. /schedule every 2h <prompt>"],
-      ["every mon,fry 08:00 /app x", '"fry" is not a day; the days are mon, tue, wed, thu, fri, sat, sun (or "day" for every day), e.g. /schedule every mon,thu 08:00 <prompt>'],
-      ['cron "*/15 * *" /app x', '"*/15 * *" has 3 fields; a cron expression has 5, e.g. /schedule cron "*/15 * * * *" <prompt> (minute hour day month weekday)'],
+      ["every 0s /app x", "every 0s is too often: the shortest interval is 1m; write e.g. /schedule every 2h <prompt> (time zone Asia/Tokyo)"],
+      ["every mon,fry 08:00 /app x", '"fry" is not a day; the days are mon, tue, wed, thu, fri, sat, sun (or "day" for every day), e.g. /schedule every mon,thu 08:00 <prompt> (time zone Asia/Tokyo)'],
+      ['cron "*/15 * *" /app x', '"*/15 * *" has 3 fields; a cron expression has 5, e.g. /schedule cron "*/15 * * * *" <prompt> (minute hour day month weekday) (time zone Asia/Tokyo)'],
       ["at 25:00 /app x", '"25:00" is not a time of day; write /schedule at 18:30 <prompt> (24-hour clock, Asia/Tokyo)'],
-      ["pause 9", "no schedule 9 in this chat; /schedule list shows the ids."],
+      ["pause 9", "no schedule 9 in this chat; /schedule list shows the ids (time zone Asia/Tokyo)."],
       ['cron "0 9 30 2 *" /app x', 'cron "0 9 30 2 *" never comes (in Asia/Tokyo); write a date that exists, e.g. /schedule cron "0 9 1 * *" <prompt>'],
     ];
     for (const [args, expected] of replies) expect((await schedule(bridge, args ?? "")).text).toBe(expected);
     await schedule(bridge, "every mon,thu 08:00 /app deps", (text) => text === "⏰ scheduled 1: every mon,thu 08:00, next run Mon 2026-12-07 08:00:00 (Asia/Tokyo)\n/app deps");
-    expect((await schedule(bridge, "in 5m /app more")).text).toBe("this chat has 1 schedules, the most [plugins.schedule] max_per_chat allows; cancel one first (/schedule list).");
+    expect((await schedule(bridge, "in 5m /app more")).text).toBe("this chat has 1 schedule, the most [plugins.schedule] max_per_chat allows; cancel one first: /schedule list shows them (time zone Asia/Tokyo).");
     expect(await bridge.spawns()).toEqual([]);
   });
 });

@@ -61,20 +61,20 @@ const schedule = {
     try {
       schedules = await ensure(ctx.runtime, settings, ctx.log);
     } catch (/** @type {unknown} */ error) {
-      return { text: `schedules unavailable: ${error instanceof Error ? error.message : String(error)}` };
+      return { text: inZone(`schedules unavailable: ${error instanceof Error ? error.message : String(error)}`, zone) };
     }
     const { chatId, threadId } = ctx.message;
     const parsed = parseSchedule(ctx.argsText, { now: schedules.clock.now(), zone, minIntervalMs: settings.minIntervalMs });
     switch (parsed.action) {
       case "error":
-        return { text: parsed.error };
+        return { text: inZone(parsed.error, zone) };
       case "help":
         return { text: `${USAGE} (times in ${zone})` };
       case "list":
         return { text: listText(schedules.list(chatId, threadId), zone) };
       case "create": {
         if (schedules.countIn(chatId) >= settings.maxPerChat) {
-          return { text: `this chat has ${String(settings.maxPerChat)} schedules, the most [plugins.schedule] max_per_chat allows; cancel one first (/schedule list).` };
+          return { text: inZone(`this chat has ${String(settings.maxPerChat)} schedule${settings.maxPerChat === 1 ? "" : "s"}, the most [plugins.schedule] max_per_chat allows; cancel one first: /schedule list shows them.`, zone) };
         }
         if (nextRunAfter(parsed.timing, zone, schedules.clock.now()) === null) {
           return { text: `${describeTiming(parsed.timing)} never comes (in ${zone}); write a date that exists, e.g. /schedule cron "0 9 1 * *" <prompt>` };
@@ -89,18 +89,18 @@ const schedule = {
       }
       case "cancel": {
         const gone = schedules.cancel(chatId, parsed.id);
-        return { text: gone === null ? unknownId(parsed.id) : await withSaveNote(`cancelled ${gone.id} (${describe(gone)}; times in ${zone}).`, schedules) };
+        return { text: gone === null ? unknownId(parsed.id, zone) : await withSaveNote(`cancelled ${gone.id} (${describe(gone)}; times in ${zone}).`, schedules) };
       }
       case "pause": {
         const found = schedules.find(chatId, parsed.id);
-        if (found === null) return { text: unknownId(parsed.id) };
-        if (found.paused) return { text: `${found.id} is already paused; /schedule resume ${found.id} continues it.` };
+        if (found === null) return { text: unknownId(parsed.id, zone) };
+        if (found.paused) return { text: inZone(`${found.id} is already paused; /schedule resume ${found.id} continues it.`, zone) };
         schedules.pause(found);
         return { text: await withSaveNote(`paused ${found.id} (${describe(found)}; times in ${zone}); /schedule resume ${found.id} continues it.`, schedules) };
       }
       case "resume": {
         const found = schedules.find(chatId, parsed.id);
-        if (found === null) return { text: unknownId(parsed.id) };
+        if (found === null) return { text: unknownId(parsed.id, zone) };
         if (!found.paused) return { text: `${found.id} is not paused; next run ${nextText(found, zone)}.` };
         const now = schedules.resume(found);
         const text = now ? `resumed ${found.id}; its time passed while it was paused, so it runs now (${zone}).` : `resumed ${found.id}: next run ${nextText(found, zone)}.`;
@@ -224,7 +224,20 @@ async function withSaveNote(text, schedules) {
   return problem === null ? text : `${text}\n⚠ not saved (${problem}): this change is lost when takopi restarts.`;
 }
 
-/** @param {string} id */
-function unknownId(id) {
-  return `no schedule ${id} in this chat; /schedule list shows the ids.`;
+/**
+ * @param {string} id
+ * @param {string} zone
+ */
+function unknownId(id, zone) {
+  return inZone(`no schedule ${id} in this chat; /schedule list shows the ids.`, zone);
+}
+
+/**
+ * Every reply names the time zone its times are (or would be) in; this adds it to one that does not yet.
+ * @param {string} text
+ * @param {string} zone
+ */
+function inZone(text, zone) {
+  if (text.includes(zone)) return text;
+  return text.endsWith(".") ? `${text.slice(0, -1)} (time zone ${zone}).` : `${text} (time zone ${zone})`;
 }
