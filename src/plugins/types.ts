@@ -80,6 +80,8 @@ export interface ExecutorRequest {
  * - `emit`: shown in the chat exactly as a typed prompt's run (progress,
  *   cancel button, final answer with the resume line); queues behind a busy session.
  * - `capture`: no chat messages at all; the answer comes back in the result.
+ *   It starts a session of its own unless `resume` names one, and never
+ *   becomes the chat's stored session (`session_mode = "chat"`).
  */
 export type ExecutorMode = "emit" | "capture";
 
