@@ -2,8 +2,9 @@
  * The deployment overlay's chat commands (`overlay/`), discovered as plugins
  * by a real `takopi run` process talking to the fake Bot API server: `/reload`
  * (exit 0, not replayed, "what changed" after the restart), `/projects` with
- * its projects-directory watch, and `/status`. The container tests run the
- * same plugins inside the image; these need no Docker.
+ * its projects-directory watch, and `/status`; `/schedule` has its own files
+ * (schedule*.test.ts). The container tests run the same plugins inside the
+ * image; these need no Docker.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
@@ -99,6 +100,8 @@ describe("/status", () => {
       telegram: { voice_transcription: true, files: { enabled: true, auto_put_mode: "prompt" }, topics: { enabled: false } },
     });
     await bridge.start();
+    // Every overlay command is in the menu of a plain `takopi run` from the checkout, with no [plugins] table.
+    expect(bridge.telegram.commands()?.map((command) => command.command)).toEqual(expect.arrayContaining(["reload", "projects", "status", "refresh", "schedule"]));
     const status = bridge.send("/status");
     const answer = await bridge.replyTo(status.stored.messageId, (text) => text.startsWith("takopi "));
     expect(answer.text).toContain("topics: off, files: on (auto-put: prompt), voice: on (gpt-4o-mini-transcribe)");
