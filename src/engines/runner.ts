@@ -16,9 +16,9 @@ import { silentLogger, type Logger } from "../util/log.js";
 import type { Redactor } from "../secrets/redactor.js";
 import type { EngineProcess } from "./engine-process.js";
 import { readProcess } from "./process-tree.js";
-import type { EngineBackend, Invocation, RunRequest } from "./backend.js";
+import type { EngineBackend, Invocation, PreparedRun, RunRequest } from "./backend.js";
 import { JsonlStream } from "./jsonl-stream.js";
-import { SessionLocks, type Release } from "./session-locks.js";
+import { lockResumed, SessionLocks, type Release } from "./session-locks.js";
 import { cleanStderr } from "./stderr.js";
 
 export interface EngineRunnerOptions<Config> {
@@ -68,6 +68,20 @@ export interface RunControl {
  * only between tool calls), so the chat can say so.
  */
 export type SteerOutcome = "joined" | "after_tool";
+
+/** The decoder of one run's stdout, with the translator context its backend prepared. */
+export function runStream(backend: EngineBackend, request: RunRequest, prepared: PreparedRun, log: Logger): JsonlStream {
+  return new JsonlStream(backend, {
+    cwd: request.cwd,
+    resume: request.resume,
+    presetToken: prepared.translatorContext.presetToken,
+    title: prepared.translatorContext.title ?? null,
+    meta: prepared.translatorContext.meta ?? null,
+    debug: (message, fields) => {
+      log.debug(fields ?? {}, message);
+    },
+  });
+}
 
 /** An engine process as a crash journal records it. */
 export interface SpawnedProcess {
@@ -141,27 +155,13 @@ export class EngineRunner<Config = unknown> implements EngineRunnerLike {
     const releases: Release[] = [];
     let child: EngineProcess | undefined;
     try {
-      if (request.resume) {
-        try {
-          releases.push(await this.#locks.acquire(threadKey(request.resume), signal));
-        } catch (error) {
-          if (signal?.aborted) return; // cancelled while queued behind another run of this session
-          throw error;
-        }
-      }
+      const held = await lockResumed(this.#locks, request.resume, signal);
+      if (held === "aborted") return;
+      releases.push(...held);
       if (signal?.aborted) return;
 
       const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);
-      const stream = new JsonlStream(backend, {
-        cwd: request.cwd,
-        resume: request.resume,
-        presetToken: prepared.translatorContext.presetToken,
-        title: prepared.translatorContext.title ?? null,
-        meta: prepared.translatorContext.meta ?? null,
-        debug: (message, fields) => {
-          this.#log.debug(fields ?? {}, message);
-        },
-      });
+      const stream = runStream(backend, request, prepared, this.#log);
 
       // Loaded with the first run (it brings execa, ~130 modules): an idle bridge never spawns anything.
       const { spawnEngine } = await import("./engine-process.js");

@@ -2,8 +2,24 @@
  * One run per session at a time: two runs resuming the same
  * engine session would interleave writes to the CLI's transcript.
  */
+import { threadKey, type ResumeToken } from "../core/events.js";
 
 export type Release = () => void;
+
+/**
+ * The lock of the session a run resumes, waited for in turn (none for a new
+ * session: it is locked once the engine names it). `aborted` when `signal`
+ * cancelled the wait: the run then ends without a word.
+ */
+export async function lockResumed(locks: SessionLocks, resume: ResumeToken | null, signal: AbortSignal | undefined): Promise<Release[] | "aborted"> {
+  if (resume === null) return [];
+  try {
+    return [await locks.acquire(threadKey(resume), signal)];
+  } catch (error) {
+    if (signal?.aborted) return "aborted"; // cancelled while queued behind another run of this session
+    throw error;
+  }
+}
 
 export class SessionLocks {
   /** Tail of the wait chain per key; removed when the last holder releases. */

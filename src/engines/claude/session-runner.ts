@@ -19,11 +19,10 @@ import { silentLogger, type Logger } from "../../util/log.js";
 import { errorMessage } from "../../util/errors.js";
 import type { EngineBackend, RunRequest } from "../backend.js";
 import type { EngineProcess } from "../engine-process.js";
-import { JsonlStream } from "../jsonl-stream.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLineBatches } from "../lines.js";
 import { readProcess } from "../process-tree.js";
-import { checkCwd, describeSpawnFailure, type EngineRunnerLike, type EngineRunnerOptions, type RunControl, type SteerOutcome } from "../runner.js";
-import { SessionLocks, type Release } from "../session-locks.js";
+import { checkCwd, describeSpawnFailure, runStream, type EngineRunnerLike, type EngineRunnerOptions, type RunControl, type SteerOutcome } from "../runner.js";
+import { lockResumed, SessionLocks, type Release } from "../session-locks.js";
 import { cleanStderr } from "../stderr.js";
 import { SessionApprovals } from "./approvals.js";
 import { interactionFor, latestPlanFile, permissionResult, sessionRuleFor } from "./permissions.js";
@@ -113,27 +112,13 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
     let session: string | null = null;
     let exitTimer: NodeJS.Timeout | undefined;
     try {
-      if (request.resume) {
-        try {
-          releases.push(await this.#locks.acquire(threadKey(request.resume), signal));
-        } catch (error) {
-          if (signal?.aborted) return;
-          throw error;
-        }
-      }
+      const held = await lockResumed(this.#locks, request.resume, signal);
+      if (held === "aborted") return;
+      releases.push(...held);
       if (signal?.aborted) return;
 
       const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);
-      const stream = new JsonlStream(backend, {
-        cwd: request.cwd,
-        resume: request.resume,
-        presetToken: prepared.translatorContext.presetToken,
-        title: prepared.translatorContext.title ?? null,
-        meta: prepared.translatorContext.meta ?? null,
-        debug: (message, fields) => {
-          this.#log.debug(fields ?? {}, message);
-        },
-      });
+      const stream = runStream(backend, request, prepared, this.#log);
       const { spawnEngine } = await import("../engine-process.js");
       if (signal?.aborted) return;
 

@@ -16,7 +16,7 @@ import type { EngineBackend, Invocation, RunRequest } from "../backend.js";
 import { JsonlStream } from "../jsonl-stream.js";
 import { JsonRpcError, type JsonRpcNotification, type JsonRpcServerRequest } from "../jsonrpc.js";
 import { describeSpawnFailure, type RunControl, type SteerOutcome } from "../runner.js";
-import { SessionLocks, type Release } from "../session-locks.js";
+import { lockResumed, SessionLocks, type Release } from "../session-locks.js";
 import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interactions.js";
 import { AppServerProcess } from "./appserver-process.js";
 import { AppServerTranslator } from "./appserver-translator.js";
@@ -130,14 +130,9 @@ export class AppServerRunner {
     let interactions: ThreadInteractions | null = null;
     let interrupting: Interrupt | null = null;
     try {
-      if (request.resume) {
-        try {
-          releases.push(await this.#locks.acquire(threadKey(request.resume), signal));
-        } catch (error) {
-          if (signal?.aborted) return;
-          throw error;
-        }
-      }
+      const held = await lockResumed(this.#locks, request.resume, signal);
+      if (held === "aborted") return;
+      releases.push(...held);
       if (signal?.aborted) return;
 
       let server: AppServerProcess;
