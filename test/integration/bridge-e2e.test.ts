@@ -6,7 +6,7 @@
  */
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
-import { bridgePerTest, CODEX_RESUME, isAlive, progressOf, type EngineSpawn } from "../support/bridge-harness.js";
+import { bridgePerTest, cancelledCleanly, CODEX_RESUME, progressOf } from "../support/bridge-harness.js";
 import { GROUP, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
 import { waitFor } from "../support/scripts.js";
 
@@ -99,17 +99,6 @@ describe("scheduling", () => {
 });
 
 describe("cancel", () => {
-  /**
-   * What a cancel leaves: no command of the run. codex over app-server (the
-   * default) interrupts the turn and cleans its background terminals, and the
-   * app-server goes on serving; an exec run's process group is killed.
-   */
-  async function cancelledCleanly(spawn: EngineSpawn | undefined): Promise<void> {
-    await waitFor(() => !isAlive(spawn?.childPid ?? 0), 10_000, "the run's command gone");
-    if (spawn?.backend === "app-server") expect(isAlive(spawn.pid)).toBe(true);
-    else await waitFor(() => !isAlive(spawn?.pid ?? 0), 10_000, "engine gone");
-  }
-
   it("/cancel as a reply to the progress message stops the engine's run and its command", async () => {
     const harness = await started();
     const prompt = harness.send("work forever [hang]");

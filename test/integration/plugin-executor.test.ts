@@ -7,7 +7,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeHarness, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
+import { BridgeHarness, cancelledCleanly, CODEX_RESUME, isAlive, progressOf } from "../support/bridge-harness.js";
 import type { StoredMessage } from "../support/fake-telegram/index.js";
 import { OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
 import { gitRepo } from "../support/git-repo.js";
@@ -231,7 +231,7 @@ describe("executor: emit", () => {
     const { value } = await probe({ op: "run", request: { prompt: "/app stop capture [hang]" }, options: { mode: "capture" }, cancelWhenRunning: true });
     expect(value).toMatchObject({ ok: false, status: "cancelled", message: null });
     const spawn = await spawnFor("stop capture");
-    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 10_000, "engine and its child gone");
+    await cancelledCleanly(spawn);
   });
 
   it("is cancelled by the progress message's cancel button like a typed run", async () => {
@@ -243,7 +243,7 @@ describe("executor: emit", () => {
     expect(await answerOf(cancel.id)).toMatchObject({ text: "cancelling..." });
     const reply = await harness.replyTo(sent.stored.messageId, (text) => text.startsWith("result: "));
     expect(JSON.parse((reply.text ?? "").slice("result: ".length))).toMatchObject({ ok: false, status: "cancelled" });
-    await waitFor(() => !isAlive(spawn?.pid ?? 0) && !isAlive(spawn?.childPid ?? 0), 10_000, "engine and its child gone");
+    await cancelledCleanly(spawn);
   });
 });
 

@@ -270,6 +270,21 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Waits until a cancelled run left nothing behind: no command of the run.
+ * codex over app-server (the default) interrupts the turn and cleans its
+ * background terminals, and the app-server goes on serving; any other run's
+ * process group is killed.
+ */
+export async function cancelledCleanly(spawn: EngineSpawn | undefined): Promise<void> {
+  await waitFor(() => !isAlive(spawn?.childPid ?? 0), 10_000, "the run's command gone");
+  if (spawn?.backend === "app-server") {
+    if (!isAlive(spawn.pid)) throw new Error("the app-server died with a cancelled run");
+  } else {
+    await waitFor(() => !isAlive(spawn?.pid ?? 0), 10_000, "engine gone");
+  }
+}
+
 /** A codex resume line in a bot message; the session id is the first group. */
 export const CODEX_RESUME = /codex resume ([0-9a-f-]{36})/;
 
