@@ -338,6 +338,9 @@ describe.skipIf(!docker.ok || compose === null)("compose.yaml", () => {
     const config = parse(cat.stdout) as unknown as GeneratedConfig;
     expect(Object.values(config.projects).map((project) => project.path).sort()).toEqual(["/projects/alpha", "/projects/my app"]);
     expect(config.transports.telegram).toMatchObject({ chat_id: USER, api_root: tg.apiRoot });
+    // Every overlay plugin is active in the image with no [plugins] table: its command is in the menu.
+    await tg.waitForCall((call) => call.method === "setMyCommands", 30_000);
+    expect(tg.commands()?.map((command) => command.command)).toEqual(expect.arrayContaining(["reload", "projects", "status", "refresh", "schedule"]));
     expect(await running().restartCount()).toBe(0);
   });
 
