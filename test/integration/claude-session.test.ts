@@ -7,18 +7,17 @@
  * during a long command that leaves no process behind.
  */
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ActionEvent, CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import type { InteractionAnswer, InteractionHandler, InteractionRequest } from "../../src/core/interaction.js";
 import claude from "../../src/engines/claude/index.js";
-import { listProcesses } from "../../src/engines/process-tree.js";
 import { EngineRunner, type EngineRunnerLike } from "../../src/engines/runner.js";
 import { createLogger } from "../../src/util/log.js";
 import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type GitRepo, type IsolatedHome } from "../support/engine-env.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
 import { ASK_QUESTION, NAP_COMMAND, PLAN_TEXT, TOUCH_COMMAND, TOUCH_FILE } from "../support/fake-llm/scenarios.js";
+import { descendants, isRunning } from "../support/processes.js";
 import { waitFor } from "../support/scripts.js";
 
 const RUN_TIMEOUT_MS = 60_000;
@@ -58,23 +57,6 @@ interface LiveRun {
 async function steerInto(live: LiveRun, text: string): Promise<string> {
   if (live.session === null || live.runner.steer === undefined) throw new Error("no session to steer yet");
   return live.runner.steer(live.session, text);
-}
-
-/** Every live (non-zombie) process descending from `root`, with its command line. */
-async function descendants(root: number): Promise<Map<number, string>> {
-  const all = (await listProcesses()).filter((info) => info.state !== "Z");
-  const found = new Map<number, string>();
-  let frontier = [root];
-  while (frontier.length > 0) {
-    const children = all.filter((info) => frontier.includes(info.ppid) && !found.has(info.pid));
-    for (const child of children) found.set(child.pid, (await readFile(`/proc/${child.pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " "));
-    frontier = children.map((child) => child.pid);
-  }
-  return found;
-}
-
-async function alive(pid: number): Promise<boolean> {
-  return (await listProcesses()).some((info) => info.pid === pid && info.state !== "Z");
 }
 
 function approval(decision: "approve" | "approve_session" | "deny" | "stop", note?: string): InteractionAnswer {
@@ -191,7 +173,7 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
     expect(result.asked).toHaveLength(1);
     expect(result.dir).toBe("");
     expect(result.completed).toEqual([]);
-    for (const pid of result.seen.keys()) expect(await alive(pid)).toBe(false);
+    for (const pid of result.seen.keys()) expect(await isRunning(pid)).toBe(false);
   });
 
   it("approved for the session, the same command is not asked about again in the session's next run", async () => {
@@ -345,7 +327,7 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
     });
     expect(result.completed).toEqual([]);
     expect([...result.seen.values()].some((line) => line.includes("setTimeout"))).toBe(true);
-    for (const [pid, line] of result.seen) expect(await alive(pid), `${pid} ${line} survived the interrupt`).toBe(false);
+    for (const [pid, line] of result.seen) expect(await isRunning(pid), `${pid} ${line} survived the interrupt`).toBe(false);
     // claude ended the turn and exited on its own: the kill after the exit timeout was not needed.
     expect(warnings.filter((line) => line.includes("did not exit"))).toEqual([]);
   });

@@ -5,16 +5,15 @@
  * leaves no command behind, a server that dies mid-run, and the exec fallback.
  */
 import { spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import codex from "../../src/engines/codex/index.js";
 import { AppServerRunner } from "../../src/engines/codex/appserver-runner.js";
 import { JsonRpcClient } from "../../src/engines/jsonrpc.js";
-import { listProcesses } from "../../src/engines/process-tree.js";
 import { EngineRunner, type EngineRunnerLike } from "../../src/engines/runner.js";
 import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type GitRepo, type IsolatedHome } from "../support/engine-env.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
+import { descendants, isRunning } from "../support/processes.js";
 import { waitFor } from "../support/scripts.js";
 
 const RUN_TIMEOUT_MS = 90_000;
@@ -26,27 +25,9 @@ interface Result {
   completed: CompletedEvent | undefined;
 }
 
-/** Every live (non-zombie) process descending from `root`, with its command line. */
-async function descendants(root: number): Promise<Map<number, string>> {
-  const all = (await listProcesses()).filter((info) => info.state !== "Z");
-  const found = new Map<number, string>();
-  let frontier = [root];
-  while (frontier.length > 0) {
-    const children = all.filter((info) => frontier.includes(info.ppid) && !found.has(info.pid));
-    for (const child of children) found.set(child.pid, (await readFile(`/proc/${child.pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " "));
-    frontier = children.map((child) => child.pid);
-  }
-  return found;
-}
-
 function appServer(runner: EngineRunnerLike): AppServerRunner {
   if (!(runner instanceof AppServerRunner)) throw new Error("expected the app-server runner");
   return runner;
-}
-
-/** Whether `pid` still runs (a zombie is dead, only not reaped yet). */
-async function alive(pid: number): Promise<boolean> {
-  return (await listProcesses()).some((info) => info.pid === pid && info.state !== "Z");
 }
 
 describe.skipIf(binary === null)("codex over app-server against the real CLI", () => {
@@ -158,7 +139,7 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     const tool = [...seen.entries()].filter(([, line]) => line.includes("setTimeout"));
     expect(tool.length).toBeGreaterThan(0);
     // A cancelled run returns once codex has cleaned its background terminals: nothing of the tool is left.
-    for (const [child, line] of seen) if (line.includes("setTimeout") || line.includes("bash")) expect(await alive(child), `${child} ${line}`).toBe(false);
+    for (const [child, line] of seen) if (line.includes("setTimeout") || line.includes("bash")) expect(await isRunning(child), `${child} ${line}`).toBe(false);
     // The interrupt did it: the server itself is still the same process.
     expect(appServer(runner).pid).toBe(pid);
   });
@@ -223,7 +204,7 @@ describe.skipIf(binary === null)("codex over app-server against the real CLI", (
     client.end();
     // It exits on its own (exit code 0, no signal), and its command is gone with it: nothing is orphaned.
     expect(await exited).toEqual({ code: 0, signal: null });
-    await waitFor(async () => !(await Promise.all(tool.map(alive))).some(Boolean), 10_000, "the slow tool to end with the server");
+    await waitFor(async () => !(await Promise.all(tool.map(isRunning))).some(Boolean), 10_000, "the slow tool to end with the server");
   });
 
   it("never reached past the fake server", () => {
