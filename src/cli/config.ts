@@ -21,7 +21,8 @@
  */
 import { stat } from "node:fs/promises";
 import { ConfigError, describeValue, formatKeyPath } from "../config/errors.js";
-import { missingConfigMessage, parseConfigText, readConfigText, resolveConfigPath, unknownKeyWarnings, validateConfig } from "../config/load.js";
+import { missingConfigMessage, parseConfigText, readConfigText, resolveConfigPath, validateConfig } from "../config/load.js";
+import { unknownKeyWarnings } from "../config/unknown-keys.js";
 import { migrateConfig } from "../config/migrations.js";
 import { writeConfig } from "../config/save.js";
 import { flattenKeys, formatTomlLiteral, getKey, isTable, parseKeyPath, parseTomlLiteral, setKey, unsetKey, type TomlTable } from "../config/toml-keys.js";

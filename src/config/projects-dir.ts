@@ -31,7 +31,8 @@ import { join, resolve } from "node:path";
 import * as z from "zod";
 import { BUILTIN_ENGINE_IDS, idFromName, PLUGIN_ID_PATTERN, RESERVED_CHAT_COMMAND_IDS } from "../plugins/ids.js";
 import { ConfigError, describeValue } from "./errors.js";
-import { parseConfigText, suggestKey } from "./load.js";
+import { parseConfigText } from "./load.js";
+import { suggestKey } from "./unknown-keys.js";
 import { ProjectSchema } from "./schema.js";
 import type { TomlTable } from "./toml-keys.js";
 

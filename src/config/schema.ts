@@ -212,8 +212,8 @@ export const TOP_LEVEL_KEYS: readonly string[] = TOP_KEYS;
 
 /**
  * Keys the schema does not know, inside the parts it describes. Tables it
- * passes through raw (engines, other transports, `[plugins.<id>]`) are not
- * looked into; a non-table where such a table would be is reported.
+ * passes through raw (engines, other transports, `[plugins.<id>]`, a project's
+ * engine tables) are not looked into; a non-table where such a table would be is reported.
  */
 export function findUnknownKeys(table: TomlTable): UnknownKey[] {
   const found: UnknownKey[] = [];
@@ -232,8 +232,10 @@ export function findUnknownKeys(table: TomlTable): UnknownKey[] {
     if (isTable(telegram.files)) check(telegram.files, ["transports", "telegram", "files"], FILES_KEYS);
   }
   if (isTable(table.projects)) {
+    // A table inside a project is that project's settings for one engine (`[projects.app.codex]`), checked by the engine.
     for (const [alias, project] of Object.entries(table.projects)) {
-      if (isTable(project)) check(project, ["projects", alias], PROJECT_KEYS);
+      if (!isTable(project)) continue;
+      for (const [key, value] of Object.entries(project)) if (!PROJECT_KEYS.includes(key) && !isTable(value)) found.push({ path: ["projects", alias, key], known: PROJECT_KEYS });
     }
   }
   if (isTable(table.plugins)) {

@@ -192,6 +192,26 @@ path = "/srv/web"
     expect(loaded.settings.transports.telegram?.chat_id).toBe(100);
     expect(loaded.settings.default_engine).toBe("codex");
   });
+
+  it("a table inside a project is its settings for an engine; one named for no engine is a warning", async () => {
+    const loaded = await load(
+      `${TELEGRAM}[projects.app]
+path = "/srv/app"
+[projects.app.codex]
+approval_policy = "untrusted"
+[projects.app.claud]
+permission_mode = "default"
+[projects.app.zzz]
+x = 1
+`,
+      { engineIds: ["claude", "codex"] },
+    );
+    expect(loaded.warnings).toEqual([
+      `table [projects.app.claud] in ${path} is not an engine's settings (ignored); did you mean [projects.app.claude]?`,
+      `table [projects.app.zzz] in ${path} is not an engine's settings (ignored); engines: claude, codex`,
+    ]);
+    expect(loaded.settings.projects.app).not.toHaveProperty("codex");
+  });
 });
 
 describe("projects", () => {

@@ -44,6 +44,12 @@ describe("SettingsSchema", () => {
     expect(parsed.transports.telegram).not.toHaveProperty("nope");
     expect(findUnknownKeys(table).map((unknown) => unknown.path.join("."))).toEqual(["extra", "transports.telegram.nope"]);
   });
+
+  it("a table inside a project is an engine's settings, left to the engine; other unknown project keys are named", () => {
+    const table = { projects: { app: { path: "/a", codex: { approval_policy: "untrusted" }, nope: 1 } } };
+    expect(SettingsSchema.parse(table).projects.app).not.toHaveProperty("codex");
+    expect(findUnknownKeys(table).map((unknown) => unknown.path.join("."))).toEqual(["projects.app.nope"]);
+  });
 });
 
 it("resolveSettingPaths makes project and plugin paths absolute", () => {
