@@ -8,10 +8,17 @@ import type * as z from "zod";
 import type { ActionEvent, EventFactory, ResumeToken, TakopiEvent } from "../core/events.js";
 import type { EngineRunnerLike, EngineRunnerOptions } from "./runner.js";
 
-/** Per-run overrides chosen in chat (`/model`, `/reasoning`). */
+/** Per-run overrides: chosen in chat (`/model`, `/reasoning`), or set for the run's project. */
 export interface RunOptions {
   model?: string;
   reasoning?: string;
+  /**
+   * The engine config this run uses instead of its runner's: the `[<id>]`
+   * table with the project's `[projects.<alias>.<id>]` keys over it, validated
+   * by the backend's schema (engines/project-config.ts). Unset when the
+   * project sets nothing for the engine. Runners read it through `runConfig`.
+   */
+  config?: unknown;
 }
 
 export interface RunRequest {
@@ -125,6 +132,13 @@ export interface EngineBackend<Config = unknown> extends ResumeCodec {
   readonly installHint: string;
   /** Validates this engine's `[<id>]` table of takopi.toml; `{}` gives the defaults. */
   readonly configSchema: z.ZodType<Config>;
+  /**
+   * Keys of that table a project may set for its own runs in
+   * `[projects.<alias>.<id>]` (codex: its approval policy). Its `prepareRun`
+   * and runner must then take the config from `runConfig`, not only the
+   * runner's. Unset: the engine takes no settings per project.
+   */
+  readonly projectKeys?: readonly string[];
   /**
    * Lines of stderr that are routine noise for this CLI and would only clutter
    * an error message (e.g. codex's PATH-alias warning under /tmp).

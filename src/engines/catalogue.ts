@@ -95,6 +95,14 @@ export class EngineCatalogue {
     return this.#entries.get(id)?.runner ?? null;
   }
 
+  /** The config runs of engine `id` in `project` use when the project sets some of it (`[projects.<alias>.<id>]`), else null. */
+  projectConfig(id: string, project: string | null): unknown {
+    const status = this.#entries.get(id)?.status;
+    if (project === null || status?.status !== "ok") return null;
+    const alias = project.toLowerCase();
+    return Object.hasOwn(status.projects, alias) ? status.projects[alias] : null;
+  }
+
   /**
    * Resume codecs of every engine that loaded (a missing CLI still knows its
    * resume lines), `first` leading: a text with lines of two engines

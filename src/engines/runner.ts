@@ -69,6 +69,11 @@ export interface RunControl {
  */
 export type SteerOutcome = "joined" | "after_tool";
 
+/** The config one run uses: its project's (`RunOptions.config`, checked by the same schema) or else the runner's own. */
+export function runConfig<Config>(config: Config, request: RunRequest): Config {
+  return (request.options?.config as Config | undefined) ?? config;
+}
+
 /** The decoder of one run's stdout, with the translator context its backend prepared. */
 export function runStream(backend: EngineBackend, request: RunRequest, prepared: PreparedRun, log: Logger): JsonlStream {
   return new JsonlStream(backend, {
@@ -160,7 +165,7 @@ export class EngineRunner<Config = unknown> implements EngineRunnerLike {
       releases.push(...held);
       if (signal?.aborted) return;
 
-      const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);
+      const prepared = backend.prepareRun(request, runConfig(config, request), this.#options.env ?? process.env);
       const stream = runStream(backend, request, prepared, this.#log);
 
       // Loaded with the first run (it brings execa, ~130 modules): an idle bridge never spawns anything.

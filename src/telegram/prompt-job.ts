@@ -103,6 +103,8 @@ export async function planPrompt(services: BridgeServices, input: PromptInput): 
   const runOptions: RunOptions = {};
   if (overrides.model !== null) runOptions.model = overrides.model;
   if (overrides.reasoning !== null) runOptions.reasoning = overrides.reasoning;
+  const projectConfig = engines.projectConfig(engine, resolved.context?.project ?? null);
+  if (projectConfig !== null) runOptions.config = projectConfig;
   // With a stored session (a topic's or a chat's) the resume line may be hidden (`show_resume_line = false`).
   const showResume = telegram.show_resume_line || sessions === null;
   const spec: JobSpec = {

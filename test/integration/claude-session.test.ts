@@ -42,6 +42,8 @@ interface RunOptions {
   interact?: InteractionHandler;
   signal?: AbortSignal;
   reasoning?: string;
+  /** The run's own config (a project's `[projects.<alias>.claude]` over `[claude]`). */
+  config?: unknown;
   onEvent?: (event: TakopiEvent, run: LiveRun) => void | Promise<void>;
 }
 
@@ -125,7 +127,8 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
             }
           : {}),
       };
-      const request = { prompt, resume: options.resume ?? null, cwd: repo.dir, ...(options.reasoning !== undefined ? { options: { reasoning: options.reasoning } } : {}) };
+      const runOptions = { ...(options.reasoning !== undefined ? { reasoning: options.reasoning } : {}), ...(options.config !== undefined ? { config: options.config } : {}) };
+      const request = { prompt, resume: options.resume ?? null, cwd: repo.dir, options: runOptions };
       try {
         for await (const event of runner.run(request, control)) {
           events.push(event);
@@ -189,6 +192,22 @@ describe.skipIf(binary === null)("claude over a stream-json session against the 
       // Another session of the same runner is asked.
       const other = await run("touch", "touch the file", asking, { repo, runner, interact: () => Promise.resolve(approval("deny")) });
       expect(other.asked).toHaveLength(1);
+    } finally {
+      await repo.dispose();
+    }
+  });
+
+  it("a project's permission_mode (RunOptions.config) asks in its runs only; the runner's own config runs the command unasked", async () => {
+    const repo = await makeGitRepo({ prefix: "takopi-claude-project-" });
+    try {
+      const runner = runnerFor("touch", repo.dir);
+      const projectConfig = claude.configSchema.parse({ use_api_billing: true, ...asking });
+      const strict = await run("touch", "touch the file", {}, { repo, runner, config: projectConfig, interact: () => Promise.resolve(approval("deny")) });
+      expect(strict.asked).toHaveLength(1);
+      expect(strict.dir).toBe("");
+      const plain = await run("touch", "touch the file", {}, { repo, runner, interact: () => Promise.resolve(approval("deny")) });
+      expect(plain.asked).toEqual([]);
+      expect(plain.dir).not.toBe("");
     } finally {
       await repo.dispose();
     }

@@ -11,7 +11,9 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CompletedEvent, ResumeToken, StartedEvent, TakopiEvent } from "../../src/core/events.js";
 import type { ApprovalDecision, InteractionHandler, InteractionRequest } from "../../src/core/interaction.js";
+import type { RunOptions } from "../../src/engines/backend.js";
 import codex from "../../src/engines/codex/index.js";
+import type { CodexConfig } from "../../src/engines/codex/schema.js";
 import type { EngineRunnerLike, RunControl } from "../../src/engines/runner.js";
 import { engineBinary, engineRunSetup, makeGitRepo, makeIsolatedHome, type GitRepo, type IsolatedHome } from "../support/engine-env.js";
 import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
@@ -51,22 +53,29 @@ describe.skipIf(binary === null)("codex approvals and steering over app-server, 
     await llm.close();
   });
 
+  /** `[codex]` with `table` over the test's own keys, validated as the catalogue does. */
+  function configFor(scenario: string, table: Record<string, unknown> = {}): CodexConfig {
+    const setup = engineRunSetup(home, scenario, repo.dir);
+    return codex.configSchema.parse({ extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
+  }
+
   /** The runner the catalogue builds from `[codex]` with `table` (backend app-server: the default). */
   function runnerFor(scenario: string, table: Record<string, unknown> = {}): EngineRunnerLike {
     const setup = engineRunSetup(home, scenario, repo.dir);
-    const config = codex.configSchema.parse({ extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs], ...table });
+    const config = configFor(scenario, table);
     const runner = codex.createRunner?.({ backend: codex, config, env: setup.env, command: binary ?? "codex", graceMs: 500 });
     if (runner == null) throw new Error("expected the app-server runner");
     runners.push(runner);
     return runner;
   }
 
-  async function run(runner: EngineRunnerLike, prompt: string, control: RunControl & { resume?: ResumeToken; onEvent?: (event: TakopiEvent) => void } = {}): Promise<Result> {
+  async function run(runner: EngineRunnerLike, prompt: string, control: RunControl & { resume?: ResumeToken; options?: RunOptions; onEvent?: (event: TakopiEvent) => void } = {}): Promise<Result> {
     const timeout = AbortSignal.timeout(RUN_TIMEOUT_MS);
     const signal = control.signal ? AbortSignal.any([control.signal, timeout]) : timeout;
     const events: TakopiEvent[] = [];
     const runControl: RunControl = { signal, ...(control.interact ? { interact: control.interact } : {}) };
-    for await (const event of runner.run({ prompt, resume: control.resume ?? null, cwd: repo.dir }, runControl)) {
+    const request = { prompt, resume: control.resume ?? null, cwd: repo.dir, ...(control.options ? { options: control.options } : {}) };
+    for await (const event of runner.run(request, runControl)) {
       events.push(event);
       control.onEvent?.(event);
     }
@@ -152,6 +161,33 @@ describe.skipIf(binary === null)("codex approvals and steering over app-server, 
     expect(asked).toEqual([]);
     expect(existsSync(join(repo.dir, TOUCH_FILE))).toBe(true);
     expect(result.completed?.ok).toBe(true);
+  });
+
+  it("a project's approval_policy (RunOptions.config) rules its own runs on the shared app-server, both ways on one thread", async () => {
+    const runner = runnerFor("touch");
+    const untrusted = { config: configFor("touch", { approval_policy: "untrusted" }) };
+    const approving = answering("approve");
+    const first = await run(runner, "touch the file", { interact: approving.interact, options: untrusted });
+    expect(approving.asked).toHaveLength(1);
+    expect(existsSync(join(repo.dir, TOUCH_FILE))).toBe(true);
+    const session = first.started?.resume;
+    if (session === undefined) throw new Error("no session");
+
+    // The same thread, resumed by a run of a project without a policy of its own: the runner's `never`, no question.
+    await rm(join(repo.dir, TOUCH_FILE));
+    const quiet = answering("deny");
+    const second = await run(runner, "touch the file", { interact: quiet.interact, resume: session });
+    expect(quiet.asked).toEqual([]);
+    expect(existsSync(join(repo.dir, TOUCH_FILE))).toBe(true);
+    expect(second.completed?.ok).toBe(true);
+
+    // And back: the loaded thread takes the stricter policy again.
+    await rm(join(repo.dir, TOUCH_FILE));
+    const denying = answering("deny");
+    const third = await run(runner, "touch the file", { interact: denying.interact, resume: session, options: untrusted });
+    expect(denying.asked).toHaveLength(1);
+    expect(existsSync(join(repo.dir, TOUCH_FILE))).toBe(false);
+    expect(third.completed?.answer).toMatch(/rejected by user/);
   });
 
   it("a steer while a long command runs waits for it (after_tool)", async () => {

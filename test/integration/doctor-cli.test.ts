@@ -61,7 +61,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number; telegram?: string[]; topics?: string[] } = {}): Promise<void> {
+async function writeConfig(options: { token?: string; apiRoot?: string; chatId?: number; telegram?: string[]; topics?: string[]; extra?: string[] } = {}): Promise<void> {
   await writeFile(
     configPath,
     [
@@ -83,6 +83,7 @@ async function writeConfig(options: { token?: string; apiRoot?: string; chatId?:
       // pi has a table, so it counts as configured: missing is a failure, not a skip.
       "[pi]",
       'model = "gpt-5"',
+      ...(options.extra ?? []),
       "",
     ].join("\n"),
   );
@@ -199,6 +200,25 @@ describe("takopi doctor", () => {
     } finally {
       await fake.close();
     }
+  });
+
+  it("a project's engine settings are checked with the engine: a bad value or a key no project may set fails that engine, naming the key", async () => {
+    await writeConfig({ extra: ["[projects.notes.codex]", 'approval_policy = "sometimes"'] });
+    const badValue = await takopi(["doctor"], { home, env });
+    expect(badValue.exitCode).toBe(1);
+    const lines = badValue.stdout.split("\n");
+    const codex = lines.findIndex((line) => line.includes("engine codex"));
+    expect(lines[codex]).toBe('[FAIL] engine codex: `projects.notes.codex.approval_policy`: approval_policy must be one of: "never", "on-request", "untrusted"');
+    expect(lines[codex + 1]).toBe(`        fix: fix the [projects.notes.codex] table in ${configPath}`);
+
+    await writeConfig({ extra: ["[projects.notes.codex]", 'model = "o3"'] });
+    const notSettable = await takopi(["doctor"], { home, env });
+    expect(notSettable.stdout).toContain("[FAIL] engine codex: `projects.notes.codex.model` cannot be set per project (a project may set: approval_policy; the rest goes in [codex])");
+
+    await writeConfig({ extra: ["[projects.notes.codex]", 'approval_policy = "untrusted"'] });
+    const good = await takopi(["doctor"], { home, env });
+    expect(good.stdout).toContain(`[ok  ] engine codex: codex-cli 0.169.0 (${binDir}/codex)`);
+    expect(good.stdout).not.toContain("projects.notes.codex");
   });
 
   it("a broken config is the first and only failing line, and no stack trace", async () => {

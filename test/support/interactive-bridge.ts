@@ -13,9 +13,17 @@ import { waitFor } from "./scripts.js";
 
 const FAKE_APPSERVER = fileURLToPath(new URL("../support/fake-appserver/codex.mjs", import.meta.url));
 
-/** A bridge whose `codex` is the stand-in app-server; only USER may press. */
-export async function appServerBridge(created: (options?: BridgeHarnessOptions) => Promise<BridgeHarness>, telegram: Record<string, unknown> = {}): Promise<BridgeHarness> {
+/**
+ * A bridge whose `codex` is the stand-in app-server; only USER may press.
+ * `config` adds top-level keys, given the harness (its repo is project `app`).
+ */
+export async function appServerBridge(
+  created: (options?: BridgeHarnessOptions) => Promise<BridgeHarness>,
+  telegram: Record<string, unknown> = {},
+  config?: (harness: BridgeHarness) => Promise<Record<string, unknown>>,
+): Promise<BridgeHarness> {
   const harness = await created({ telegram: { allowed_user_ids: [USER], forward_coalesce_s: 0, ...telegram }, config: { codex: { backend: "app-server" } } });
+  if (config !== undefined) await harness.writeConfig({ config: { codex: { backend: "app-server" }, ...(await config(harness)) } });
   const bin = join(harness.dir.path, "appserver-bin");
   await mkdir(bin);
   await symlink(FAKE_APPSERVER, join(bin, "codex"));

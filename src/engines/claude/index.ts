@@ -97,6 +97,7 @@ export const claudeBackend: EngineBackend<ClaudeConfig> = {
   cliCommand: "claude",
   installHint: "npm install -g @anthropic-ai/claude-code",
   configSchema: ClaudeConfigSchema,
+  projectKeys: ["permission_mode", "allowed_tools", "dangerously_skip_permissions"],
   capabilities: { reasoning: CLAUDE_REASONING_LEVELS, approvals: true, steer: true },
   ...claudeResume,
   prepareRun(request: RunRequest, config: ClaudeConfig, env: NodeJS.ProcessEnv): PreparedRun {

@@ -21,7 +21,7 @@ import type { EngineBackend, RunRequest } from "../backend.js";
 import type { EngineProcess } from "../engine-process.js";
 import { DEFAULT_MAX_LINE_BYTES, splitLineBatches } from "../lines.js";
 import { readProcess } from "../process-tree.js";
-import { checkCwd, describeSpawnFailure, runStream, type EngineRunnerLike, type EngineRunnerOptions, type RunControl, type SteerOutcome } from "../runner.js";
+import { checkCwd, describeSpawnFailure, runConfig, runStream, type EngineRunnerLike, type EngineRunnerOptions, type RunControl, type SteerOutcome } from "../runner.js";
 import { lockResumed, SessionLocks, type Release } from "../session-locks.js";
 import { cleanStderr } from "../stderr.js";
 import { SessionApprovals } from "./approvals.js";
@@ -117,7 +117,7 @@ export class ClaudeSessionRunner implements EngineRunnerLike {
       releases.push(...held);
       if (signal?.aborted) return;
 
-      const prepared = backend.prepareRun(request, config, this.#options.env ?? process.env);
+      const prepared = backend.prepareRun(request, runConfig(config, request), this.#options.env ?? process.env);
       const stream = runStream(backend, request, prepared, this.#log);
       const { spawnEngine } = await import("../engine-process.js");
       if (signal?.aborted) return;

@@ -15,7 +15,7 @@ import type { Redactor } from "../../secrets/redactor.js";
 import type { EngineBackend, Invocation, RunRequest } from "../backend.js";
 import { JsonlStream } from "../jsonl-stream.js";
 import { JsonRpcError, type JsonRpcNotification, type JsonRpcServerRequest } from "../jsonrpc.js";
-import { describeSpawnFailure, type RunControl, type SteerOutcome } from "../runner.js";
+import { describeSpawnFailure, runConfig, type RunControl, type SteerOutcome } from "../runner.js";
 import { lockResumed, SessionLocks, type Release } from "../session-locks.js";
 import { INTERACTION_METHODS, ThreadInteractions } from "./appserver-interactions.js";
 import { AppServerProcess } from "./appserver-process.js";
@@ -154,7 +154,7 @@ export class AppServerRunner {
         signal?.removeEventListener("abort", onAbort);
       };
 
-      const startParams = threadParams(this.#options.config, request);
+      const startParams = threadParams(runConfig(this.#options.config, request), request);
       let thread: unknown;
       try {
         thread = request.resume

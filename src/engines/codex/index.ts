@@ -48,6 +48,7 @@ export const codexBackend: EngineBackend<CodexConfig> = {
   cliCommand: "codex",
   installHint: "npm install -g @openai/codex",
   configSchema: CodexConfigSchema,
+  projectKeys: ["approval_policy"],
   // Over app-server only: the exec runner (EngineRunner) has no `steer` and codex exec never asks, which the
   // bridge sees as `typeof runner.steer !== "function"` and as approval_policy "never" (warned at createRunner).
   capabilities: { reasoning: CODEX_REASONING_LEVELS, approvals: true, steer: true },
