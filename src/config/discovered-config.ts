@@ -110,7 +110,7 @@ export interface DiscoveredConfig {
   table: TomlTable;
   /** Settings `takopi run` needs that nothing set, as `VARIABLE (key)`. */
   missing: string[];
-  /** Discovered chat ids dropped because another chat has them. */
+  /** Discovered chat ids dropped because another chat has them; base settings for a project that was not found. */
   warnings: string[];
 }
 
@@ -148,7 +148,9 @@ function pathForConfig(path: string): string {
  * The config to write: the base table, `transport = "telegram"`, the
  * environment variables over it (they win over the base file: they are what
  * the deployment sets now), and the discovered projects beside the base ones,
- * every project table sorted by alias.
+ * every project table sorted by alias. A base project table without a path
+ * gives its keys (say `[projects.app.codex] approval_policy`) to the
+ * discovered project of that alias.
  */
 export function buildDiscoveredConfig(input: BuildConfigInput): DiscoveredConfig {
   const engineIds = input.engineIds ?? BUILTIN_ENGINE_IDS;
@@ -171,9 +173,17 @@ export function buildDiscoveredConfig(input: BuildConfigInput): DiscoveredConfig
     if (isTable(project) && typeof project.chat_id === "number") chatOwners.set(project.chat_id, `project ${alias}`);
   }
 
-  const merged: Record<string, unknown> = { ...baseProjects };
+  // A base table without a path holds settings for the discovered project of that alias (`[projects.app.codex]`: its approvals).
+  const merged: Record<string, unknown> = {};
+  const settingsFor = new Map<string, { alias: string; table: TomlTable }>();
+  for (const [alias, project] of Object.entries(baseProjects)) {
+    if (isTable(project) && project.path === undefined) settingsFor.set(alias.toLowerCase(), { alias, table: project });
+    else merged[alias] = project;
+  }
   for (const project of projects) {
-    const entry: TomlTable = { path: pathForConfig(project.path) };
+    const base = settingsFor.get(project.alias);
+    settingsFor.delete(project.alias);
+    const entry: TomlTable = { ...base?.table, path: pathForConfig(project.path) };
     if (project.worktreesDir !== null) entry.worktrees_dir = project.worktreesDir;
     if (project.worktreeBase !== null) entry.worktree_base = project.worktreeBase;
     if (project.defaultEngine !== null) entry.default_engine = project.defaultEngine;
@@ -187,6 +197,9 @@ export function buildDiscoveredConfig(input: BuildConfigInput): DiscoveredConfig
       }
     }
     merged[project.alias] = entry;
+  }
+  for (const { alias } of settingsFor.values()) {
+    warnings.push(`[projects.${alias}] in the base config has no path, and no directory in ${input.discovery.projectsDir} became project ${alias.toLowerCase()}; its settings are ignored`);
   }
   const sorted: Record<string, unknown> = {};
   for (const alias of Object.keys(merged).sort((a, b) => byCodeUnits(a.toLowerCase(), b.toLowerCase()))) sorted[alias] = merged[alias];

@@ -34,7 +34,7 @@ import { ConfigError, describeValue } from "./errors.js";
 import { parseConfigText } from "./load.js";
 import { suggestKey } from "./unknown-keys.js";
 import { ProjectSchema } from "./schema.js";
-import type { TomlTable } from "./toml-keys.js";
+import { isTable, type TomlTable } from "./toml-keys.js";
 
 /** Per-project settings inside a project directory. */
 export const PROJECT_FILE = ".takopi.toml";
@@ -212,6 +212,11 @@ async function readProjectFile(dir: string, engineIds: readonly string[], warnin
   }
   const settings = { ...NO_SETTINGS };
   for (const [key, value] of Object.entries(table)) {
+    if (isTable(value) && engineIds.some((id) => id.toLowerCase() === key.toLowerCase())) {
+      // An agent can write files in its own project: it must not be able to loosen its approvals here.
+      warnings.push(`${file}: [${key}] is ignored: an engine's settings for a project (approvals) are not read from the project itself, which the agent can write; set them in takopi.toml as [projects.<alias>.${key}]`);
+      continue;
+    }
     if (!isProjectFileKey(key)) {
       const suggestion = suggestKey(key, PROJECT_FILE_KEY_NAMES);
       const hint = suggestion === null ? `known keys: ${PROJECT_FILE_KEY_NAMES.join(", ")}` : `did you mean \`${suggestion}\`?`;

@@ -127,6 +127,17 @@ describe("buildDiscoveredConfig", () => {
     expect(() => loadConfigText(stringify(built.table), join(dir.path, "out.toml"), { env: { HOME: dir.path } })).not.toThrow();
   });
 
+  it("a base project table without a path gives its settings to the discovered project of that alias", async () => {
+    const base = { projects: { Web: { codex: { approval_policy: "untrusted" }, default_engine: "claude" }, gone: { codex: { approval_policy: "on-request" } } } };
+    await mkdir(join(projectsDir, "web"));
+    await writeFile(join(projectsDir, "web", ".takopi.toml"), 'default_engine = "codex"\n');
+    const built = buildDiscoveredConfig({ base, discovery: await discover(), env: READY });
+    // The directory's own file wins for what it may set; the engine table comes from the base config only.
+    expect(built.table.projects).toEqual({ web: { path: join(projectsDir, "web"), codex: { approval_policy: "untrusted" }, default_engine: "codex" } });
+    expect(built.warnings).toEqual([`[projects.gone] in the base config has no path, and no directory in ${projectsDir} became project gone; its settings are ignored`]);
+    expect(() => loadConfigText(stringify(built.table), join(dir.path, "out.toml"), { env: { HOME: dir.path } })).not.toThrow();
+  });
+
   it("keeps the whitespace at the end of a directory name through the loader's trimming", async () => {
     const discovery = await discover("app ", "tab\t");
     const built = buildDiscoveredConfig({ base: {}, discovery, env: READY });

@@ -179,6 +179,15 @@ describe("discoverProjects: .takopi.toml", () => {
     ]);
   });
 
+  it("an engine table in a project's own file is refused with why: the agent can write it, so approvals live in takopi.toml", async () => {
+    const file = await projectFile("web", 'default_engine = "claude"\n[codex]\napproval_policy = "never"\n');
+    const result = await discoverProjects({ projectsDir });
+    expect(result.projects).toEqual([expect.objectContaining({ alias: "web", defaultEngine: "claude" })]);
+    expect(result.warnings).toEqual([
+      `${file}: [codex] is ignored: an engine's settings for a project (approvals) are not read from the project itself, which the agent can write; set them in takopi.toml as [projects.<alias>.codex]`,
+    ]);
+  });
+
   it("an unparsable file gives defaults and a warning naming the file and line", async () => {
     const file = await projectFile("notes", 'alias = "notes\n');
     const result = await discoverProjects({ projectsDir });
