@@ -4,7 +4,8 @@
  * engine it started — which survives in its own process group — is stopped,
  * and its progress (or `queued`) message is edited to say the run was
  * interrupted, with its resume line so a reply continues the session, and
- * without the cancel button, which would answer "nothing is running". The run
+ * without the cancel button, which would answer "nothing is running"; a
+ * request the run was waiting on (an approval) is closed the same way. The run
  * itself is not repeated: the engine may have half-done the work.
  */
 import { isSameProcessAlive, listProcesses, readProcess, terminateProcessTree } from "../engines/process-tree.js";
@@ -38,6 +39,8 @@ export interface RecoveryReport {
   stopped: number;
   /** Messages edited to say their run was interrupted. */
   edited: number;
+  /** Open requests' messages (approvals, questions) closed. */
+  closed: number;
 }
 
 /** The longest start-up waits for an interrupted run's message to be edited (the old outbox's give-up time). */
@@ -49,7 +52,8 @@ export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<
   const surface = guardedSurface(options.surface, log);
   const now = options.now ?? Date.now;
   const entries = await options.journal.entries();
-  const report: RecoveryReport = { runs: entries.length, stopped: 0, edited: 0 };
+  const report: RecoveryReport = { runs: entries.length, stopped: 0, edited: 0, closed: 0 };
+  const editWaitMs = options.editWaitMs ?? EDIT_WAIT_MS;
   await Promise.all(
     entries.map(async ([key, entry]) => {
       if (entry.pid !== null && (await stopLeftover(entry.pid, entry.pid_start_time, options.graceMs ?? 2000))) {
@@ -58,7 +62,11 @@ export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<
       }
       if (entry.message_id !== null) {
         const ref = { chatId: entry.chat_id, messageId: entry.message_id, threadId: entry.thread_id };
-        if ((await within(surface.edit(ref, interruptedMessage(entry, now())), options.editWaitMs ?? EDIT_WAIT_MS)) != null) report.edited += 1;
+        if ((await within(surface.edit(ref, interruptedMessage(entry, now())), editWaitMs)) != null) report.edited += 1;
+      }
+      for (const ask of entry.asks ?? []) {
+        const ref = { chatId: entry.chat_id, messageId: ask.message_id, threadId: entry.thread_id };
+        if ((await within(surface.edit(ref, { parts: { header: "", body: ask.closed }, markup: "none" }), editWaitMs)) != null) report.closed += 1;
       }
       await options.journal.forget(key);
     }),

@@ -3,7 +3,7 @@
  * (kill -9, the OOM killer, a power cut) can clean up at its next start: the
  * engine processes it started, which outlive it in their own process groups,
  * and the progress messages that would otherwise say `working` forever with a
- * live cancel button. A run is recorded when its engine starts and its
+ * live cancel button (and the approvals it asked for, with theirs). A run is recorded when its engine starts and its
  * progress (or `queued`) message is known, and forgotten once it has ended
  * and its outcome is shown. A clean shutdown cancels every run, so the file
  * is empty after one.
@@ -36,6 +36,12 @@ const EntrySchema = z.looseObject({
   /** What the footer shows: the resume line ("" when hidden) and the `ctx:` line. */
   resume_line: z.string().nullable(),
   context_line: z.string().nullable(),
+  /**
+   * The run's open requests (approvals, questions, plans) by their message,
+   * each with the markdown it is edited to if takopi dies before the answer:
+   * otherwise its buttons would stay, answering "no longer active".
+   */
+  asks: z.array(z.object({ message_id: z.number().int(), closed: z.string() })).optional(),
 });
 
 const FileSchema = z.looseObject({

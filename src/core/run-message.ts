@@ -46,6 +46,8 @@ export interface InteractionContext {
   progress(): MessageRef | null;
   /** Settles with the progress message once it is posted (null if it could not be, or the run ended first). */
   progressPosted: Promise<MessageRef | null>;
+  /** The host posted this request's message; `closed` is what it should say if takopi dies before the answer (run-journal.ts). */
+  shown?(message: MessageRef, closed: string): void;
 }
 
 /**
@@ -194,7 +196,7 @@ export async function runMessage(settings: BridgeSettings, run: MessageRun, hook
       ? null
       : new RunAsks(settings.interact, { source, engine: runner.engine, progress: () => progressRef, progressPosted: posted.promise }, hooks.signal, () => {
           progress.update();
-        });
+        }, (shown) => { journal.note({ asks: shown }); });
   const label = (): string => asks?.label() ?? (lastEventAt === null ? PROGRESS_LABELS.starting : PROGRESS_LABELS.working);
   const progress = new LiveProgress(surface, {
     chatId: source.chatId,

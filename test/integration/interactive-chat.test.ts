@@ -5,6 +5,8 @@
  * ends its turn with the decision takopi replied). The person presses the
  * approval message's buttons, or lets it expire.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgePerTest, progressOf } from "../support/bridge-harness.js";
 import { FORUM, OTHER_USER, USER } from "../support/fake-telegram/standard-world.js";
@@ -91,6 +93,27 @@ describe("approvals from the chat (codex app-server)", () => {
     expect(final.text).toContain('decision: {"decision":"decline"}');
     await closedWith(harness, approval, "denied (no answer within 1s)");
     expect(buttons(approval)).toHaveLength(0);
+  });
+
+  it("after a kill -9, the next start closes the approval the run waited on: its text stays, its buttons go", async () => {
+    const harness = await appServerBridge(created);
+    const prompt = harness.send("ask");
+    const approval = await approvalFor(harness, prompt.stored.messageId);
+    const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
+    // The journal lists the request once its message is known.
+    await waitFor(async () => new RegExp(`"message_id":\\s*${approval.messageId}\\b`).test(await readFile(join(harness.home, ".takopi", "takopi_runs_state.json"), "utf8").catch(() => "")), 10_000, "the approval in the run journal");
+    await harness.stop("SIGKILL");
+    expect(buttons(approval)).toHaveLength(2);
+
+    await harness.start([], { pathFirst: [join(harness.dir.path, "appserver-bin")] });
+    await closedWith(harness, approval, "closed: takopi stopped before anyone answered, and the run was interrupted");
+    expect(approval.text).toContain("rm -rf /");
+    expect(buttons(approval)).toHaveLength(0);
+    await waitFor(() => (harness.botMessages().find((message) => message.messageId === progressId)?.text ?? "").startsWith("interrupted"), 10_000, "the run interrupted");
+    // A press on the closed request is stale, and answered.
+    const late = harness.telegram.injectCallbackQuery({ chat: USER, message_id: approval.messageId, from: USER, data: button(approval.edits[0] ?? approval, "Approve") });
+    await waitFor(() => harness.telegram.callbackAnswer(late.id) !== undefined, 10_000, "the late press answered");
+    expect(harness.telegram.callbackAnswer(late.id)?.text).toBe("this button is no longer active.");
   });
 
   it("an approval in a forum topic is posted in that topic's thread", async () => {

@@ -20,7 +20,7 @@ import type { TelegramClient } from "../client.js";
 import type { IncomingCallback, IncomingMessage } from "../incoming.js";
 import { prepareTelegram, CLEAR_MARKUP } from "../render.js";
 import { PendingRequests, type ClosedBy, type PendingRequest } from "./pending.js";
-import { closedMarkdown, parseAskData, requestKeyboard, requestMarkdown, type AskAction } from "./render.js";
+import { closedMarkdown, interruptedMarkdown, parseAskData, requestKeyboard, requestMarkdown, type AskAction } from "./render.js";
 
 export interface ChatInteractionsOptions {
   client: Pick<TelegramClient, "sendMessage" | "editMessageText" | "answerCallbackQuery" | "redact">;
@@ -71,6 +71,7 @@ export class ChatInteractions {
         }
         pending.message = ref;
         if (pending.closed !== null) void this.#edit(ref, pending.closed, CLEAR_MARKUP);
+        else context.shown?.(ref, this.#options.client.redact(interruptedMarkdown(request, context.engine)));
       });
     return answer;
   };

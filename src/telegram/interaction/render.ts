@@ -144,6 +144,14 @@ export function outcomeLine(request: InteractionRequest, answer: InteractionAnsw
   return `💬 answered${by}: ${chosen}`;
 }
 
+/** Shown under a request whose takopi stopped (a crash, kill -9) before anyone answered; the next start edits it in. */
+export const INTERRUPTED_NOTE = "⏹ closed: takopi stopped before anyone answered, and the run was interrupted";
+
+/** The message of a request as the next start leaves it after a crash (kept in the run journal until then). */
+export function interruptedMarkdown(request: InteractionRequest, engine: string): string {
+  return `${requestMarkdown(request, engine)}\n\n**${escapeStars(INTERRUPTED_NOTE)}**`;
+}
+
 /** Shown under a request the engine withdrew, or whose run ended, before anyone answered. */
 export const NO_LONGER_NEEDED = "no longer needed";
 

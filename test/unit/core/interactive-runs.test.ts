@@ -4,6 +4,7 @@
  * request is closed when the run is cancelled, and a queued prompt is steered
  * into the running turn — or keeps its place when the engine refuses.
  */
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ResumeToken, TakopiEvent } from "../../../src/core/events.js";
 import type { InteractionAnswer, InteractionRequest } from "../../../src/core/interaction.js";
@@ -11,7 +12,9 @@ import { WAITING_LABELS } from "../../../src/core/run-asks.js";
 import { runMessage, type InteractionHost, type MessageRunner } from "../../../src/core/run-message.js";
 import { ThreadScheduler } from "../../../src/core/scheduler.js";
 import type { RunControl, SteerOutcome } from "../../../src/engines/runner.js";
+import { RunJournal } from "../../../src/core/run-journal.js";
 import { MemorySurface } from "../../support/chat-surface.js";
+import { scratchDir, waitFor } from "../../support/scripts.js";
 
 const CHAT = 5;
 const SESSION: ResumeToken = { engine: "scripted", value: "s-1" };
@@ -75,6 +78,31 @@ describe("a run that asks", () => {
     const result = await done;
     expect(result.status).toBe("done");
     expect(surface.find('"decision":"approve"')).toBeDefined();
+  });
+
+  it("lists an open request's message in the run journal while it waits, and drops it once answered", async () => {
+    const dir = await scratchDir();
+    try {
+      const journal = new RunJournal({ path: join(dir.path, "runs.json") });
+      const surface = new MemorySurface();
+      const answered = Promise.withResolvers<InteractionAnswer>();
+      const interact: InteractionHost = async (_request, context) => {
+        const posted = await surface.send(CHAT, { parts: { header: "", body: "asks" } });
+        if (posted !== null) context.shown?.(posted, "closed after a crash");
+        return answered.promise;
+      };
+      const { runner } = scriptedRunner({ request: COMMAND });
+      const done = runMessage({ surface, interact, journal }, { runner, source: source(1), prompt: "go", resume: null, cwd: "/tmp" });
+      const asks = async () => (await journal.entries())[0]?.[1].asks;
+      await waitFor(async () => (await asks())?.length === 1, 10_000, "the request in the journal");
+      expect(await asks()).toEqual([{ message_id: expect.any(Number) as number, closed: "closed after a crash" }]);
+      answered.resolve({ kind: "approval", decision: "approve", by: { userId: 1, name: null } });
+      await waitFor(async () => (await asks())?.length === 0 || (await journal.entries()).length === 0, 10_000, "the request gone from the journal");
+      expect((await done).status).toBe("done");
+      expect(await journal.entries()).toEqual([]);
+    } finally {
+      await dir.dispose();
+    }
   });
 
   it("closes an open request when the run is cancelled", async () => {

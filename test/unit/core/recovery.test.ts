@@ -92,7 +92,7 @@ describe("recoverInterruptedRuns", () => {
 
     const report = await recoverInterruptedRuns({ journal, surface, graceMs: 200 });
 
-    expect(report).toEqual({ runs: 1, stopped: 1, edited: 1 });
+    expect(report).toEqual({ runs: 1, stopped: 1, edited: 1, closed: 0 });
     await waitFor(() => !alive(group.leader) && !alive(group.child), 5_000, "the leftover group to be gone");
     const shown = surface.message(progress);
     expect(shown?.text).toMatch(/^interrupted · codex · 1m 0\ds\n\ntakopi stopped while this was running/);
@@ -109,7 +109,7 @@ describe("recoverInterruptedRuns", () => {
 
     const report = await recoverInterruptedRuns({ journal, surface, graceMs: 200 });
 
-    expect(report).toEqual({ runs: 1, stopped: 0, edited: 1 });
+    expect(report).toEqual({ runs: 1, stopped: 0, edited: 1, closed: 0 });
     expect(alive(stranger.leader) && alive(stranger.child)).toBe(true);
     expect(surface.message(progress)?.text.startsWith("interrupted")).toBe(true);
   });
@@ -129,8 +129,19 @@ describe("recoverInterruptedRuns", () => {
     const report = await recoverInterruptedRuns({ journal, surface: stalled, editWaitMs: 100 });
 
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(report).toEqual({ runs: 1, stopped: 0, edited: 0 });
+    expect(report).toEqual({ runs: 1, stopped: 0, edited: 0, closed: 0 });
     expect(await journal.entries()).toEqual([]);
+  });
+
+  it("closes the approvals the run was waiting on: the journal's text, without buttons", async () => {
+    const progress = await progressMessage();
+    const approval = await surface.send(CHAT, { parts: { header: "", body: "**codex asks to run a command**" }, markup: "cancel" });
+    if (approval === null) throw new Error("unreachable");
+    const closed = "**codex asks to run a command**\n\n**closed: takopi stopped**";
+    await journal.record("k4", entry({ message_id: progress.messageId, asks: [{ message_id: approval.messageId, closed }] }));
+
+    expect(await recoverInterruptedRuns({ journal, surface })).toEqual({ runs: 1, stopped: 0, edited: 1, closed: 1 });
+    expect(surface.message(approval)).toMatchObject({ text: "codex asks to run a command\n\nclosed: takopi stopped", markup: "none" });
   });
 
   it("tells a queued prompt and a run that never opened a session to send it again", () => {
@@ -142,7 +153,7 @@ describe("recoverInterruptedRuns", () => {
   });
 
   it("does nothing, and writes nothing, when the last shutdown was clean", async () => {
-    expect(await recoverInterruptedRuns({ journal, surface })).toEqual({ runs: 0, stopped: 0, edited: 0 });
+    expect(await recoverInterruptedRuns({ journal, surface })).toEqual({ runs: 0, stopped: 0, edited: 0, closed: 0 });
     expect(surface.calls).toEqual([]);
     await expect(readFile(join(dir.path, "takopi_runs_state.json"), "utf8")).rejects.toThrow(/ENOENT/);
   });
