@@ -73,4 +73,3 @@ function projectTableWarnings(table: TomlTable, path: string, engineIds: readonl
   }
   return out;
 }
-
