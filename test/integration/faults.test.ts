@@ -41,7 +41,7 @@ describe("takopi killed with SIGKILL mid-run", () => {
     await waitFor(
       () => (harness.botMessages().find((message) => message.messageId === progressId)?.text ?? "").startsWith("interrupted"),
       15_000,
-      `the progress message to say interrupted\n${harness.dump()}`,
+      () => `the progress message to say interrupted\n${harness.dump()}`,
     );
     const interrupted = harness.botMessages().find((message) => message.messageId === progressId);
     expect(interrupted?.text).toMatch(/^interrupted · codex · \d+s\n\ntakopi stopped while this was running/);
@@ -84,7 +84,7 @@ describe("a silent engine", () => {
     const progressId = progressOf(harness, prompt.stored.messageId)?.messageId ?? 0;
     const current = (): string => harness.botMessages().find((message) => message.messageId === progressId)?.text ?? "";
 
-    await waitFor(() => /no output from opencode for \d+s/.test(current()), 20_000, `the silence notice\n${harness.dump()}`);
+    await waitFor(() => /no output from opencode for \d+s/.test(current()), 20_000, () => `the silence notice\n${harness.dump()}`);
     expect(current()).toMatch(/^starting · opencode · [1-9]\d*s/);
     expect(harness.botMessages().find((message) => message.messageId === progressId)?.replyMarkup).toBeDefined();
     expect(isAlive(spawn?.pid ?? 0)).toBe(true);

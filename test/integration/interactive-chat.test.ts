@@ -28,7 +28,7 @@ describe("approvals from the chat (codex app-server)", () => {
     ]);
     for (const data of buttons(approval).flat().map((each) => each.callback_data)) expect(Buffer.byteLength(data)).toBeLessThanOrEqual(64);
     const progress = progressOf(harness, prompt.stored.messageId);
-    await waitFor(() => progress?.text?.startsWith("waiting for approval") === true, 10_000, `progress says waiting for approval\n${harness.dump()}`);
+    await waitFor(() => progress?.text?.startsWith("waiting for approval") === true, 10_000, () => `progress says waiting for approval\n${harness.dump()}`);
 
     // A typed reply to an approval decides nothing and starts no run: it is told to use the buttons.
     const typed = harness.send("yes", { replyTo: approval.messageId });
@@ -71,7 +71,7 @@ describe("approvals from the chat (codex app-server)", () => {
     const approval = await approvalFor(harness, prompt.stored.messageId);
     expect(await press(harness, approval, "Stop")).toBe("stopping the run.");
     const progress = progressOf(harness, prompt.stored.messageId);
-    await waitFor(() => progress?.text?.startsWith("cancelled") === true, 15_000, `the run shows cancelled\n${harness.dump()}`);
+    await waitFor(() => progress?.text?.startsWith("cancelled") === true, 15_000, () => `the run shows cancelled\n${harness.dump()}`);
     await closedWith(harness, approval, "stopped by @ada");
     expect(buttons(approval)).toHaveLength(0);
 

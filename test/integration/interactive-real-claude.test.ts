@@ -56,7 +56,7 @@ async function claudeBridge(scenario: string): Promise<BridgeHarness> {
 /** The request message (a reply to the run's progress message) whose text contains `marker`. */
 async function requestFor(harness: BridgeHarness, prompt: number, marker: string): Promise<StoredMessage> {
   let progress: StoredMessage | undefined;
-  await waitFor(() => (progress = progressOf(harness, prompt)) !== undefined, 30_000, `the progress message\n${harness.dump(USER)}`);
+  await waitFor(() => (progress = progressOf(harness, prompt)) !== undefined, 30_000, () => `the progress message\n${harness.dump(USER)}`);
   return harness.replyTo((progress as StoredMessage).messageId, (text) => text.includes(marker), { timeoutMs: 60_000 });
 }
 

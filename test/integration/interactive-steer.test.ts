@@ -20,7 +20,7 @@ describe("questions from the chat (codex requestUserInput)", () => {
     await waitFor(() => (progress = progressOf(harness, first.stored.messageId)) !== undefined, 20_000, "the progress message");
     const question = await harness.replyTo((progress as StoredMessage).messageId, (text) => text.includes("Which color?"));
     expect(buttons(question).map((row) => row.map((each) => each.text))).toEqual([["Red"], ["Blue"]]);
-    await waitFor(() => progress?.text?.startsWith("waiting for an answer") === true, 10_000, `progress says waiting for an answer\n${harness.dump()}`);
+    await waitFor(() => progress?.text?.startsWith("waiting for an answer") === true, 10_000, () => `progress says waiting for an answer\n${harness.dump()}`);
     expect(await press(harness, question, "Blue")).toBe("answered: Blue");
     const answered = await harness.replyTo(first.stored.messageId, (text) => text.includes("decision:"));
     expect(answered.text).toContain('"color":{"answers":["Blue"]}');
@@ -41,7 +41,7 @@ describe("steer or queue a prompt for a running codex turn", () => {
     const harness = await appServerBridge(created);
     const prompt = harness.send("wait");
     let progress: StoredMessage | undefined;
-    await waitFor(() => (progress = progressOf(harness, prompt.stored.messageId))?.text?.includes("codex resume") === true, 20_000, `a running turn\n${harness.dump()}`);
+    await waitFor(() => (progress = progressOf(harness, prompt.stored.messageId))?.text?.includes("codex resume") === true, 20_000, () => `a running turn\n${harness.dump()}`);
     const follow = harness.send("also this", { replyTo: (progress as StoredMessage).messageId });
     const queued = await harness.replyTo(follow.stored.messageId, (text) => text.startsWith("queued"));
     expect(buttons(queued).map((row) => row.map((each) => each.text))).toEqual([["steer into the running turn"], ["cancel"]]);
@@ -49,17 +49,17 @@ describe("steer or queue a prompt for a running codex turn", () => {
     expect(await press(harness, queued, "steer into the running turn")).toBe("steered into the running turn.");
     const final = await harness.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"));
     expect(final.text).toContain("steered: also this");
-    await waitFor(() => queued.text?.startsWith("steered") === true, 10_000, `the queued message says steered\n${harness.dump()}`);
+    await waitFor(() => queued.text?.startsWith("steered") === true, 10_000, () => `the queued message says steered\n${harness.dump()}`);
     expect(buttons(queued)).toHaveLength(0);
 
     // While a command runs, codex takes the steer only once it finishes: the queued message says so.
     const busy = harness.send("wait-command");
     let running: StoredMessage | undefined;
-    await waitFor(() => (running = progressOf(harness, busy.stored.messageId))?.text?.includes("sleep 30") === true, 20_000, `a running command\n${harness.dump()}`);
+    await waitFor(() => (running = progressOf(harness, busy.stored.messageId))?.text?.includes("sleep 30") === true, 20_000, () => `a running command\n${harness.dump()}`);
     const later = harness.send("after it", { replyTo: (running as StoredMessage).messageId });
     const waiting = await harness.replyTo(later.stored.messageId, (text) => text.startsWith("queued"));
     expect(await press(harness, waiting, "steer into the running turn")).toBe("steered: it joins once the running command finishes.");
-    await waitFor(() => waiting.text?.includes("codex takes it in once the running command finishes") === true, 10_000, `the note\n${harness.dump()}`);
+    await waitFor(() => waiting.text?.includes("codex takes it in once the running command finishes") === true, 10_000, () => `the note\n${harness.dump()}`);
     await harness.replyTo(busy.stored.messageId, (text) => text.includes("steered: after it"));
   });
 });

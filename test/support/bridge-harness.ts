@@ -216,7 +216,7 @@ export class BridgeHarness {
         return found !== undefined;
       },
       options.timeoutMs ?? 20_000,
-      `a reply to ${messageId} matching ${predicate.toString()}\n--- bot messages:\n${this.dump(chat)}\n--- stderr tail:\n${this.#stderr.slice(-3000)}`,
+      () => `a reply to ${messageId} matching ${predicate.toString()}\n--- bot messages:\n${this.dump(chat)}\n--- stderr tail:\n${this.#stderr.slice(-3000)}`,
     );
     return found as StoredMessage;
   }

@@ -59,7 +59,7 @@ export async function replyDocument(harness: BridgeHarness, sent: InjectedMessag
       return found !== undefined;
     },
     20_000,
-    `a document answering ${sent.stored.messageId}\n${harness.dump(chat)}\n${harness.stderr.slice(-3000)}`,
+    () => `a document answering ${sent.stored.messageId}\n${harness.dump(chat)}\n${harness.stderr.slice(-3000)}`,
   );
   return found as StoredMessage & { upload: NonNullable<StoredMessage["upload"]> };
 }

@@ -48,7 +48,7 @@ export function button(message: Pick<StoredMessage, "replyMarkup">, label: strin
 /** The approval message of the run answering `prompt` (it replies to the progress message). */
 export async function approvalFor(harness: BridgeHarness, prompt: number, chat = USER): Promise<StoredMessage> {
   let progress: StoredMessage | undefined;
-  await waitFor(() => (progress = progressOf(harness, prompt, chat)) !== undefined, 20_000, `the progress message\n${harness.dump(chat)}`);
+  await waitFor(() => (progress = progressOf(harness, prompt, chat)) !== undefined, 20_000, () => `the progress message\n${harness.dump(chat)}`);
   return harness.replyTo((progress as StoredMessage).messageId, (text) => text.includes("asks to run a command"), { chat }).catch((error: unknown) => {
     throw new Error(`${String(error)}\n${JSON.stringify(harness.telegram.calls().slice(-6).map((call) => [call.method, call.status, call.params]))}`);
   });
@@ -56,7 +56,7 @@ export async function approvalFor(harness: BridgeHarness, prompt: number, chat =
 
 /** Waits until the request message says `outcome` (the close is an edit after the answer went out). */
 export async function closedWith(harness: BridgeHarness, message: StoredMessage, outcome: string): Promise<void> {
-  await waitFor(() => message.text?.includes(outcome) === true, 10_000, `#${message.messageId} to say ${outcome}\n${harness.dump(message.chatId)}`);
+  await waitFor(() => message.text?.includes(outcome) === true, 10_000, () => `#${message.messageId} to say ${outcome}\n${harness.dump(message.chatId)}`);
 }
 
 /** Presses `label` under `message` as `from`; resolves with the answer the press got. */
