@@ -59,14 +59,22 @@ export async function firing(bridge: BridgeHarness, label: string, nth = 1, chat
       return found.length >= nth;
     },
     20_000,
-    `firing ${String(nth)} of "${label}"\n${bridge.dump(chat)}`,
+    () => `firing ${String(nth)} of "${label}"\n${bridge.dump(chat)}\n--- stderr tail:\n${bridge.stderr.slice(-6000)}`,
   );
   return found[nth - 1] as StoredMessage;
 }
 
-/** The final answer of the run started under `label`. */
-export function finished(bridge: BridgeHarness, label: StoredMessage, chat: number = USER): Promise<StoredMessage> {
-  return bridge.replyTo(label.messageId, (text) => text.startsWith("done"), { chat, timeoutMs: 30_000 });
+/**
+ * The final answer of the run started under `label`, once the bridge is done
+ * with the run. The answer shows before the send returns to takopi, and until
+ * then the scheduler counts the run as going (a firing then is skipped): the
+ * progress message is deleted only after that, so its deletion is the sign.
+ */
+export async function finished(bridge: BridgeHarness, label: StoredMessage, chat: number = USER): Promise<StoredMessage> {
+  const final = await bridge.replyTo(label.messageId, (text) => text.startsWith("done"), { chat, timeoutMs: 30_000 });
+  const others = () => bridge.botMessages(chat).filter((message) => message.replyToMessageId === label.messageId && message.messageId !== final.messageId && !message.deleted);
+  await waitFor(() => others().length === 0, 20_000, () => `the progress message under #${String(label.messageId)} deleted\n${bridge.dump(chat)}`);
+  return final;
 }
 
 /** A bot message in `chat` starting with `start`. */
