@@ -8,49 +8,25 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BridgeHarness, progressOf } from "../support/bridge-harness.js";
-import { disposeAll, ENGINES_BIN_DIR, engineBinary, engineRunSetup, makeIsolatedHome } from "../support/engine-env.js";
-import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
+import { describe, expect, it } from "vitest";
+import { progressOf, type BridgeHarness } from "../support/bridge-harness.js";
+import { engineBinary } from "../support/engine-env.js";
 import { ASK_QUESTION, TOUCH_FILE } from "../support/fake-llm/scenarios.js";
 import { USER } from "../support/fake-telegram/standard-world.js";
 import { buttons, closedWith, press } from "../support/interactive-bridge.js";
+import { realEngineBridges } from "../support/real-engine-bridge.js";
 import { waitFor } from "../support/scripts.js";
 import type { StoredMessage } from "../support/fake-telegram/index.js";
 
 const claude = engineBinary("claude");
-let llm: FakeLlm | undefined;
-let bridge: BridgeHarness | undefined;
-
-beforeAll(async () => {
-  if (claude === null) return;
-  llm = await startFakeLlm();
-});
-
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = undefined;
-});
-
-afterAll(async () => {
-  await disposeAll();
-  await llm?.close();
-});
+const engines = realEngineBridges();
 
 /** A bridge whose claude asks the chat, with the fake LLM playing `scenario`; only USER may press. */
-async function claudeBridge(scenario: string): Promise<BridgeHarness> {
-  if (claude === null) throw new Error("claude is not installed in test/engines: run npm run engines:install");
-  if (llm === undefined) throw new Error("the fake LLM did not start");
-  const harness = await BridgeHarness.create({
-    engineDelayMs: 0,
-    telegram: { allowed_user_ids: [USER], forward_coalesce_s: 0 },
-    // use_api_billing keeps the fake's API key in claude's environment.
-    config: { default_engine: "claude", claude: { permission_mode: "default", allowed_tools: [], use_api_billing: true } },
+function claudeBridge(scenario: string): Promise<BridgeHarness> {
+  return engines.start("claude", scenario, {
+    table: { permission_mode: "default", allowed_tools: [] },
+    harness: { telegram: { allowed_user_ids: [USER], forward_coalesce_s: 0 } },
   });
-  const home = await makeIsolatedHome("claude", llm, scenario);
-  const setup = engineRunSetup(home, scenario, harness.repo);
-  await harness.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });
-  return harness;
 }
 
 /** The request message (a reply to the run's progress message) whose text contains `marker`. */
@@ -62,13 +38,12 @@ async function requestFor(harness: BridgeHarness, prompt: number, marker: string
 
 describe.skipIf(claude === null && process.env.CI !== "true")("claude's requests answered from the chat, with the real claude", () => {
   it("Approve pressed in the chat lets claude run the Bash command: the file exists", async () => {
-    bridge = await claudeBridge("touch");
+    const bridge = await claudeBridge("touch");
     const prompt = bridge.send("/app touch the file");
     const approval = await requestFor(bridge, prompt.stored.messageId, "asks to run a command");
     expect(approval.text).toContain(`touch ${TOUCH_FILE}`);
     // The progress message's edits are paced: it says so within a few seconds.
-    const asking = bridge;
-    await waitFor(() => progressOf(asking, prompt.stored.messageId)?.text?.includes("waiting for approval") === true, 15_000, "the progress message waiting for approval");
+    await waitFor(() => progressOf(bridge, prompt.stored.messageId)?.text?.includes("waiting for approval") === true, 15_000, "the progress message waiting for approval");
     expect(existsSync(join(bridge.repo, TOUCH_FILE))).toBe(false);
     expect(await press(bridge, approval, "Approve")).toBe("approved.");
     const answer = await bridge.replyTo(prompt.stored.messageId, (text) => text.startsWith("done"), { timeoutMs: 90_000 });
@@ -79,7 +54,7 @@ describe.skipIf(claude === null && process.env.CI !== "true")("claude's requests
   });
 
   it("AskUserQuestion's options are buttons, and the option pressed is claude's answer", async () => {
-    bridge = await claudeBridge("ask");
+    const bridge = await claudeBridge("ask");
     const prompt = bridge.send("/app pick a color");
     const question = await requestFor(bridge, prompt.stored.messageId, ASK_QUESTION);
     expect(buttons(question).flat().map((button) => button.text)).toEqual(["Red", "Blue"]);

@@ -7,39 +7,19 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BridgeHarness } from "../support/bridge-harness.js";
-import { disposeAll, ENGINES_BIN_DIR, engineBinary, engineRunSetup, makeIsolatedHome } from "../support/engine-env.js";
-import { startFakeLlm, type FakeLlm } from "../support/fake-llm.js";
+import { describe, expect, it } from "vitest";
+import { engineBinary } from "../support/engine-env.js";
 import { TOUCH_FILE } from "../support/fake-llm/scenarios.js";
 import { approvalFor, buttons, closedWith, press } from "../support/interactive-bridge.js";
+import { realEngineBridges } from "../support/real-engine-bridge.js";
 
 const codex = engineBinary("codex");
-let llm: FakeLlm | undefined;
-let bridge: BridgeHarness | undefined;
-
-beforeAll(async () => {
-  if (codex === null) return;
-  llm = await startFakeLlm();
-});
-
-afterAll(async () => {
-  await bridge?.dispose();
-  await disposeAll();
-  await llm?.close();
-});
+const engines = realEngineBridges();
 
 describe.skipIf(codex === null && process.env.CI !== "true")("approvals from the chat with the real codex", () => {
   it("Approve pressed in the chat lets codex run the command (the file exists); Deny does not, and the turn answers", async () => {
-    if (codex === null) throw new Error("codex is not installed in test/engines: run npm run engines:install");
-    if (llm === undefined) throw new Error("the fake LLM did not start");
-    bridge = await BridgeHarness.create({ engineDelayMs: 0 });
-    const home = await makeIsolatedHome("codex", llm, "text");
-    const setup = engineRunSetup(home, "touch", bridge.repo);
-    await bridge.writeConfig({
-      config: { codex: { backend: "app-server", approval_policy: "on-request", extra_args: ["-c", "notify=[]", ...setup.extraArgs] } },
-    });
-    await bridge.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });
+    // on-request runs codex's thread in a read-only sandbox, so the write asks.
+    const bridge = await engines.start("codex", "touch", { table: { backend: "app-server", approval_policy: "on-request" } });
 
     const prompt = bridge.send("/app touch the file");
     const approval = await approvalFor(bridge, prompt.stored.messageId);

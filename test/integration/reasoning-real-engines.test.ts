@@ -5,35 +5,16 @@
  * Claude turns an unknown `--effort` silently into `medium`, so a level it
  * does not take must be refused by takopi and never reach it.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { BridgeHarness } from "../support/bridge-harness.js";
-import { disposeAll, ENGINES_BIN_DIR, engineBinary, engineRunSetup, makeIsolatedHome } from "../support/engine-env.js";
-import { startFakeLlm, type FakeLlm, type RecordedRequest } from "../support/fake-llm.js";
+import { describe, expect, it } from "vitest";
+import type { BridgeHarness } from "../support/bridge-harness.js";
+import { engineBinary } from "../support/engine-env.js";
+import type { RecordedRequest } from "../support/fake-llm.js";
+import { realEngineBridges } from "../support/real-engine-bridge.js";
 
 const RUN_TIMEOUT_MS = 90_000;
 const claude = engineBinary("claude");
 const codex = engineBinary("codex");
-let llm: FakeLlm | undefined;
-let bridge: BridgeHarness | undefined;
-
-beforeAll(async () => {
-  llm = await startFakeLlm();
-});
-
-afterEach(async () => {
-  await bridge?.dispose();
-  bridge = undefined;
-});
-
-afterAll(async () => {
-  await disposeAll();
-  await llm?.close();
-});
-
-function fakeLlm(): FakeLlm {
-  if (llm === undefined) throw new Error("the fake LLM did not start");
-  return llm;
-}
+const engines = realEngineBridges();
 
 /** Sends `text` and waits for the bot's reply to it that `expected` accepts. */
 async function ask(harness: BridgeHarness, text: string, expected: (reply: string) => boolean, timeoutMs?: number) {
@@ -43,7 +24,7 @@ async function ask(harness: BridgeHarness, text: string, expected: (reply: strin
 
 /** The bodies of model requests sent since `before` to a path ending in `endpoint`. */
 function bodiesSince(before: number, endpoint: string): Record<string, unknown>[] {
-  return fakeLlm()
+  return engines.llm()
     .requests.slice(before)
     .filter((request: RecordedRequest) => request.method === "POST" && request.path.endsWith(endpoint))
     .map((request) => request.body as Record<string, unknown>);
@@ -51,20 +32,14 @@ function bodiesSince(before: number, endpoint: string): Record<string, unknown>[
 
 describe.skipIf(claude === null && process.env.CI !== "true")("a real claude and /reasoning", () => {
   it("sends a level claude takes as output_config.effort, and refuses one it does not take before any run", async () => {
-    if (claude === null) throw new Error("claude is not installed in test/engines: run npm run engines:install");
-    bridge = await BridgeHarness.create({ engineDelayMs: 0 });
-    const home = await makeIsolatedHome("claude", fakeLlm(), "text");
-    const setup = engineRunSetup(home, "text", bridge.repo);
-    // The fake server needs the API key, which takopi strips without API billing. No model:
-    // the default one is sent output_config (haiku and sonnet models are not).
-    await bridge.writeConfig({ config: { default_engine: "claude", claude: { use_api_billing: true } }, telegram: { show_usage: true } });
-    await bridge.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });
+    // No model: the default one is sent output_config (haiku and sonnet models are not).
+    const bridge = await engines.start("claude", "text", { harness: { telegram: { show_usage: true } } });
 
     await ask(bridge, "/reasoning set minimal", (text) => text === "unknown reasoning level minimal for claude.\navailable levels: low, medium, high, xhigh, max");
     await ask(bridge, "/reasoning", (text) => text.includes("reasoning: default (no override)") && text.includes("available levels: low, medium, high, xhigh, max"));
     await ask(bridge, "/reasoning set claude high", (text) => text.startsWith("chat reasoning override set to high for claude."));
 
-    const before = fakeLlm().requests.length;
+    const before = engines.llm().requests.length;
     const answer = await ask(bridge, "/app say hello", (text) => text.startsWith("done"), RUN_TIMEOUT_MS);
     expect(answer.text).toContain("hello from fake");
     // show_usage: the real claude's tokens and total_cost_usd, in the footer.
@@ -80,19 +55,12 @@ describe.skipIf(claude === null && process.env.CI !== "true")("a real claude and
 
 describe.skipIf(codex === null && process.env.CI !== "true")("a real codex and /reasoning", () => {
   it("sends the level as the request's reasoning effort, and refuses claude's `max`", async () => {
-    if (codex === null) throw new Error("codex is not installed in test/engines: run npm run engines:install");
-    bridge = await BridgeHarness.create({ engineDelayMs: 0 });
-    const home = await makeIsolatedHome("codex", fakeLlm(), "text");
-    const setup = engineRunSetup(home, "text", bridge.repo);
-    await bridge.writeConfig({
-      config: { codex: { extra_args: ["-c", "notify=[]", "-c", 'sandbox_mode="danger-full-access"', ...setup.extraArgs] } },
-    });
-    await bridge.start([], { env: setup.env, pathFirst: [ENGINES_BIN_DIR] });
+    const bridge = await engines.start("codex", "text");
 
     await ask(bridge, "/reasoning set codex max", (text) => text === "unknown reasoning level max for codex.\navailable levels: minimal, low, medium, high, xhigh");
     await ask(bridge, "/reasoning set codex low", (text) => text.startsWith("chat reasoning override set to low for codex."));
 
-    const before = fakeLlm().requests.length;
+    const before = engines.llm().requests.length;
     const answer = await ask(bridge, "/app say hello", (text) => text.startsWith("done"), RUN_TIMEOUT_MS);
     expect(answer.text).toContain("hello from fake");
     const bodies = bodiesSince(before, "/responses");
