@@ -11,7 +11,7 @@
 import { isSameProcessAlive, listProcesses, readProcess, terminateProcessTree } from "../engines/process-tree.js";
 import { systemClock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/log.js";
-import { guardedSurface, type ChatSurface } from "./chat.js";
+import { guardedSurface, type ChatMessage, type ChatSurface } from "./chat.js";
 import type { RunJournal } from "./run-journal.js";
 import { interruptedMessage } from "./run-view.js";
 
@@ -60,14 +60,15 @@ export async function recoverInterruptedRuns(options: RecoveryOptions): Promise<
         report.stopped += 1;
         log.info({ event: "recovery.engine_stopped", engine: entry.engine, pid: entry.pid }, "stopped an engine left running by an earlier takopi");
       }
-      if (entry.message_id !== null) {
-        const ref = { chatId: entry.chat_id, messageId: entry.message_id, threadId: entry.thread_id };
-        if ((await within(surface.edit(ref, interruptedMessage(entry, now())), editWaitMs)) != null) report.edited += 1;
-      }
-      for (const ask of entry.asks ?? []) {
-        const ref = { chatId: entry.chat_id, messageId: ask.message_id, threadId: entry.thread_id };
-        if ((await within(surface.edit(ref, { parts: { header: "", body: ask.closed }, markup: "none" }), editWaitMs)) != null) report.closed += 1;
-      }
+      // The run's message and its open requests are edited together: in an outage each edit waits up to editWaitMs.
+      const edit = async (messageId: number, message: ChatMessage): Promise<boolean> =>
+        (await within(surface.edit({ chatId: entry.chat_id, messageId, threadId: entry.thread_id }, message), editWaitMs)) != null;
+      const [edited, ...closed] = await Promise.all([
+        entry.message_id === null ? false : edit(entry.message_id, interruptedMessage(entry, now())),
+        ...(entry.asks ?? []).map((ask) => edit(ask.message_id, { parts: { header: "", body: ask.closed }, markup: "none" })),
+      ]);
+      if (edited) report.edited += 1;
+      report.closed += closed.filter(Boolean).length;
       await options.journal.forget(key);
     }),
   );

@@ -116,7 +116,7 @@ describe("recoverInterruptedRuns", () => {
 
   it("does not hold start-up while the chat service cannot take the edit (a Telegram outage)", async () => {
     const progress = await progressMessage();
-    await journal.record("k3", entry({ message_id: progress.messageId }));
+    await journal.record("k3", entry({ message_id: progress.messageId, asks: [{ message_id: progress.messageId + 1, closed: "closed" }] }));
     // The edit waits, as the Telegram outbox makes it wait through an outage.
     const stalled: ChatSurface = {
       send: (chatId, message, options) => surface.send(chatId, message, options),
